@@ -7,8 +7,6 @@ PIP := $(VENV)/bin/pip
 DEBIAN_PACKAGES := libavcodec59 libavformat59 libavutil57 libswscale6 libswresample4 libavdevice59 libavfilter8 \
                    libegl1 libegl-mesa0 libgl1-mesa-dri
 export HF_EVALUATE_OFFLINE := 1
-export HF_HUB_OFFLINE := 1
-export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .PHONY: setup system-packages test lint demo bench clean
