@@ -1,0 +1,155 @@
+"""Tiny real datasets for tests: mp4 files made with ``mt_datasets.video.encode_mp4`` and Hub-layout directories.
+
+Frames show a bright square moving across a dim noisy background. Its direction depends on the coarse class (so a
+tiny model can learn the coarse task from motion, or even from where the square starts), its size, speed and
+brightness a little on the fine class, and the noise and start jitter on the clip's seed.
+
+Wrap these in session-scoped fixtures in your own test file (pytest puts ``tests/`` on ``sys.path``), e.g.::
+
+    from factories import make_tiny_dataset
+
+    @pytest.fixture(scope="session")
+    def tiny_synta(tmp_path_factory):
+        return make_tiny_dataset(tmp_path_factory.mktemp("syn-ta"))
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mt_datasets import get_taxonomy
+from mt_datasets.hub import HubDatasetWriter, dataset_features
+from mt_datasets.taxonomy import SPLITS, Taxonomy
+from mt_datasets.video import encode_mp4
+
+__all__ = ["SquareMotion", "class_motion", "make_tiny_dataset", "render_square_clip", "write_test_video"]
+
+# Successive coarse classes turn by the golden angle, so any few of them move in well-separated directions.
+_GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+
+
+@dataclass(frozen=True)
+class SquareMotion:
+    """What one test clip shows: a square of ``side`` fraction of the frame moving along ``direction`` (radians,
+    x right, y down) over ``travel`` fraction of the frame, at ``brightness`` (0-255)."""
+
+    direction: float
+    side: float = 0.25
+    travel: float = 0.5
+    brightness: int = 230
+
+
+def class_motion(taxonomy: Taxonomy, fine: int) -> SquareMotion:
+    """The motion of fine class ``fine``: direction from its coarse class, small size/speed/brightness changes from
+    its rank among the coarse class's fine variants."""
+    coarse = taxonomy.fine_to_coarse[fine]
+    rank = taxonomy.fine_classes_of(coarse).index(fine)
+    return SquareMotion(
+        direction=coarse * _GOLDEN_ANGLE,
+        side=0.22 + 0.03 * (rank % 3),
+        travel=0.45 + 0.05 * (rank % 2),
+        brightness=255 - 15 * (rank % 4),
+    )
+
+
+def render_square_clip(motion: SquareMotion, *, num_frames: int = 8, size: int = 32, seed: int = 0) -> np.ndarray:
+    """RGB uint8 frames ``(num_frames, size, size, 3)`` of ``motion`` on a noisy background drawn from ``seed``."""
+    rng = np.random.default_rng(seed)
+    # Grey noise: yuv420p keeps luma at full resolution, so the decoded frames stay close to these.
+    frames = np.repeat(rng.integers(20, 60, size=(num_frames, size, size, 1), dtype=np.uint8), 3, axis=3)
+    side = max(2, round(motion.side * size))
+    dx, dy = math.cos(motion.direction), math.sin(motion.direction)
+    jitter = rng.uniform(-0.05, 0.05, size=2) * size
+    centre = np.array([size / 2, size / 2]) + jitter
+    half_travel = motion.travel * size / 2
+    for t in range(num_frames):
+        progress = t / max(1, num_frames - 1) * 2 - 1  # -1 at the first frame, +1 at the last
+        x, y = centre + progress * half_travel * np.array([dx, dy])
+        x0 = int(np.clip(round(x - side / 2), 0, size - side))
+        y0 = int(np.clip(round(y - side / 2), 0, size - side))
+        frames[t, y0 : y0 + side, x0 : x0 + side] = motion.brightness
+    return frames
+
+
+def write_test_video(
+    path: str | Path,
+    *,
+    num_frames: int = 8,
+    size: int = 32,
+    seed: int = 0,
+    pattern: SquareMotion | None = None,
+    crf: int = 10,
+) -> np.ndarray:
+    """Write a real H.264 mp4 of a moving square to ``path`` and return the frames written ``(T, H, W, 3)`` uint8.
+
+    ``pattern`` defaults to a direction drawn from ``seed``. Decoded frames differ from the returned ones by H.264 and
+    yuv420p rounding (about 1.3 grey levels on average at ``crf=10``, 0.5 at ``crf=0``); compare with a tolerance or
+    against a decode of ``path``.
+    """
+    if pattern is None:
+        pattern = SquareMotion(direction=float(np.random.default_rng(seed).uniform(0, 2 * math.pi)))
+    frames = render_square_clip(pattern, num_frames=num_frames, size=size, seed=seed)
+    encode_mp4(frames, path, fps=8, crf=crf)
+    return frames
+
+
+def make_tiny_dataset(
+    out_dir: str | Path,
+    *,
+    dataset: str = "syn-ta",
+    coarse_classes: tuple[int, ...] = (0, 1, 2),
+    clips_per_fine: int = 2,
+    size: int = 32,
+    num_frames: int = 8,
+    seed: int = 0,
+) -> Path:
+    """A Hub-layout dataset directory of real mp4s, loadable with ``load_dataset(str(path), "set1" | "set2" | "all")``.
+
+    For each coarse class in ``coarse_classes``, every fine class of both sets gets ``clips_per_fine`` train and
+    ``clips_per_fine`` val clips. Video ids are ``"<fine index>-<split>-<k>"`` with a zero-padded fine index.
+    Returns ``out_dir``.
+    """
+    taxonomy = get_taxonomy(dataset)
+    out_dir = Path(out_dir)
+    writer = HubDatasetWriter(
+        out_dir,
+        taxonomy,
+        dataset_features(taxonomy),
+        info={
+            "made_by": "tests.factories.make_tiny_dataset",
+            "coarse_classes": list(coarse_classes),
+            "clips_per_fine": clips_per_fine,
+            "size": size,
+            "num_frames": num_frames,
+            "seed": seed,
+        },
+    )
+    with writer:
+        done = writer.committed_ids()  # a second call on the same directory only rewrites the card
+        for coarse in coarse_classes:
+            for fine in taxonomy.fine_classes_of(coarse):
+                motion = class_motion(taxonomy, fine)
+                for split in SPLITS:
+                    for k in range(clips_per_fine):
+                        video_id = f"{fine:03d}-{split}-{k}"
+                        if video_id in done:
+                            continue
+                        # One seed per clip, independent of which classes were chosen.
+                        clip_seed = seed * 1_000_003 + fine * 1_000 + (k if split == "train" else 500 + k)
+                        frames = render_square_clip(motion, num_frames=num_frames, size=size, seed=clip_seed)
+                        writer.add(
+                            {
+                                "video": {"bytes": encode_mp4(frames, fps=8, crf=10), "path": f"{video_id}.mp4"},
+                                "video_id": video_id,
+                                "coarse_label": coarse,
+                                "fine_label": fine,
+                                "fine_set": taxonomy.fine_set[fine],
+                                "split": split,
+                            }
+                        )
+        writer.finalize(pretty_name=f"tiny {dataset}", card_context={"repo_id": f"tests/tiny-{dataset}"})
+    return out_dir
