@@ -1,0 +1,52 @@
+"""Motion-transferability scores: the NumPy core, the `evaluate` module, and the paper's reference results.
+
+>>> from mt_metrics import compute_transferability
+>>> compute_transferability([0, 1, 1, 1], [0, 1, 0, 1], [True, True, False, False])["absolute_drop"]
+0.5
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mt_metrics.paper import PAPER_TASKS, paper_results
+from mt_metrics.transferability import (
+    TOP_K,
+    accuracy,
+    compute_transferability,
+    harmonic_mean,
+    mean_class_accuracy,
+    per_class_accuracy,
+    top_k_accuracy,
+)
+
+__all__ = [
+    "EVALUATE_MODULE_DIR",
+    "PAPER_TASKS",
+    "TOP_K",
+    "accuracy",
+    "compute_transferability",
+    "harmonic_mean",
+    "load",
+    "mean_class_accuracy",
+    "paper_results",
+    "per_class_accuracy",
+    "top_k_accuracy",
+]
+
+# The evaluate module's directory; evaluate.load() takes it as a path from any working directory.
+EVALUATE_MODULE_DIR = Path(__file__).resolve().parent / "motion_transferability"
+
+
+def load(**kwargs: Any) -> Any:
+    """The ``motion_transferability`` evaluate module (an ``evaluate.Metric``), loaded from this package.
+
+    Keyword arguments go to ``evaluate.load``: the config name (``config_name="top5"`` adds ``prediction_scores``),
+    ``with_direction``, ``with_fine_references``, ``group_names``, and evaluate's own ``num_process``,
+    ``process_id``, ``experiment_id``, ``cache_dir``, ... See the module's card
+    (``mt_metrics/motion_transferability/README.md``).
+    """
+    import evaluate  # imported here: evaluate pulls in datasets and pandas, which the NumPy core does not need
+
+    return evaluate.load(str(EVALUATE_MODULE_DIR), **kwargs)

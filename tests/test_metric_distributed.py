@@ -1,0 +1,78 @@
+"""Under two gloo processes (accelerate launch) the metric's gathered result equals the single-process one."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from test_metric import make_protocol_data
+
+from mt_metrics import compute_transferability
+
+SCRIPT = Path(__file__).parent / "scripts" / "metric_gloo.py"
+
+
+def free_port() -> int:
+    # Other test sessions may run gloo jobs on this machine at the same time: never use accelerate's default port.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_two_gloo_processes_equal_one_process(tmp_path):
+    n = 250  # odd shard sizes (125 each, then split 62 / 63 into batches)
+    data = make_protocol_data(n=n, seed=8)
+    data["view"] = np.random.default_rng(8).choice(["regular", "front"], n)
+    np.savez(tmp_path / "inputs.npz", **data)
+
+    command = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--multi_gpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "--main_process_port",
+        str(free_port()),
+        str(SCRIPT),
+        "--data",
+        str(tmp_path / "inputs.npz"),
+        "--out",
+        str(tmp_path / "results.json"),
+        "--cache-dir",
+        str(tmp_path / "evaluate-cache"),
+        "--experiment-id",
+        "metric-gloo-test",
+    ]
+    # --multi_gpu with ACCELERATE_USE_CPU starts real gloo processes (--cpu alone silently runs one).
+    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+    assert completed.returncode == 0, completed.stderr[-4000:]
+
+    report = json.loads((tmp_path / "results.json").read_text())
+    assert report["num_processes"] == 2 and report["shard_sizes"] == [125, 125]
+    expected = compute_transferability(
+        data["predictions"],
+        data["references"],
+        data["is_known"],
+        direction=data["direction"],
+        prediction_scores=data["prediction_scores"],
+        fine_references=data["fine_references"],
+        groups={"view": data["view"]},
+        bootstrap_samples=200,
+        seed=3,
+    )
+    expected = json.loads(json.dumps(expected))  # the script's results went through JSON: str keys, lists
+    assert report["evaluate"] == expected
+    assert report["gather_for_metrics"] == expected
