@@ -1,0 +1,378 @@
+"""Which of a dataset's videos are present: the check, the presence report, and the build loop the builders share.
+
+K400-TA and SSv2-TA are built from a user's own copy of Kinetics-400 / Something-Something-v2, where some videos are
+always missing (YouTube clips vanish) or broken; the authors' Syn-TA release may be incomplete too. Every builder
+describes the clips it expects as :class:`SourceClip` records and hands them to :func:`build_dataset`, which checks
+each video (when a video root is given), writes the rows through :class:`mt_datasets.hub.HubDatasetWriter`, and
+writes a :class:`PresenceReport` next to the data: ``meta/presence.json`` and ``meta/presence.md`` list what was
+expected, found, missing and undecodable, per split and per class, with the video ids, plus one line per bad input row.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mt_datasets.taxonomy import Taxonomy
+
+__all__ = [
+    "FOUND",
+    "MISSING",
+    "UNDECODABLE",
+    "PRESENCE_JSON",
+    "PRESENCE_MD",
+    "PresenceReport",
+    "SourceClip",
+    "build_dataset",
+    "check_video",
+    "check_videos",
+]
+
+logger = logging.getLogger(__name__)
+
+FOUND, MISSING, UNDECODABLE = "found", "missing", "undecodable"
+PRESENCE_JSON = "meta/presence.json"
+PRESENCE_MD = "meta/presence.md"
+# Ids listed per section of the Markdown report; the JSON always lists every id.
+_MD_ID_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class SourceClip:
+    """One clip a builder expects, before its video is looked up.
+
+    Attributes:
+        video_id: unique id of the clip (becomes the row's ``video_id``).
+        fine_index: dataset-level fine class index (the taxonomy's).
+        split: ``"train"`` or ``"val"``.
+        candidates: paths relative to the video root where the clip's file may be, in order of preference; the
+            first is the canonical one stored as ``relative_path`` when videos are not checked.
+        extra: the builder's extra columns (everything but the base columns, ``relative_path`` and ``video``).
+    """
+
+    video_id: str
+    fine_index: int
+    split: str
+    candidates: tuple[str, ...]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def check_video(root: str | Path, candidates: Sequence[str]) -> tuple[str, str, str | None]:
+    """Find a clip's file under ``root`` and check that it decodes.
+
+    Returns ``(status, relative_path, reason)``: status ``"found"`` (``relative_path`` is the file that exists),
+    ``"missing"`` (no candidate exists, or one would escape ``root``; ``relative_path`` is the first candidate) or
+    ``"undecodable"`` (the file exists but :func:`mt_datasets.video.probe_video` fails on it). ``reason`` says why for
+    the last two.
+    """
+    from mt_datasets.video import VideoDecodeError, probe_video, resolve_video_path
+
+    for relative in candidates:
+        try:
+            path = resolve_video_path(root, relative)
+        except ValueError as error:
+            return MISSING, candidates[0], f"unsafe path: {error}"
+        if path.is_file():
+            try:
+                probe_video(path)
+            except VideoDecodeError as error:
+                return UNDECODABLE, relative, str(error)
+            return FOUND, relative, None
+    return MISSING, candidates[0], "not found under the video root"
+
+
+def check_videos(
+    root: str | Path, candidate_lists: Iterable[Sequence[str]], *, workers: int | None = None
+) -> Iterator[tuple[str, str, str | None]]:
+    """:func:`check_video` over many clips, in input order, on a pool of threads.
+
+    Probing is dominated by file I/O and FFmpeg code that releases the GIL, so threads overlap it. At most a few
+    checks per worker are in flight at once, so memory stays bounded however many clips there are.
+    """
+    return _map_ordered(lambda candidates: check_video(root, candidates), candidate_lists, workers)
+
+
+def _map_ordered(function: Callable[[Any], Any], items: Iterable[Any], workers: int | None) -> Iterator[Any]:
+    workers = workers or min(8, (os.cpu_count() or 1) + 2)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future] = deque()
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= 4 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+class PresenceReport:
+    """Expected / found / missing / undecodable videos per split and per class, and the bad input rows.
+
+    Splits are keyed like the shards, ``set{S}-{split}``. Without a video root nothing is checked: the report then
+    counts the expected clips and the input problems only.
+    """
+
+    def __init__(self, dataset: str, video_root: str | Path | None) -> None:
+        self.dataset = dataset
+        self.video_root = None if video_root is None else str(video_root)
+        self.complete = False
+        self._splits: dict[str, dict[str, Any]] = {}
+        self._classes: dict[str, dict[str, Any]] = {}
+        self._problems: list[dict[str, str]] = []
+        self._skipped_labels: Counter[str] = Counter()
+        self._skipped_hints: dict[str, str] = {}
+
+    @property
+    def checked(self) -> bool:
+        """Whether videos were looked up (a video root was given)."""
+        return self.video_root is not None
+
+    def record(self, video_id: str, split_key: str, class_name: str, status: str | None, reason: str | None = None):
+        """Count one expected clip; ``status`` is None when videos are not checked."""
+        for table, key in ((self._splits, split_key), (self._classes, class_name)):
+            entry = table.setdefault(key, {"expected": 0, FOUND: 0, MISSING: [], UNDECODABLE: []})
+            entry["expected"] += 1
+            if status == FOUND:
+                entry[FOUND] += 1
+            elif status == MISSING:
+                entry[MISSING].append(video_id)
+            elif status == UNDECODABLE:
+                entry[UNDECODABLE].append({"video_id": video_id, "reason": reason or ""})
+
+    def problem(self, where: str, kind: str, message: str) -> None:
+        """Record one bad input row (``where`` = ``file:line``), which the build skipped."""
+        self._problems.append({"where": where, "kind": kind, "message": message})
+        logger.warning("%s: %s", where, message)
+
+    def skipped_label(self, label: str, hint: str | None = None) -> None:
+        """Count one row of a source class that is not part of the dataset (normal: e.g. 195 Kinetics classes)."""
+        self._skipped_labels[label] += 1
+        if hint:
+            self._skipped_hints[label] = hint
+
+    @property
+    def problems(self) -> list[dict[str, str]]:
+        """The bad input rows, in input order."""
+        return list(self._problems)
+
+    def totals(self) -> dict[str, int | None]:
+        """``expected``, ``found``, ``missing``, ``undecodable`` over all splits (the last three None if unchecked)."""
+        expected = sum(entry["expected"] for entry in self._splits.values())
+        if not self.checked:
+            return {"expected": expected, FOUND: None, MISSING: None, UNDECODABLE: None}
+        return {
+            "expected": expected,
+            FOUND: sum(entry[FOUND] for entry in self._splits.values()),
+            MISSING: sum(len(entry[MISSING]) for entry in self._splits.values()),
+            UNDECODABLE: sum(len(entry[UNDECODABLE]) for entry in self._splits.values()),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the report."""
+
+        def section(table: dict[str, dict[str, Any]]) -> dict[str, Any]:
+            if self.checked:
+                return {key: table[key] for key in sorted(table)}
+            return {key: {"expected": table[key]["expected"]} for key in sorted(table)}
+
+        return {
+            "dataset": self.dataset,
+            "video_root": self.video_root,
+            "videos_checked": self.checked,
+            "complete": self.complete,
+            "totals": self.totals(),
+            "splits": section(self._splits),
+            "classes": section(self._classes),
+            "problems": self._problems,
+            "skipped_labels": dict(sorted(self._skipped_labels.items())),
+            "skipped_label_hints": dict(sorted(self._skipped_hints.items())),
+        }
+
+    def to_markdown(self) -> str:
+        """The human-readable form of the report."""
+        totals = self.totals()
+        lines = [f"# Presence report: {self.dataset}", ""]
+        if not self.complete:
+            lines += ["**The build did not finish; this report covers the rows read before it stopped.**", ""]
+        if self.checked:
+            lines += [
+                f"Videos looked up under `{self.video_root}`: {totals['expected']} expected, {totals[FOUND]} found, "
+                f"{totals[MISSING]} missing, {totals[UNDECODABLE]} undecodable.",
+                "",
+            ]
+        else:
+            lines += [f"Videos were not checked (no video root given): {totals['expected']} clips expected.", ""]
+        for title, table in (("split", self._splits), ("class", self._classes)):
+            lines += [
+                f"## Per {title}",
+                "",
+                f"| {title} | expected | found | missing | undecodable |",
+                "|---|---|---|---|---|",
+            ]
+            for key in sorted(table):
+                entry = table[key]
+                if self.checked:
+                    lines.append(
+                        f"| {key} | {entry['expected']} | {entry[FOUND]} | {len(entry[MISSING])} | "
+                        f"{len(entry[UNDECODABLE])} |"
+                    )
+                else:
+                    lines.append(f"| {key} | {entry['expected']} | - | - | - |")
+            lines.append("")
+        if self.checked:
+            lines += ["## Missing and undecodable videos by class", ""]
+            for key in sorted(self._classes):
+                entry = self._classes[key]
+                for status, ids in (
+                    (MISSING, entry[MISSING]),
+                    (UNDECODABLE, [u["video_id"] for u in entry[UNDECODABLE]]),
+                ):
+                    if ids:
+                        shown = ", ".join(f"`{i}`" for i in ids[:_MD_ID_LIMIT])
+                        more = (
+                            f" and {len(ids) - _MD_ID_LIMIT} more (see presence.json)"
+                            if len(ids) > _MD_ID_LIMIT
+                            else ""
+                        )
+                        lines.append(f"- {key}, {status} ({len(ids)}): {shown}{more}")
+            lines.append("")
+        lines += ["## Input problems (rows skipped)", ""]
+        lines += [f"- `{p['where']}` ({p['kind']}): {p['message']}" for p in self._problems] or ["None."]
+        lines.append("")
+        if self._skipped_labels:
+            lines += ["## Source classes not in this dataset (rows skipped)", ""]
+            for label, count in sorted(self._skipped_labels.items()):
+                hint = f" {self._skipped_hints[label]}" if label in self._skipped_hints else ""
+                lines.append(f"- `{label}`: {count} rows.{hint}")
+            lines.append("")
+        return "\n".join(lines)
+
+    def write(self, out_dir: str | Path) -> tuple[Path, Path]:
+        """Write ``meta/presence.json`` and ``meta/presence.md`` under ``out_dir``; returns both paths."""
+        json_path, md_path = Path(out_dir) / PRESENCE_JSON, Path(out_dir) / PRESENCE_MD
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        for path, text in ((json_path, json.dumps(self.to_dict(), indent=1) + "\n"), (md_path, self.to_markdown())):
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        return json_path, md_path
+
+    def card_summary(self) -> dict[str, Any]:
+        """What a dataset card says about presence: the totals, whether checked, and the number of input problems."""
+        return {"checked": self.checked, "totals": self.totals(), "num_problems": len(self._problems)}
+
+
+def build_dataset(
+    clips: Iterable[SourceClip],
+    *,
+    taxonomy: Taxonomy,
+    out_dir: str | Path,
+    report: PresenceReport,
+    extra_features: Mapping[str, Any],
+    video_root: str | Path | None = None,
+    embed: bool = False,
+    info: Mapping[str, Any] | None = None,
+    card_template: str,
+    card_context: Mapping[str, Any] | None = None,
+    license: str = "other",
+    workers: int | None = None,
+    transcode: Callable[[Path], bytes] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Path:
+    """Check the clips' videos, write the rows in the Hub layout, and write the presence report.
+
+    Without ``video_root`` every clip becomes a metadata row (the published release) whose ``relative_path`` is the
+    clip's canonical path. With it, each clip is looked up (:func:`check_video`); missing and undecodable clips are
+    left out and reported, found ones keep the path where they were found, and with ``embed`` their bytes go into a
+    ``video`` column. The writer resumes an interrupted build in the same ``out_dir`` (committed clips are kept and
+    not probed again), and the report is written even when the build stops on an error, marked incomplete.
+
+    ``transcode`` turns a found file into the bytes to embed (default: the file's own bytes); it runs on the
+    probing threads. ``extra_features`` are the builder's columns besides the base ones and ``relative_path``;
+    ``card_context`` is passed to the card template together with ``presence`` (:meth:`PresenceReport.card_summary`).
+    """
+    import datasets
+
+    from mt_datasets.hub import HubDatasetWriter, dataset_features
+
+    if embed and video_root is None:
+        raise ValueError("embedding videos needs a video root: pass --videos DIR together with --embed")
+    features = dataset_features(
+        taxonomy, with_video=embed, extra={**extra_features, "relative_path": datasets.Value("string")}
+    )
+    with HubDatasetWriter(out_dir, taxonomy, features, info=info) as writer:
+        committed = writer.committed_ids()
+        try:
+            load = (transcode or Path.read_bytes) if embed else None
+            results = _checked(clips, video_root, committed, workers, load)
+            for count, (clip, status, relative, reason, data) in enumerate(results, start=1):
+                report.record(
+                    clip.video_id,
+                    f"set{taxonomy.fine_set[clip.fine_index]}-{clip.split}",
+                    taxonomy.fine_names[clip.fine_index],
+                    status,
+                    reason,
+                )
+                if status in (None, FOUND):
+                    row = {
+                        "video_id": clip.video_id,
+                        "coarse_label": taxonomy.fine_to_coarse[clip.fine_index],
+                        "fine_label": clip.fine_index,
+                        "fine_set": taxonomy.fine_set[clip.fine_index],
+                        "split": clip.split,
+                        **clip.extra,
+                        "relative_path": relative,
+                    }
+                    if embed:
+                        row["video"] = {"bytes": data, "path": relative}
+                    writer.add(row)
+                if on_progress is not None:
+                    on_progress(count)
+            report.complete = True
+        finally:
+            report.write(out_dir)
+        return writer.finalize(
+            card_template,
+            {**(card_context or {}), "presence": report.card_summary()},
+            license=license,
+        )
+
+
+def _checked(
+    clips: Iterable[SourceClip],
+    video_root: str | Path | None,
+    committed: set[str],
+    workers: int | None,
+    load: Callable[[Path], bytes] | None,
+) -> Iterator[tuple[SourceClip, str | None, str, str | None, bytes | None]]:
+    """Pair each clip with its check result (status None without a video root) and, when ``load`` is given, the
+    bytes to embed; checking and loading run on the thread pool."""
+    if video_root is None:
+        for clip in clips:
+            yield clip, None, clip.candidates[0], None, None
+        return
+    root = Path(video_root)
+
+    def check(clip: SourceClip) -> tuple[SourceClip, str | None, str, str | None, bytes | None]:
+        if clip.video_id in committed:
+            # An interrupted run found, decoded and committed this clip: no need to probe or read it again.
+            return clip, FOUND, clip.candidates[0], None, None
+        status, relative, reason = check_video(root, clip.candidates)
+        data = None
+        if load is not None and status == FOUND:
+            try:
+                data = load(root / relative)
+            except VideoDecodeError as error:
+                # The probe passed but the file breaks further in (e.g. truncated): treat as undecodable.
+                return clip, UNDECODABLE, relative, str(error), None
+        return clip, status, relative, reason, data
+
+    from mt_datasets.video import VideoDecodeError
+
+    yield from _map_ordered(check, clips, workers)

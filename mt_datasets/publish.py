@@ -1,0 +1,223 @@
+"""Publish a dataset directory to the Hugging Face Hub: ``mt-datasets publish DIR --repo-id ORG/NAME``.
+
+The directory is checked locally first (the card's metadata parses, the configs ``set1`` / ``set2`` / ``all`` exist
+and each of their data-file patterns matches files, the info record has a format version), the files to upload are
+listed with their sizes, then ``create_repo`` + ``upload_large_folder`` (resumable, many files) upload it and
+``create_tag`` tags the release with the format version. Hub errors come back as one line each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["PublishError", "PublishPlan", "plan_upload", "publish", "add_parser"]
+
+REQUIRED_CONFIGS = ("set1", "set2", "all")
+# Writer bookkeeping that must not reach the Hub: the lock file, temp files, upload caches.
+IGNORE_PATTERNS = ("meta/.lock", "**/.*.tmp", ".*.tmp", ".cache/**", "**/.DS_Store")
+
+
+_NO_TOKEN = "no Hugging Face token: run `hf auth login` or set HF_TOKEN to a token with write access"
+
+
+class PublishError(RuntimeError):
+    """A dataset directory that cannot be published, or a Hub error; the message is one line saying what to do."""
+
+
+@dataclass(frozen=True)
+class PublishPlan:
+    """What ``publish`` will upload: the files (relative path, bytes), the configs and the release tag."""
+
+    folder: Path
+    files: tuple[tuple[str, int], ...]
+    configs: tuple[str, ...]
+    format_version: str
+
+    @property
+    def total_bytes(self) -> int:
+        """Size of every file to upload."""
+        return sum(size for _, size in self.files)
+
+    def describe(self) -> str:
+        """A listing of the files and sizes, for the terminal."""
+        lines = [f"{size:>14,d}  {name}" for name, size in self.files]
+        lines.append(f"{self.total_bytes:>14,d}  total ({len(self.files)} files; configs: {', '.join(self.configs)})")
+        return "\n".join(lines)
+
+
+def _ignored(relative: str) -> bool:
+    return any(fnmatch.fnmatch(relative, pattern) for pattern in IGNORE_PATTERNS) or any(
+        part.startswith(".") for part in relative.split("/")
+    )
+
+
+def plan_upload(folder: str | Path) -> PublishPlan:
+    """Validate a dataset directory locally and list what would be uploaded; raises :class:`PublishError`."""
+    from huggingface_hub import DatasetCard
+
+    from mt_datasets.hub import read_info
+
+    folder = Path(folder)
+    readme = folder / "README.md"
+    if not readme.is_file():
+        raise PublishError(f"{readme} not found: finalize the dataset (HubDatasetWriter.finalize) before publishing")
+    try:
+        card = DatasetCard.load(readme, repo_type="dataset")
+    except Exception as error:  # the card parser raises several types for bad YAML
+        raise PublishError(f"{readme}: the card's YAML metadata does not parse ({error})") from None
+    metadata = card.data.to_dict()
+    configs = {entry.get("config_name"): entry for entry in metadata.get("configs") or []}
+    missing = [name for name in REQUIRED_CONFIGS if name not in configs]
+    if missing:
+        raise PublishError(f"{readme}: the YAML lacks the configs {missing}; re-run the build to rewrite the card")
+    if not metadata.get("license"):
+        raise PublishError(f"{readme}: the YAML has no license; the Hub needs one for a public dataset card")
+    files = sorted(
+        (path.relative_to(folder).as_posix(), path.stat().st_size)
+        for path in folder.rglob("*")
+        if path.is_file() and not _ignored(path.relative_to(folder).as_posix())
+    )
+    names = [name for name, _ in files]
+    for config_name, entry in configs.items():
+        for data_file in entry.get("data_files") or []:
+            pattern = data_file["path"] if isinstance(data_file, dict) else data_file
+            if not any(fnmatch.fnmatch(name, pattern) for name in names):
+                raise PublishError(
+                    f"{readme}: config {config_name!r} reads {pattern!r}, which matches no file in {folder}"
+                )
+    try:
+        format_version = str(read_info(folder)["format_version"])
+    except (FileNotFoundError, KeyError, ValueError) as error:
+        raise PublishError(f"{folder}: no usable meta/info.json ({error})") from None
+    return PublishPlan(folder, tuple(files), tuple(configs), format_version)
+
+
+def publish(
+    folder: str | Path,
+    repo_id: str,
+    *,
+    private: bool = False,
+    revision: str | None = None,
+    tag: str | None = None,
+    dry_run: bool = False,
+    token: str | None = None,
+) -> PublishPlan:
+    """Validate ``folder``, then create the dataset repo ``repo_id`` (if needed), upload and tag the release.
+
+    ``tag`` defaults to ``v<format_version>``; ``revision`` is the branch to upload to (created if missing; default
+    the main branch). With ``dry_run`` nothing is sent. Errors (no token, no rights, rate limits, unreachable Hub)
+    raise :class:`PublishError` with one line saying what went wrong and what to do. The endpoint is
+    ``HF_ENDPOINT`` (huggingface_hub's setting).
+    """
+    plan = plan_upload(folder)
+    if "/" not in repo_id or repo_id.count("/") != 1:
+        raise PublishError(f"--repo-id must be ORG/NAME, got {repo_id!r}")
+    if dry_run:
+        return plan
+    from huggingface_hub import HfApi, constants, get_token
+
+    if constants.HF_HUB_OFFLINE:
+        raise PublishError("HF_HUB_OFFLINE is set: unset it (and HF_DATASETS_OFFLINE) to publish")
+    if token is None and get_token() is None:
+        # Without a token the Hub answers 401 to an anonymous write; say the actual cause instead.
+        raise PublishError(_NO_TOKEN)
+    api = HfApi(token=token)
+    release_tag = tag or f"v{plan.format_version}"
+    with _hub_errors(repo_id, api.endpoint):
+        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+        if revision is not None:
+            api.create_branch(repo_id, repo_type="dataset", branch=revision, exist_ok=True)
+        api.upload_large_folder(
+            repo_id=repo_id,
+            folder_path=plan.folder,
+            repo_type="dataset",
+            revision=revision,
+            private=private,
+            ignore_patterns=list(IGNORE_PATTERNS),
+        )
+        api.create_tag(repo_id, repo_type="dataset", tag=release_tag, revision=revision, exist_ok=True)
+    return plan
+
+
+class _hub_errors:
+    """Turn huggingface_hub's exceptions into a one-line :class:`PublishError`."""
+
+    def __init__(self, repo_id: str, endpoint: str) -> None:
+        self.repo_id, self.endpoint = repo_id, endpoint
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, error, tb) -> bool:
+        if error is None:
+            return False
+        from huggingface_hub.errors import HfHubHTTPError, LocalTokenNotFoundError
+
+        if isinstance(error, LocalTokenNotFoundError):
+            message = _NO_TOKEN
+        elif isinstance(error, HfHubHTTPError) and error.response is not None:
+            status = error.response.status_code
+            if status == 401:
+                message = "the Hub rejected the token (401 Unauthorized): check HF_TOKEN or run `hf auth login`"
+            elif status == 403:
+                message = f"no write access to {self.repo_id} (403 Forbidden): use a token with write rights to it"
+            elif status == 429:
+                retry = error.response.headers.get("Retry-After")
+                wait = f" after {retry} s" if retry else " later"
+                message = f"rate limited by the Hub (429 Too Many Requests): try again{wait}"
+            else:
+                message = f"the Hub answered {status} for {self.repo_id}: {str(error).splitlines()[0]}"
+        elif isinstance(error, (*_transport_errors(), ConnectionError)):
+            message = f"cannot reach the Hub at {self.endpoint} ({type(error).__name__}); check HF_ENDPOINT/network"
+        else:
+            return False
+        raise PublishError(message) from error
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    """The HTTP client's connection/timeout errors (huggingface_hub uses httpx, or its fork httpx2, by version)."""
+    import importlib
+
+    errors = []
+    for module in ("httpx", "httpx2"):
+        try:
+            errors.append(importlib.import_module(module).TransportError)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(errors)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the top-level ``publish`` command."""
+    parser = subparsers.add_parser(
+        "publish", help="validate a dataset directory and upload it to the Hub", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("folder", type=Path, help="the dataset directory (with README.md, data/, meta/)")
+    parser.add_argument("--repo-id", required=True, help="ORG/NAME of the dataset repository")
+    parser.add_argument("--private", action="store_true", help="create the repository as private")
+    parser.add_argument("--revision", default=None, help="branch to upload to (default: main)")
+    parser.add_argument("--tag", default=None, help="release tag (default: v<format version>)")
+    parser.add_argument("--dry-run", action="store_true", help="validate and list the files; upload nothing")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        print(plan_upload(args.folder).describe())
+        publish(
+            args.folder,
+            args.repo_id,
+            private=args.private,
+            revision=args.revision,
+            tag=args.tag,
+            dry_run=args.dry_run,
+        )
+    except PublishError as error:
+        print(f"mt-datasets publish: {error}", file=sys.stderr)
+        return 1
+    print("dry run: nothing uploaded" if args.dry_run else f"published {args.folder} to {args.repo_id}")
+    return 0

@@ -1,0 +1,176 @@
+"""SSv2-TA from a user's own copy of Something-Something-v2: ``mt-datasets ssv2-ta build``.
+
+Something-Something-v2 ships ``labels.json`` (``{template: "id"}``, templates written without brackets, e.g.
+``"Putting something on a surface"``), ``train.json`` and ``validation.json`` (lists of ``{"id", "label", "template",
+"placeholders"}``, where ``template`` has brackets, ``"Putting [something] on a surface"``, and ``label`` is the
+template filled with the objects) and a folder of ``<id>.webm`` videos. SSv2-TA keeps 149 of the 174 templates; its
+train lists come from SSv2 train and its val lists from SSv2 validation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from mt_datasets.presence import PresenceReport, SourceClip, build_dataset
+from mt_datasets.taxonomy import did_you_mean, get_taxonomy
+
+__all__ = ["ANNOTATION_FILES", "build_ssv2_ta", "iter_ssv2_clips", "template_name", "add_parser"]
+
+ANNOTATION_FILES = {"train": "train.json", "val": "validation.json"}
+LABELS_FILE = "labels.json"
+# SSv2 ids are integers; anything beyond [A-Za-z0-9_-] (a "/", "..") could name a path outside the video root.
+_VIDEO_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def template_name(template: str) -> str:
+    """A template as ``labels.json`` and SSv2-TA name it: ``"Putting [something] on a surface"`` ->
+    ``"Putting something on a surface"``."""
+    return template.replace("[", "").replace("]", "").strip()
+
+
+def _load_json(path: Path) -> Any:
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} not found: pass --annotations the folder of Something-Something-v2's labels.json, train.json "
+            "and validation.json"
+        )
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        raise ValueError(f"{path} is empty")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error}); re-extract it from the SSv2 archive") from None
+
+
+def iter_ssv2_clips(annotations: str | Path, report: PresenceReport) -> Iterator[SourceClip]:
+    """The SSv2-TA clips of Something-Something-v2's annotation files, train first, then validation.
+
+    Entries of templates outside SSv2-TA are counted in ``report`` (``skipped_labels``); entries that are not
+    ``{"id", "template", ...}`` objects, templates missing from ``labels.json``, unsafe ids and duplicate ids get a
+    problem line and are skipped. Missing, empty or invalid JSON files raise before any clip is produced.
+    """
+    taxonomy = get_taxonomy("ssv2-ta")
+    annotations = Path(annotations)
+    labels = _load_json(annotations / LABELS_FILE)
+    if not isinstance(labels, dict) or not labels:
+        raise ValueError(f"{annotations / LABELS_FILE} must be a non-empty {{template: id}} object")
+    entries = {split: _load_json(annotations / name) for split, name in ANNOTATION_FILES.items()}
+    for split, value in entries.items():
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"{annotations / ANNOTATION_FILES[split]} must be a non-empty JSON list of clips")
+    for name in taxonomy.fine_names:
+        if name not in labels:
+            report.problem(LABELS_FILE, "unknown_label", f"SSv2-TA class {name!r} is not a template of labels.json")
+    seen: set[str] = set()
+    for split, items in entries.items():
+        file = ANNOTATION_FILES[split]
+        for position, item in enumerate(items):
+            where = f"{file}[{position}]"
+            clip = _clip_of_entry(item, split, where, labels, report)
+            if clip is None:
+                continue
+            if clip.video_id in seen:
+                report.problem(where, "duplicate_id", f"video id {clip.video_id!r} appears again; the first is kept")
+                continue
+            seen.add(clip.video_id)
+            yield clip
+
+
+def _clip_of_entry(item: Any, split: str, where: str, labels: dict, report: PresenceReport) -> SourceClip | None:
+    taxonomy = get_taxonomy("ssv2-ta")
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("id"), (str, int))
+        or not isinstance(item.get("template"), str)
+    ):
+        report.problem(where, "malformed_row", f'expected an object with "id" and "template", got {item!r:.200}')
+        return None
+    video_id = str(item["id"]).strip()
+    if not _VIDEO_ID.match(video_id):
+        report.problem(where, "unsafe_id", f"video id {video_id!r} is not an SSv2 id ([A-Za-z0-9_-]); skipped")
+        return None
+    name = template_name(item["template"])
+    if name not in labels:
+        report.problem(where, "unknown_label", f"clip {video_id}: " + did_you_mean(name, list(labels), "SSv2 template"))
+        return None
+    if name not in taxonomy.fine_names:
+        report.skipped_label(name)
+        return None
+    placeholders = item.get("placeholders") or []
+    if not isinstance(placeholders, list):
+        placeholders = [str(placeholders)]
+    extra = {
+        "caption": str(item.get("label", "")),
+        "placeholders": [str(p) for p in placeholders],
+        "original_split": "validation" if split == "val" else "train",
+    }
+    return SourceClip(video_id, taxonomy.fine_index(name), split, (f"{video_id}.webm",), extra)
+
+
+def build_ssv2_ta(
+    annotations: str | Path,
+    out_dir: str | Path,
+    *,
+    videos: str | Path | None = None,
+    embed: bool = False,
+    workers: int | None = None,
+) -> Path:
+    """Build SSv2-TA in the Hub layout from Something-Something-v2's annotations (and, optionally, your videos).
+
+    Without ``videos`` the result is the metadata-only release. With ``videos`` (the folder of ``<id>.webm``) each
+    clip is looked up and probed; missing and undecodable clips are left out and listed in ``meta/presence.*``;
+    ``embed`` stores the found videos' bytes in a ``video`` column. Returns ``out_dir``.
+    """
+    import datasets
+
+    report = PresenceReport("ssv2-ta", videos)
+    extra = {
+        "caption": datasets.Value("string"),
+        "placeholders": datasets.List(datasets.Value("string")),
+        "original_split": datasets.Value("string"),
+    }
+    return build_dataset(
+        iter_ssv2_clips(annotations, report),
+        taxonomy=get_taxonomy("ssv2-ta"),
+        out_dir=out_dir,
+        report=report,
+        extra_features=extra,
+        video_root=videos,
+        embed=embed,
+        info={"source": "something-something-v2", "builder": "mt_datasets.ssv2", "embedded_videos": embed},
+        card_template="ssv2_ta_card.md.j2",
+        license="other",
+        workers=workers,
+    )
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``ssv2-ta build``."""
+    parser = subparsers.add_parser(
+        "build",
+        help="build SSv2-TA from Something-Something-v2's annotation JSON files (and your videos)",
+        description=build_ssv2_ta.__doc__.split("\n")[0],
+    )
+    parser.add_argument("--annotations", required=True, type=Path, help="folder with labels/train/validation.json")
+    parser.add_argument("--videos", type=Path, help="folder of your <id>.webm videos")
+    parser.add_argument("--out", required=True, type=Path, help="output dataset directory")
+    parser.add_argument("--embed", action="store_true", help="embed the found videos (needs --videos)")
+    parser.add_argument("--workers", type=int, default=None, help="threads probing videos")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        out = build_ssv2_ta(args.annotations, args.out, videos=args.videos, embed=args.embed, workers=args.workers)
+    except (OSError, ValueError) as error:
+        print(f"mt-datasets ssv2-ta build: {error}", file=sys.stderr)
+        return 2
+    print(f"SSv2-TA written to {out}; presence report in {out / 'meta' / 'presence.md'}")
+    return 0
