@@ -1,7 +1,41 @@
-"""Make, publish, load and decode the motion-transferability datasets Syn-TA, K400-TA and SSv2-TA."""
+"""Make, publish, load and decode the motion-transferability datasets Syn-TA, K400-TA and SSv2-TA.
+
+The light parts import eagerly; the rest (which pull in ``datasets``, ``torch`` or FFmpeg) load on first use::
+
+    from mt_datasets import get_taxonomy, attach_videos, read_clip, HubDatasetWriter
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from mt_datasets.taxonomy import DATASET_NAMES, Taxonomy, get_taxonomy
 
 __version__ = "0.1.0"
 
-__all__ = ["DATASET_NAMES", "Taxonomy", "get_taxonomy", "__version__"]
+# public name -> module that defines it (imported lazily by __getattr__)
+_LAZY = {
+    "attach_videos": "mt_datasets.attach",
+    "HubDatasetWriter": "mt_datasets.hub",
+    "DatasetMismatchError": "mt_datasets.hub",
+    "dataset_features": "mt_datasets.hub",
+    "VideoDecodeError": "mt_datasets.video",
+    "VideoInfo": "mt_datasets.video",
+    "probe_video": "mt_datasets.video",
+    "read_clip": "mt_datasets.video",
+    "read_clips": "mt_datasets.video",
+    "read_frames": "mt_datasets.video",
+    "build_k400_ta": "mt_datasets.kinetics",
+    "build_ssv2_ta": "mt_datasets.ssv2",
+}
+
+__all__ = ["DATASET_NAMES", "Taxonomy", "get_taxonomy", "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'mt_datasets' has no attribute {name!r}")
