@@ -1,0 +1,285 @@
+"""The disentangled coarse/fine video classifier: a ``PreTrainedModel`` registered with the Auto classes.
+
+On the backbone's clip features sit two branches, each a projection to its own embedding and a linear classifier:
+the coarse branch predicts the coarse action ("punching"), the fine branch the fine variant of the training set
+("punching bag"). The training loss is
+
+    coarse CE + fine_loss_weight * fine CE
+              + decorrelation_weight * ||cross-covariance(coarse embedding, fine embedding)||^2 / embedding_dim
+              + adversarial_weight * CE of an adversary that predicts the fine variant *within its coarse class*
+                from the coarse embedding through a gradient-reversal layer.
+
+The last two push variant-specific information out of the coarse embedding, which is what should transfer to unseen
+variants. Coarse predictions use the coarse branch alone. With every extra weight at 0 the model is the plain coarse
+classifier (the baseline): the fine branch and the adversary are then not built, so every parameter gets a gradient
+(DistributedDataParallel requires it).
+
+>>> config = DisentangledConfig(backbone="videomae", backbone_config=backbone_class("videomae").tiny_config,
+...                             coarse_labels=["a", "b"], fine_labels=["a1", "a2", "b1"], fine_to_coarse=[0, 0, 1])
+>>> model = DisentangledVideoClassifier(config)
+>>> out = model(torch.zeros(2, 8, 3, 32, 32), coarse_labels=torch.tensor([0, 1]), fine_labels=torch.tensor([1, 2]))
+>>> out.coarse_logits.shape, out.fine_logits.shape, out.loss.ndim
+(torch.Size([2, 2]), torch.Size([2, 3]), 0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel, PreTrainedConfig, PreTrainedModel
+from transformers.utils import ModelOutput
+
+from mt_models.backbones import VideoBackbone, backbone_class, create_backbone
+from mt_models.preprocess import InputSpec
+
+__all__ = ["DisentangledConfig", "DisentangledVideoClassifier", "DisentangledClassifierOutput", "IGNORE_INDEX"]
+
+IGNORE_INDEX = -100  # transformers' convention: a label that takes no part in the loss (e.g. an undecodable video)
+
+
+class DisentangledConfig(PreTrainedConfig):
+    r"""Configuration of :class:`DisentangledVideoClassifier`.
+
+    Args:
+        backbone: registered backbone name (``mt_models.list_backbones()``).
+        backbone_config: the backbone's transformers config as a dict (``config.to_dict()``).
+        input_spec: the backbone's :class:`~mt_models.preprocess.InputSpec` as a dict; ``None`` = from the config.
+        coarse_labels: coarse class names, in label order.
+        fine_labels: fine class names of the training set, in the order of the fine head.
+        fine_to_coarse: coarse index of each entry of ``fine_labels`` (the adversary's within-coarse grouping).
+        embedding_dim: size of the coarse and of the fine embedding.
+        dropout: dropout on the backbone features before each projection.
+        fine_loss_weight: weight of the fine cross-entropy (0 = no fine branch).
+        decorrelation_weight: weight of the cross-covariance penalty (needs the fine branch).
+        adversarial_weight: weight of the gradient-reversal within-coarse fine adversary.
+        gradient_reversal_scale: factor on the reversed gradient.
+        dataset: name or Hub id of the training dataset (metadata).
+        fine_set: the fine set (1 or 2) trained on (metadata).
+    """
+
+    model_type = "motion_transfer_disentangled"
+
+    backbone: str = "videomae"
+    backbone_config: dict | None = None
+    input_spec: dict | None = None
+    coarse_labels: list[str] | None = None
+    fine_labels: list[str] | None = None
+    fine_to_coarse: list[int] | None = None
+    embedding_dim: int = 256
+    dropout: float = 0.0
+    fine_loss_weight: float = 1.0
+    decorrelation_weight: float = 1.0
+    adversarial_weight: float = 0.1
+    gradient_reversal_scale: float = 1.0
+    initializer_range: float = 0.02
+    dataset: str | None = None
+    fine_set: int | None = None
+
+    def __post_init__(self, **kwargs: Any) -> None:
+        self.coarse_labels = list(self.coarse_labels or [])
+        self.fine_labels = list(self.fine_labels or [])
+        self.fine_to_coarse = [int(c) for c in (self.fine_to_coarse or [])]
+        # The standard label maps describe the model's main output, the coarse logits (read by pipelines and cards).
+        if self.coarse_labels:
+            kwargs["id2label"] = dict(enumerate(self.coarse_labels))
+            kwargs["label2id"] = {name: i for i, name in enumerate(self.coarse_labels)}
+        super().__post_init__(**kwargs)
+        self.validate_head()
+
+    def validate_head(self) -> None:
+        """Raise ``ValueError`` naming the inconsistent head options."""
+        for name in ("fine_loss_weight", "decorrelation_weight", "adversarial_weight"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if len(self.fine_to_coarse) != len(self.fine_labels):
+            raise ValueError(
+                f"fine_to_coarse has {len(self.fine_to_coarse)} entries but fine_labels has {len(self.fine_labels)}: "
+                "give the coarse index of every fine label"
+            )
+        if self.coarse_labels and any(not 0 <= c < len(self.coarse_labels) for c in self.fine_to_coarse):
+            raise ValueError(f"fine_to_coarse has indices outside 0..{len(self.coarse_labels) - 1}")
+        if (self.fine_loss_weight or self.adversarial_weight) and self.coarse_labels and not self.fine_labels:
+            raise ValueError(
+                "fine_loss_weight / adversarial_weight > 0 need fine_labels (the training set's fine classes)"
+            )
+        if self.decorrelation_weight and not self.fine_loss_weight:
+            raise ValueError(
+                "decorrelation_weight > 0 needs fine_loss_weight > 0: without the fine loss the fine embedding is "
+                "untrained, and decorrelating from it means nothing"
+            )
+
+    @property
+    def is_baseline(self) -> bool:
+        """True when the model is the plain coarse classifier (every extra loss weight is 0)."""
+        return not (self.fine_loss_weight or self.decorrelation_weight or self.adversarial_weight)
+
+
+@dataclass
+class DisentangledClassifierOutput(ModelOutput):
+    """Output of :class:`DisentangledVideoClassifier`.
+
+    Attributes:
+        loss: the weighted training loss (when ``coarse_labels`` are given).
+        coarse_logits: ``(batch, num_coarse)``; the predictions of the model.
+        fine_logits: ``(batch, num_fine)`` over the training set's fine classes (``None`` without a fine branch).
+        coarse_embeds: ``(batch, embedding_dim)`` coarse embedding.
+        fine_embeds: ``(batch, embedding_dim)`` fine embedding (``None`` without a fine branch).
+        coarse_loss / fine_loss / decorrelation_loss / adversarial_loss: the unweighted terms, for logging.
+    """
+
+    loss: torch.FloatTensor | None = None
+    coarse_logits: torch.FloatTensor | None = None
+    fine_logits: torch.FloatTensor | None = None
+    coarse_embeds: torch.FloatTensor | None = None
+    fine_embeds: torch.FloatTensor | None = None
+    coarse_loss: torch.FloatTensor | None = None
+    fine_loss: torch.FloatTensor | None = None
+    decorrelation_loss: torch.FloatTensor | None = None
+    adversarial_loss: torch.FloatTensor | None = None
+
+
+class _GradientReversal(torch.autograd.Function):
+    """Identity forward; the gradient is multiplied by ``-scale`` on the way back (Ganin & Lempitsky 2015)."""
+
+    @staticmethod
+    def forward(ctx, inputs: torch.Tensor, scale: float) -> torch.Tensor:
+        ctx.scale = scale
+        return inputs.view_as(inputs)
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return -ctx.scale * grad_output, None
+
+
+def _cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean CE over the rows whose label is not ``IGNORE_INDEX``; 0 (still in the graph) when there is none."""
+    valid = labels != IGNORE_INDEX
+    if not bool(valid.any()):
+        return logits.sum() * 0.0
+    return nn.functional.cross_entropy(logits[valid].float(), labels[valid])
+
+
+def cross_covariance_penalty(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+    """Squared Frobenius norm of the batch cross-covariance of two embeddings, divided by their width.
+
+    Zero when every coordinate of ``first`` is linearly uncorrelated with every coordinate of ``second`` over the batch.
+    """
+    if first.shape[0] < 2:
+        return first.sum() * 0.0
+    first = first.float() - first.float().mean(dim=0)
+    second = second.float() - second.float().mean(dim=0)
+    covariance = first.T @ second / (first.shape[0] - 1)
+    return covariance.pow(2).sum() / first.shape[1]
+
+
+def _branch(in_dim: int, embedding_dim: int, dropout: float) -> nn.Sequential:
+    return nn.Sequential(nn.Dropout(dropout), nn.Linear(in_dim, embedding_dim), nn.GELU())
+
+
+class DisentangledVideoClassifier(PreTrainedModel):
+    """Coarse/fine video classifier on a transformers backbone (see the module docstring for the loss)."""
+
+    config_class = DisentangledConfig
+    config: DisentangledConfig
+    main_input_name = "pixel_values"
+    input_modalities = ("video",)
+
+    def __init__(self, config: DisentangledConfig):
+        super().__init__(config)
+        if not config.coarse_labels:
+            raise ValueError("DisentangledConfig.coarse_labels is empty: give the coarse class names")
+        entry = backbone_class(config.backbone)
+        backbone_config = entry.config_class.from_dict(dict(config.backbone_config or {}))
+        self.backbone: VideoBackbone = create_backbone(
+            config.backbone, config=backbone_config, input_spec=config.input_spec
+        )
+        features = self.backbone.feature_dim
+        self.coarse_projection = _branch(features, config.embedding_dim, config.dropout)
+        self.coarse_classifier = nn.Linear(config.embedding_dim, len(config.coarse_labels))
+        num_fine = len(config.fine_labels)
+        if config.fine_loss_weight:
+            self.fine_projection = _branch(features, config.embedding_dim, config.dropout)
+            self.fine_classifier = nn.Linear(config.embedding_dim, num_fine)
+        if config.adversarial_weight:
+            self.adversary = nn.Linear(config.embedding_dim, num_fine)
+            groups = torch.tensor(config.fine_to_coarse)
+            # same_coarse[c, f]: fine class f belongs to coarse class c (the adversary only competes within c).
+            same_coarse = groups.unsqueeze(0) == torch.arange(len(config.coarse_labels)).unsqueeze(1)
+            self.register_buffer("same_coarse", same_coarse, persistent=False)
+        self.post_init()
+
+    @property
+    def input_spec(self) -> InputSpec:
+        """What :func:`mt_models.preprocess.preprocess` needs to make this model's input."""
+        return self.backbone.input_spec
+
+    @classmethod
+    def from_backbone(cls, backbone: VideoBackbone, **config_kwargs: Any) -> DisentangledVideoClassifier:
+        """A classifier whose backbone is ``backbone`` (pretrained weights kept) and whose heads are new.
+
+        ``config_kwargs`` are :class:`DisentangledConfig` fields (labels, head options, metadata).
+        """
+        config = DisentangledConfig(
+            backbone=backbone.name,
+            backbone_config=backbone.config.to_dict(),
+            input_spec=backbone.input_spec.to_dict(),
+            **config_kwargs,
+        )
+        model = cls(config)
+        model.backbone.load_state_dict(backbone.state_dict())
+        return model
+
+    def forward(
+        self,
+        pixel_values: torch.Tensor,
+        coarse_labels: torch.Tensor | None = None,
+        fine_labels: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> DisentangledClassifierOutput:
+        """Classify clips; compute the loss when labels are given.
+
+        Args:
+            pixel_values: ``(batch, frames, 3, height, width)`` preprocessed clips.
+            coarse_labels: ``(batch,)`` coarse indices (``IGNORE_INDEX`` rows take no part in the loss).
+            fine_labels: ``(batch,)`` indices into ``config.fine_labels``; needed for the fine and adversarial
+                terms when their weights are non-zero.
+        """
+        config = self.config
+        features = self.backbone(pixel_values)
+        coarse_embeds = self.coarse_projection(features)
+        coarse_logits = self.coarse_classifier(coarse_embeds)
+        fine_embeds = self.fine_projection(features) if config.fine_loss_weight else None
+        fine_logits = self.fine_classifier(fine_embeds) if fine_embeds is not None else None
+        out = DisentangledClassifierOutput(
+            coarse_logits=coarse_logits, fine_logits=fine_logits, coarse_embeds=coarse_embeds, fine_embeds=fine_embeds
+        )
+        if coarse_labels is None:
+            return out
+        out.coarse_loss = _cross_entropy(coarse_logits, coarse_labels)
+        loss = out.coarse_loss
+        needs_fine = config.fine_loss_weight or config.adversarial_weight
+        if needs_fine and fine_labels is None:
+            raise ValueError("fine_labels are required when fine_loss_weight or adversarial_weight is non-zero")
+        if fine_logits is not None:
+            out.fine_loss = _cross_entropy(fine_logits, fine_labels)
+            loss = loss + config.fine_loss_weight * out.fine_loss
+        if config.decorrelation_weight:
+            out.decorrelation_loss = cross_covariance_penalty(coarse_embeds, fine_embeds)
+            loss = loss + config.decorrelation_weight * out.decorrelation_loss
+        if config.adversarial_weight:
+            reversed_embeds = _GradientReversal.apply(coarse_embeds, config.gradient_reversal_scale)
+            adversary_logits = self.adversary(reversed_embeds)
+            valid = (coarse_labels != IGNORE_INDEX) & (fine_labels != IGNORE_INDEX)
+            mask = self.same_coarse[coarse_labels.clamp(min=0)]
+            adversary_logits = adversary_logits.masked_fill(~mask, torch.finfo(adversary_logits.dtype).min)
+            out.adversarial_loss = _cross_entropy(adversary_logits, torch.where(valid, fine_labels, IGNORE_INDEX))
+            loss = loss + config.adversarial_weight * out.adversarial_loss
+        out.loss = loss
+        return out
+
+
+AutoConfig.register(DisentangledConfig.model_type, DisentangledConfig)
+AutoModel.register(DisentangledConfig, DisentangledVideoClassifier)
