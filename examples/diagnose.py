@@ -1,0 +1,165 @@
+"""Diagnose what a trained model relies on: per-factor scores, temporal probes, confusions, as one report.
+
+The model sees the ``known`` and ``unknown`` splits of one protocol direction as ``eval.py`` does, plain and under
+input transformations (``mt_models.probes``: frames shuffled, reversed, one frame repeated, slowed, sped up, and on
+Syn-TA the background made plain). Each video is decoded once, as a clip denser than the model's when a probe needs
+frames in between, and every probe is made from that clip in memory. Any number of processes:
+
+    accelerate launch examples/diagnose.py --dataset motion-transfer/syn-ta --config set1 \\
+        --model runs/videomae-set1 --probes all --groups view,background,camera_azimuth:30 --report runs/diagnosis
+
+``--report DIR`` receives ``diagnosis.json`` (every score, from the ``motion_transferability`` metric's core),
+``report.md`` and the PNG plots. ``--groups`` names dataset columns to score per value (Syn-TA's factors; float
+columns binned, ``name:width`` sets the bin width). Videos that fail to decode are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import torch
+from accelerate import Accelerator
+from datasets import load_dataset
+
+from mt_datasets.taxonomy import other_set
+from mt_models import normalize
+from mt_models.data import PROTOCOL_CONFIGS, VideoClipDataset, make_dataloader, taxonomy_of, training_set_of
+from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec
+from mt_models.diagnostics_report import render_report
+from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE
+from mt_models.probes import DEFAULT_OVERSAMPLING, list_probes, plain_clip, resolve_probes
+from mt_models.records import dataset_revision
+
+SPLITS = ("known", "unknown")
+
+
+def _example(name: str) -> ModuleType:
+    """Import a sibling example script as a module (for eval.py's model loading), wherever this one is run from."""
+    spec = importlib.util.spec_from_file_location(f"mt_examples_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", required=True, help="Hub id or local directory of a motion-transfer dataset")
+    parser.add_argument("--config", default="set1", choices=list(PROTOCOL_CONFIGS), help="protocol direction")
+    parser.add_argument("--revision", default=None, help="dataset revision (branch, tag or commit) on the Hub")
+    parser.add_argument("--model", required=True, help="trained classifier, or an X-CLIP checkpoint")
+    parser.add_argument("--open_vocabulary", action="store_true", help="zero-shot X-CLIP with class-name prompts")
+    parser.add_argument("--prompt_template", default=DEFAULT_PROMPT_TEMPLATE, help="prompt with one {} slot")
+    parser.add_argument(
+        "--probes", default="all", help=f"'all', 'none' or a comma-separated list of {', '.join(list_probes())}"
+    )
+    parser.add_argument("--groups", default="", help="dataset columns to score per value, e.g. view,camera_azimuth:30")
+    parser.add_argument("--batch_size", type=int, default=8, help="per process")
+    parser.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
+    parser.add_argument("--mixed_precision", default=None, choices=["no", "fp16", "bf16"])
+    parser.add_argument("--bootstrap_samples", type=int, default=0, help="replicates for confidence intervals")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the shuffle probe and of the bootstrap")
+    parser.add_argument("--report", required=True, help="directory for diagnosis.json, report.md and the plots")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    accelerator = Accelerator(mixed_precision=args.mixed_precision)
+    dataset = load_dataset(args.dataset, args.config, revision=args.revision)
+    taxonomy = taxonomy_of(dataset)
+    probes = resolve_probes(args.probes, taxonomy=taxonomy)
+    # Group labels are read before any video is decoded, so a misspelt column fails at once.
+    group_spec = parse_group_spec(args.groups)
+    groups_by_split = {split: factor_groups(dataset[split], group_spec) for split in SPLITS}
+    training_set = training_set_of(args.config)
+    model = _example("eval").load_model(args, training_set)
+    spec = model.input_spec
+    num_frames = spec.num_frames
+    # One decode per video: dense enough for every probe (the plain clip is a subsample of it).
+    oversampling = DEFAULT_OVERSAMPLING if any(p.uses_dense_clip for p in probes) else 1
+    dense_spec = spec.replace(num_frames=oversampling * num_frames)
+    model = accelerator.prepare_model(model, evaluation_mode=True)
+
+    def predict(clips: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            pixel_values = normalize(clips, spec)
+            if args.open_vocabulary:
+                return model(pixel_values, taxonomy.coarse_names).argmax(-1)
+            return model(pixel_values).coarse_logits.argmax(-1)
+
+    input_names = ["plain", *(p.name for p in probes)]
+    columns: dict[str, list[torch.Tensor]] = {}
+    for split_number, split in enumerate(SPLITS):
+        split_set = VideoClipDataset(dataset[split], dense_spec)
+        dataloader = accelerator.prepare(
+            make_dataloader(split_set, batch_size=args.batch_size, num_workers=args.num_workers)
+        )
+        for batch in dataloader:
+            dense = batch["frames"]
+            # One shuffle order per video, whichever batch or process it falls in.
+            seeds = [(args.seed, split_number, int(i)) for i in batch["index"]]
+            predictions = [predict(plain_clip(dense, num_frames))]
+            predictions += [predict(probe.apply(dense, num_frames, seeds)) for probe in probes]
+            record = {
+                "predictions": torch.stack(predictions, dim=1),
+                "coarse_label": batch["coarse_label"],
+                "decoded": batch["decoded"].long(),  # integers: not every collective backend gathers bools
+                "index": batch["index"],
+                "is_known": torch.full_like(batch["index"], int(split == "known")),
+            }
+            for name, value in accelerator.gather_for_metrics(record).items():
+                columns.setdefault(name, []).append(value.cpu())
+    data = {name: torch.cat(values) for name, values in columns.items()}
+
+    result: dict = {}
+    if accelerator.is_main_process:
+        decoded = data["decoded"].bool()
+        is_known = data["is_known"].bool()
+        skipped = {"known": int((~decoded & is_known).sum()), "unknown": int((~decoded & ~is_known).sum())}
+        keep = decoded.numpy()
+        splits = ["known" if k else "unknown" for k in is_known[decoded].tolist()]
+        indices = data["index"][decoded].tolist()
+        groups = {
+            name: [groups_by_split[split][name][i] for split, i in zip(splits, indices, strict=True)]
+            for name in group_spec
+        }
+        diagnosis = build_diagnosis(
+            {name: data["predictions"][:, k].numpy()[keep] for k, name in enumerate(input_names)},
+            data["coarse_label"].numpy()[keep],
+            is_known.numpy()[keep],
+            taxonomy,
+            groups=groups or None,
+            probe_descriptions={p.name: p.description for p in probes},
+            bootstrap_samples=args.bootstrap_samples,
+            seed=args.seed,
+            metadata={
+                "dataset": args.dataset,
+                "dataset_revision": dataset_revision(args.dataset, args.revision),
+                "config": args.config,
+                "direction": f"set{training_set}->set{other_set(training_set)}",
+                "model": args.model,
+                "model_kind": "open_vocabulary" if args.open_vocabulary else "disentangled",
+                "seed": args.seed,
+                "num_frames": num_frames,
+                "oversampling": oversampling,
+                "skipped_videos": skipped,
+            },
+        )
+        report = render_report(diagnosis, args.report)
+        result = diagnosis
+        summary = {"report": str(report), "skipped_videos": skipped}
+        for name in input_names:
+            scores = diagnosis["plain"] if name == "plain" else diagnosis["probes"][name]["scores"]
+            summary[name] = {k: scores[k] for k in ("known_accuracy", "unknown_accuracy")}
+        accelerator.print(json.dumps(summary))
+    accelerator.wait_for_everyone()
+    accelerator.end_training()
+    return result
+
+
+if __name__ == "__main__":
+    main()
