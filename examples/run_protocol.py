@@ -40,7 +40,8 @@ def _example(name: str) -> ModuleType:
     return module
 
 
-def _run_name(model: str, head: str) -> str:
+def run_label(model: str, head: str) -> str:
+    """The label of a model x head in the table and the output tree: ``<model dir name>-<head>``."""
     return f"{Path(model.rstrip('/')).name}-{head}"
 
 
@@ -87,7 +88,7 @@ def run_protocol(
     common_eval += ["--batch_size", str(batch_size), "--bootstrap_samples", str(bootstrap_samples), *eval_args]
     for model in models:
         for head in heads:
-            label = _run_name(model, head)
+            label = run_label(model, head)
             for seed in seeds:
                 for config in PROTOCOL_CONFIGS:
                     run_dir = output_dir / label / f"seed{seed}" / config
@@ -104,7 +105,7 @@ def run_protocol(
                     )
                     runs.setdefault(label, []).append(eval_dir)
     for model in open_vocabulary_models:
-        label = _run_name(model, "zero-shot")
+        label = run_label(model, "zero-shot")
         for config in PROTOCOL_CONFIGS:
             eval_dir = output_dir / label / config
             evaluate_script.main(

@@ -16,11 +16,10 @@ import argparse
 import csv
 import difflib
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from mt_datasets.presence import PresenceReport, SourceClip, build_dataset
+from mt_datasets.presence import PresenceReport, SourceClip, add_build_parser, build_dataset
 from mt_datasets.taxonomy import Taxonomy, get_taxonomy
 
 __all__ = ["ANNOTATION_FILES", "build_k400_ta", "iter_kinetics_clips", "kinetics_video_id", "add_parser"]
@@ -191,24 +190,11 @@ def build_k400_ta(
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``k400-ta build``."""
-    parser = subparsers.add_parser(
-        "build",
+    add_build_parser(
+        subparsers,
+        build_k400_ta,
+        dataset="K400-TA",
         help="build K400-TA from Kinetics-400's annotation CSVs (and your videos)",
-        description=build_k400_ta.__doc__.split("\n")[0],
+        annotations_help="folder with train.csv and validate.csv",
+        videos_help="your Kinetics-400 videos (train/..., val/...)",
     )
-    parser.add_argument("--annotations", required=True, type=Path, help="folder with train.csv and validate.csv")
-    parser.add_argument("--videos", type=Path, help="your Kinetics-400 videos (train/..., val/...)")
-    parser.add_argument("--out", required=True, type=Path, help="output dataset directory")
-    parser.add_argument("--embed", action="store_true", help="embed the found videos (needs --videos)")
-    parser.add_argument("--workers", type=int, default=None, help="threads probing videos")
-    parser.set_defaults(func=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    try:
-        out = build_k400_ta(args.annotations, args.out, videos=args.videos, embed=args.embed, workers=args.workers)
-    except (OSError, ValueError) as error:
-        print(f"mt-datasets k400-ta build: {error}", file=sys.stderr)
-        return 2
-    print(f"K400-TA written to {out}; presence report in {out / 'meta' / 'presence.md'}")
-    return 0

@@ -10,9 +10,11 @@ expected, found, missing and undecodable, per split and per class, with the vide
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
+import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -376,3 +378,33 @@ def _checked(
     from mt_datasets.video import VideoDecodeError
 
     yield from _map_ordered(check, clips, workers)
+
+
+def add_build_parser(
+    subparsers: argparse._SubParsersAction,
+    builder: Callable[..., Path],
+    *,
+    dataset: str,
+    help: str,
+    annotations_help: str,
+    videos_help: str,
+) -> argparse.ArgumentParser:
+    """Register the ``build`` subcommand that K400-TA and SSv2-TA share: same options, same error handling."""
+    parser = subparsers.add_parser("build", help=help, description=builder.__doc__.split("\n")[0])
+    parser.add_argument("--annotations", required=True, type=Path, help=annotations_help)
+    parser.add_argument("--videos", type=Path, help=videos_help)
+    parser.add_argument("--out", required=True, type=Path, help="output dataset directory")
+    parser.add_argument("--embed", action="store_true", help="embed the found videos (needs --videos)")
+    parser.add_argument("--workers", type=int, default=None, help="threads probing videos")
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            out = builder(args.annotations, args.out, videos=args.videos, embed=args.embed, workers=args.workers)
+        except (OSError, ValueError) as error:
+            print(f"mt-datasets {dataset.lower()} build: {error}", file=sys.stderr)
+            return 2
+        print(f"{dataset} written to {out}; presence report in {out / 'meta' / 'presence.md'}")
+        return 0
+
+    parser.set_defaults(func=run)
+    return parser

@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mt_datasets.presence import PresenceReport, SourceClip, build_dataset
+from mt_datasets.presence import PresenceReport, SourceClip, add_build_parser, build_dataset
 from mt_datasets.taxonomy import did_you_mean, get_taxonomy
 
 __all__ = ["ANNOTATION_FILES", "build_ssv2_ta", "iter_ssv2_clips", "template_name", "add_parser"]
@@ -153,24 +152,11 @@ def build_ssv2_ta(
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``ssv2-ta build``."""
-    parser = subparsers.add_parser(
-        "build",
+    add_build_parser(
+        subparsers,
+        build_ssv2_ta,
+        dataset="SSv2-TA",
         help="build SSv2-TA from Something-Something-v2's annotation JSON files (and your videos)",
-        description=build_ssv2_ta.__doc__.split("\n")[0],
+        annotations_help="folder with labels/train/validation.json",
+        videos_help="folder of your <id>.webm videos",
     )
-    parser.add_argument("--annotations", required=True, type=Path, help="folder with labels/train/validation.json")
-    parser.add_argument("--videos", type=Path, help="folder of your <id>.webm videos")
-    parser.add_argument("--out", required=True, type=Path, help="output dataset directory")
-    parser.add_argument("--embed", action="store_true", help="embed the found videos (needs --videos)")
-    parser.add_argument("--workers", type=int, default=None, help="threads probing videos")
-    parser.set_defaults(func=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    try:
-        out = build_ssv2_ta(args.annotations, args.out, videos=args.videos, embed=args.embed, workers=args.workers)
-    except (OSError, ValueError) as error:
-        print(f"mt-datasets ssv2-ta build: {error}", file=sys.stderr)
-        return 2
-    print(f"SSv2-TA written to {out}; presence report in {out / 'meta' / 'presence.md'}")
-    return 0
