@@ -32,7 +32,14 @@ from transformers import get_scheduler
 from mt_datasets.hub import render_card
 from mt_datasets.taxonomy import other_set
 from mt_models import DisentangledVideoClassifier, create_backbone, normalize
-from mt_models.data import PROTOCOL_CONFIGS, VideoClipDataset, make_dataloader, taxonomy_of, training_set_of
+from mt_models.data import (
+    PROTOCOL_CONFIGS,
+    CachedClipDataset,
+    VideoClipDataset,
+    make_dataloader,
+    taxonomy_of,
+    training_set_of,
+)
 from mt_models.records import package_version
 
 HEAD_OPTIONS = ("embedding_dim", "fine_loss_weight", "decorrelation_weight", "adversarial_weight")
@@ -47,6 +54,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     data.add_argument("--num_frames", type=int, default=None, help="frames per clip (default: the backbone's)")
     data.add_argument("--sampling", default="uniform", choices=["uniform", "stride"], help="frame sampling")
     data.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
+    data.add_argument(
+        "--cache_clips", action="store_true", help="decode the training clips once and keep them in memory"
+    )
     head = parser.add_argument_group("model")
     head.add_argument("--model", required=True, help="backbone: Hub id, local directory or registered name")
     head.add_argument("--embedding_dim", type=int, default=256)
@@ -144,8 +154,16 @@ def main(argv: list[str] | None = None) -> dict:
         sampling=args.sampling,
         fine_label_map={dataset_id: head_id for head_id, dataset_id in enumerate(head_fine_ids)},
     )
+    if args.cache_clips:
+        train_set = CachedClipDataset(
+            train_set, num_workers=args.num_workers, show_progress=accelerator.is_main_process
+        )
     train_dataloader = make_dataloader(
-        train_set, batch_size=args.batch_size, shuffle=True, num_workers=args.num_workers, seed=args.seed
+        train_set,
+        batch_size=args.batch_size,
+        shuffle=True,
+        num_workers=0 if args.cache_clips else args.num_workers,
+        seed=args.seed,
     )
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=args.weight_decay)

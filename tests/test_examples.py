@@ -104,6 +104,18 @@ def test_resumed_run_ends_like_an_uninterrupted_one(dataset_dir, backbone_dir, t
     assert scores[0] == scores[1]
 
 
+def test_cached_clips_train_exactly_like_decoding_every_epoch(dataset_dir, backbone_dir, trained, tmp_path):
+    # Items are deterministic, so decoding once and reusing them must not change a single weight.
+    run_script(
+        "train",
+        *("--dataset", str(dataset_dir), "--model", str(backbone_dir), "--output_dir", str(tmp_path)),
+        *TRAIN_ARGS,
+        "--cache_clips",
+    )
+    full, cached = load_file(trained / "model.safetensors"), load_file(tmp_path / "model.safetensors")
+    assert all(torch.equal(full[k], cached[k]) for k in full)
+
+
 def test_two_processes_score_like_one_and_corrupt_videos_are_counted(corrupt_dataset_dir, trained, tmp_path):
     args = ["--dataset", str(corrupt_dataset_dir), "--model", str(trained), "--batch_size", "4"]
     args += ["--num_workers", "1"]
