@@ -198,6 +198,9 @@ class HubDatasetWriter:
             (fine set, split) buffer reaches it, so shards hold at least this much except the last of each group.
         check_videos: decode the first frame of every added video, so a corrupt or truncated file is refused with its
             row's id (about a millisecond per small clip).
+        fine_set_from_rows: take each row's ``fine_set`` as given (1 or 2) instead of requiring the taxonomy's set of
+            its fine class: for protocols where every fine class appears in both sets and the set names something
+            else (Syn-TA's ``appearance-shift``, where it names the appearance set).
 
     Rows are dicts with every column of ``features``. ``coarse_label`` and ``fine_label`` may be indices or names;
     ``video`` may be bytes, a path (its bytes are embedded and its file name kept) or a ``{"bytes", "path"}`` dict.
@@ -216,6 +219,7 @@ class HubDatasetWriter:
         info: Mapping[str, Any] | None = None,
         shard_size_bytes: int = DEFAULT_SHARD_SIZE_BYTES,
         check_videos: bool = True,
+        fine_set_from_rows: bool = False,
     ) -> None:
         if shard_size_bytes <= 0:
             raise ValueError(f"shard_size_bytes must be positive, got {shard_size_bytes}")
@@ -224,6 +228,7 @@ class HubDatasetWriter:
         self.features = features
         self.shard_size_bytes = shard_size_bytes
         self.check_videos = check_videos
+        self.fine_set_from_rows = fine_set_from_rows
         self._check_features()
         self._schema = features.arrow_schema
         self._has_video = "video" in features
@@ -346,7 +351,10 @@ class HubDatasetWriter:
                 f"row {video_id!r}: fine class {t.fine_names[fine]!r} belongs to coarse class "
                 f"{t.coarse_names[t.fine_to_coarse[fine]]!r}, not {t.coarse_names[coarse]!r}"
             )
-        if row["fine_set"] != t.fine_set[fine]:
+        if self.fine_set_from_rows:
+            if row["fine_set"] not in FINE_SETS:
+                raise ValueError(f"row {video_id!r}: fine_set must be 1 or 2, got {row['fine_set']!r}")
+        elif row["fine_set"] != t.fine_set[fine]:
             raise ValueError(
                 f"row {video_id!r}: fine class {t.fine_names[fine]!r} is in fine set {t.fine_set[fine]}, "
                 f"not {row['fine_set']!r}"

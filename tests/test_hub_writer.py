@@ -330,6 +330,18 @@ def test_bad_rows_are_refused_naming_the_row(tmp_path, good_video, change, messa
         assert writer.add(_row(SYNTA, 0, "train", "good-row", video=good_video))  # the writer is still usable
 
 
+def test_fine_set_from_rows_lets_a_fine_class_appear_in_both_sets(tmp_path, good_video):
+    # appearance-shift: the set names the appearance, so a set-1 fine class may be written as set 2 too
+    with HubDatasetWriter(tmp_path, SYNTA, dataset_features(SYNTA), fine_set_from_rows=True) as writer:
+        assert writer.add(_row(SYNTA, 0, "val", "as-set1", video=good_video))
+        assert writer.add({**_row(SYNTA, 0, "val", "as-set2", video=good_video), "fine_set": 2})
+        with pytest.raises(ValueError, match="fine_set must be 1 or 2, got 3"):
+            writer.add({**_row(SYNTA, 0, "val", "bad", video=good_video), "fine_set": 3})
+        writer.flush()
+    shards = sorted(p.name for p in (tmp_path / "data").glob("*.parquet"))
+    assert shards == ["set1-val-00000.parquet", "set2-val-00000.parquet"]
+
+
 def test_missing_columns_truncated_video_and_duplicates(tmp_path, good_video):
     with HubDatasetWriter(tmp_path, SYNTA, dataset_features(SYNTA)) as writer:
         row = _row(SYNTA, 0, "train", "r1", video=good_video)

@@ -662,11 +662,16 @@ def _pack(
     make_contact_sheet(_contact_sheet_rows(plan, staging), out_dir / CONTACT_SHEET)
     features = dataset_features(taxonomy, extra=extra_features())
     info = {"generated_by": "mt-datasets syn-ta generate", "options": record, "generators": renderers}
-    writer_class = (
-        _appearance_set_writer() if get_protocol(options.protocol).variants_in_both_sets else HubDatasetWriter
-    )
     # The clips were encoded by this pipeline and staged atomically, so the writer's decode check is skipped.
-    with writer_class(out_dir, taxonomy, features, info=info, check_videos=False) as writer:
+    # Under appearance-shift every fine class is in both sets, and fine_set names the appearance set.
+    with HubDatasetWriter(
+        out_dir,
+        taxonomy,
+        features,
+        info=info,
+        check_videos=False,
+        fine_set_from_rows=get_protocol(options.protocol).variants_in_both_sets,
+    ) as writer:
         for spec, row in zip(plan, rows, strict=True):
             video = {"bytes": staging.video_path(spec.video_id).read_bytes(), "path": f"{spec.video_id}.mp4"}
             writer.add({**row, "video": video})
@@ -757,25 +762,6 @@ def _card_context(
         },
         "contact_sheet": CONTACT_SHEET,
     }
-
-
-def _appearance_set_writer():
-    from mt_datasets.hub import HubDatasetWriter
-
-    class AppearanceSetWriter(HubDatasetWriter):
-        """Rows whose ``fine_set`` names the appearance set (appearance-shift), so a fine class appears in both sets.
-
-        The shared writer checks ``fine_set`` against the taxonomy; here it is checked as the taxonomy's set and then
-        replaced by the row's own.
-        """
-
-        def _encode_row(self, video_id: str, row):
-            fine = self._label_index(video_id, row["fine_label"], self.taxonomy.fine_names, "fine")
-            encoded = super()._encode_row(video_id, {**row, "fine_set": self.taxonomy.fine_set[fine]})
-            encoded["fine_set"] = int(row["fine_set"])
-            return encoded
-
-    return AppearanceSetWriter
 
 
 # ---- command line ----------------------------------------------------------------------------------------------
