@@ -23,10 +23,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch is imported where frames become tensors: encoding workers never pay for it
+    import torch
 
 from .taxonomy import did_you_mean
 
@@ -147,12 +149,15 @@ def encode_mp4(
     fps: float = 24,
     crf: int = 20,
     preset: str = "veryfast",
+    threads: int | None = None,
 ) -> bytes:
     """Encode RGB uint8 frames (each ``(H, W, 3)``) as an H.264 yuv420p mp4.
 
     Returns the file's bytes; when ``path`` is given they are also written there. Width and height must be even
     (yuv420p halves the chroma planes); anything else raises ``ValueError`` naming the size. ``crf=0`` is lossless
-    in the YUV domain (the RGB -> yuv420p conversion still rounds and subsamples colour).
+    in the YUV domain (the RGB -> yuv420p conversion still rounds and subsamples colour). ``threads`` caps x264's
+    threads (``None``: x264 picks by core count); one thread per encoder is the cheapest in a pool of encoding
+    workers and makes the bytes independent of the machine's core count.
     """
 
     def checked(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
@@ -161,7 +166,10 @@ def encode_mp4(
                 raise ValueError(f"H.264 yuv420p needs even width and height, got {frame.shape[1]}x{frame.shape[0]}")
             yield frame
 
-    return encode_video(checked(frames), path, fps=fps, options={"crf": str(crf), "preset": preset})
+    options = {"crf": str(crf), "preset": preset}
+    if threads is not None:
+        options["threads"] = str(threads)
+    return encode_video(checked(frames), path, fps=fps, options=options)
 
 
 # ----------------------------------------------------------------------------------------------------------- sampling
@@ -450,6 +458,8 @@ class _PyAVReader:
                 f"(frame {target} was requested); the file is probably truncated",
             )
         # Channels-first view of channels-last memory: the layout torchcodec returns, without a copy.
+        import torch
+
         return torch.from_numpy(rgb).permute(0, 3, 1, 2)
 
     def close(self) -> None:
@@ -519,6 +529,8 @@ def _gather(src: _Source, reader: _TorchcodecReader | _PyAVReader, indices: np.n
         frames = reader.frames(unique)
     if np.array_equal(unique, indices.ravel()):  # sorted and distinct (the usual single clip): no copy needed
         return frames.reshape(*indices.shape, *frames.shape[1:])
+    import torch
+
     return frames[torch.from_numpy(np.searchsorted(unique, indices))]
 
 

@@ -445,14 +445,15 @@ class _ClipWorker:
         self.generator = f"motion-transfer {__version__}; {info['renderer']}; OpenGL {info['version']}"
 
     def __call__(self, spec: ClipSpec) -> str:
-        from mt_datasets.video import encode_video
+        from mt_datasets.video import encode_mp4
 
         try:
             frames, row = render_clip(spec, self.options, self.renderer, self.library, self.generator)
-            # encode_mp4's H.264 yuv420p with one x264 thread: workers already fill the cores, and x264's own
-            # threads double its CPU time on small frames (and make the bytes depend on the core count)
-            options = {"crf": str(self.options.crf), "preset": self.options.x264_preset, "threads": "1"}
-            mp4 = encode_video(frames, fps=self.options.fps, options=options)
+            # One x264 thread: workers already fill the cores, and x264's own threads double its CPU time on small
+            # frames (and would make the bytes depend on the core count).
+            mp4 = encode_mp4(
+                frames, fps=self.options.fps, crf=self.options.crf, preset=self.options.x264_preset, threads=1
+            )
         except Exception as error:
             raise RuntimeError(f"clip {spec.video_id!r} (seed {self.options.seed}) failed: {error}") from error
         self.staging.write(spec.video_id, mp4, row)
