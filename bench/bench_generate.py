@@ -8,10 +8,12 @@ the main process, and the CPU time per clip of the hot path's steps (motion, ren
 Anchor: Blender (the release's engine), from the ``bpy`` wheel in a separate virtualenv (``--blender-python``),
 rendering the same kind of scene (a textured ground, a sun, three moving primitives with a metallic material, the same
 camera and size, the same frame count) straight to H.264 with Workbench (5x AA), Cycles (16 samples, no denoising)
-and EEVEE where it runs headless. Blender's start-up and scene building are *not* timed, only its render calls, so the
-ratio favours Blender. Each engine runs in its own process (a crash or a hang costs only that engine).
+and, with ``--eevee``, EEVEE (it starts headless on llvmpipe, but compiling its shaders on a software GL took more
+than 1,200 s without finishing one 32-frame clip on the 2-core machine, so it is off by default). Blender's start-up
+and scene building are *not* timed, only its render calls, so the ratio favours Blender.
+Each engine runs in its own process (a crash or a hang costs only that engine).
 
-    .venv/bin/python bench/bench_generate.py [--quick] [--blender-python /tmp/bpy-venv/bin/python]
+    .venv/bin/python bench/bench_generate.py [--quick] [--eevee] [--blender-python .venv-bpy/bin/python]
 
 Prints one JSON line.
 """
@@ -30,6 +32,7 @@ import time
 from pathlib import Path
 
 TARGETS = {"128x128x32": 2000.0, "224x224x64": 400.0}  # clips/min on 2 cores (issue 3)
+BENCH_MAX_REPEATS = 1  # bench/run_all.py: one run (Blender's Cycles anchor alone takes minutes)
 SIZES = {"128x128x32": (128, 32), "224x224x64": (224, 64)}
 CAMERA = {"azimuth": 30.0, "elevation": 20.0, "distance": 11.0}
 BLENDER_ENGINES = ("BLENDER_WORKBENCH", "CYCLES", "BLENDER_EEVEE_NEXT")
@@ -242,7 +245,8 @@ def blender_child(job: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 classes, Workbench and Cycles at 128 only")
-    parser.add_argument("--blender-python", default=os.environ.get("MT_BENCH_BPY_PYTHON", "/tmp/bpy-venv/bin/python"))
+    parser.add_argument("--blender-python", default=os.environ.get("MT_BENCH_BPY_PYTHON", ".venv-bpy/bin/python"))
+    parser.add_argument("--eevee", action="store_true", help="also time EEVEE (hours on a software GL)")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--no-blender", action="store_true", help="measure ours only")
     parser.add_argument("--blender-child", help=argparse.SUPPRESS)
@@ -291,7 +295,7 @@ def main() -> None:
                 # llvmpipe takes minutes) at the small size only
                 if engine != "BLENDER_WORKBENCH" and size > 128 and (args.quick or engine == "BLENDER_EEVEE_NEXT"):
                     continue
-                if args.quick and engine == "BLENDER_EEVEE_NEXT":
+                if engine == "BLENDER_EEVEE_NEXT" and (args.quick or not args.eevee):
                     continue
                 clips = {"BLENDER_WORKBENCH": 3, "CYCLES": 1, "BLENDER_EEVEE_NEXT": 2}[engine]
                 timeout = 1200 if engine == "BLENDER_EEVEE_NEXT" else 600

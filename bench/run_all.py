@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -49,6 +50,12 @@ def discover(only: list[str] | None) -> list[Path]:
             raise SystemExit(f"unknown benchmark(s) {missing}; available: {sorted(known)}")
         scripts = [known[t] for t in only]
     return scripts
+
+
+def repeats_of(script: Path, default: int) -> int:
+    """Runs of a script: ``default``, or fewer where the script says ``BENCH_MAX_REPEATS = N`` (long anchors)."""
+    match = re.search(r"^BENCH_MAX_REPEATS = (\d+)", script.read_text(), re.MULTILINE)
+    return min(default, int(match.group(1))) if match else default
 
 
 def run_once(script: Path, quick: bool, timeout: float) -> dict:
@@ -117,7 +124,8 @@ def write_results(
         "# Benchmark results",
         "",
         f"Written by `{command}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Every figure is the median of "
-        f"{repeats} runs (fresh processes) with the range in brackets; ratios compare against the anchor named in the "
+        f"{repeats} runs (fresh processes; fewer where a section says so) with the range in brackets; "
+        "ratios compare against the anchor named in the "
         "same run, on the same machine.",
         "",
         f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.platform()}, Python "
@@ -133,7 +141,7 @@ def write_results(
             "",
             doc,
             "",
-            f"Command: `.venv/bin/python bench/{script.name}{flag}` ({seconds:.0f} s for all runs)",
+            f"Command: `.venv/bin/python bench/{script.name}{flag}` ({len(runs)} runs, {seconds:.0f} s)",
             "",
         ]
         if error:
@@ -161,9 +169,10 @@ def main() -> int:
     failed = False
     for script in discover(args.only):
         start, runs, error = time.perf_counter(), [], None
-        print(f"[bench] {script.name} x{args.repeats}", flush=True)
+        repeats = repeats_of(script, args.repeats)
+        print(f"[bench] {script.name} x{repeats}", flush=True)
         try:
-            for _ in range(args.repeats):
+            for _ in range(repeats):
                 runs.append(run_once(script, args.quick, args.timeout))
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             error, failed = str(exc), True
