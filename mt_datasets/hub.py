@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.arrow_writer import get_parquet_column_options, get_writer_batch_size_from_data_size
 
+from mt_datasets.files import atomic_write_bytes
 from mt_datasets.taxonomy import FINE_SETS, SPLITS, Taxonomy, did_you_mean, other_set
 
 __all__ = [
@@ -141,18 +142,8 @@ def config_data_files(config: str) -> dict[str, str]:
     return {split: f"{DATA_DIR}/{group}-*.parquet" for split, group in CONFIG_SPLITS[config].items()}
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a hidden temp file and a rename, so readers see the old or the new file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def _atomic_write_json(path: Path, value: Any) -> None:
-    _atomic_write_bytes(path, (json.dumps(value, indent=2, sort_keys=False) + "\n").encode())
+    atomic_write_bytes(path, (json.dumps(value, indent=2, sort_keys=False) + "\n").encode())
 
 
 def _info_record(taxonomy: Taxonomy, features: datasets.Features, info: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -493,7 +484,7 @@ class HubDatasetWriter:
         }
         body = render_card(card_template, context)
         yaml_block = _card_yaml(self._shards, self.features, counts, license, pretty, list(tags), set(missing))
-        _atomic_write_bytes(self.out_dir / "README.md", f"---\n{yaml_block}---\n\n{body}".encode())
+        atomic_write_bytes(self.out_dir / "README.md", f"---\n{yaml_block}---\n\n{body}".encode())
         return self.out_dir
 
     def close(self) -> None:

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from mt_datasets.files import atomic_write_bytes
 from mt_datasets.syn_ta.appearance import (
     AMBIENT,
     CAMERA_DISTANCE,
@@ -401,15 +402,15 @@ class _Staging:
     def create(self, record: dict[str, Any]) -> None:
         self.clips.mkdir(parents=True, exist_ok=True)
         if not self.config.is_file():
-            _atomic_write(self.config, (json.dumps(record, indent=2) + "\n").encode())
+            atomic_write_bytes(self.config, (json.dumps(record, indent=2) + "\n").encode())
 
     def is_finished(self, video_id: str) -> bool:
         return self.row_path(video_id).is_file()
 
     def write(self, video_id: str, mp4: bytes, row: dict[str, Any]) -> None:
         # the row JSON is written last: its presence is what marks the clip finished
-        _atomic_write(self.video_path(video_id), mp4)
-        _atomic_write(self.row_path(video_id), json.dumps(row, sort_keys=True).encode())
+        atomic_write_bytes(self.video_path(video_id), mp4)
+        atomic_write_bytes(self.row_path(video_id), json.dumps(row, sort_keys=True).encode())
 
     def row(self, video_id: str) -> dict[str, Any]:
         return json.loads(self.row_path(video_id).read_text())
@@ -417,16 +418,6 @@ class _Staging:
     def remove_temp_files(self) -> None:
         for path in self.clips.glob(".*.tmp"):
             path.unlink(missing_ok=True)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write through a temp file named after this process and a rename: readers see nothing or the whole file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 # ---- workers ---------------------------------------------------------------------------------------------------
