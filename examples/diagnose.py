@@ -27,10 +27,9 @@ from datasets import load_dataset
 
 from mt_datasets.taxonomy import other_set
 from mt_models import normalize
-from mt_models.data import PROTOCOL_CONFIGS, VideoClipDataset, make_dataloader, taxonomy_of, training_set_of
+from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of, training_set_of
 from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec
 from mt_models.diagnostics_report import render_report
-from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE
 from mt_models.probes import DEFAULT_OVERSAMPLING, list_probes, plain_clip, resolve_probes
 from mt_models.records import dataset_revision
 
@@ -47,12 +46,7 @@ def _example(name: str) -> ModuleType:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", required=True, help="Hub id or local directory of a motion-transfer dataset")
-    parser.add_argument("--config", default="set1", choices=list(PROTOCOL_CONFIGS), help="protocol direction")
-    parser.add_argument("--revision", default=None, help="dataset revision (branch, tag or commit) on the Hub")
-    parser.add_argument("--model", required=True, help="trained classifier, or an X-CLIP checkpoint")
-    parser.add_argument("--open_vocabulary", action="store_true", help="zero-shot X-CLIP with class-name prompts")
-    parser.add_argument("--prompt_template", default=DEFAULT_PROMPT_TEMPLATE, help="prompt with one {} slot")
+    _example("eval").add_data_and_model_arguments(parser)
     parser.add_argument(
         "--probes", default="all", help=f"'all', 'none' or a comma-separated list of {', '.join(list_probes())}"
     )

@@ -36,14 +36,19 @@ SPLITS = ("known", "unknown")
 HEAD_OPTIONS = ("embedding_dim", "fine_loss_weight", "decorrelation_weight", "adversarial_weight")
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_data_and_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every evaluating script shares (eval.py, diagnose.py): dataset, direction and model."""
     parser.add_argument("--dataset", required=True, help="Hub id or local directory of a motion-transfer dataset")
     parser.add_argument("--config", default="set1", choices=list(PROTOCOL_CONFIGS), help="protocol direction")
     parser.add_argument("--revision", default=None, help="dataset revision (branch, tag or commit) on the Hub")
     parser.add_argument("--model", required=True, help="trained classifier, or an X-CLIP checkpoint")
     parser.add_argument("--open_vocabulary", action="store_true", help="zero-shot X-CLIP with class-name prompts")
     parser.add_argument("--prompt_template", default=DEFAULT_PROMPT_TEMPLATE, help="prompt with one {} slot")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_data_and_model_arguments(parser)
     parser.add_argument("--num_clips", type=int, default=1, help="clips per video; probabilities are averaged")
     parser.add_argument("--sampling", default="uniform", choices=["uniform", "stride"])
     parser.add_argument("--batch_size", type=int, default=8, help="per process")
