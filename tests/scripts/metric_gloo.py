@@ -83,6 +83,8 @@ def main() -> None:
             json.dump(report, handle)
     elif from_evaluate is not None:
         raise RuntimeError(f"process {accelerator.process_index} got results; evaluate returns them on process 0 only")
+    # Both processes leave together: a rank tearing down gloo while the other still works can abort (SIGABRT).
+    accelerator.wait_for_everyone()
     accelerator.end_training()
 
 
