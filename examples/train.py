@@ -275,6 +275,7 @@ def main(argv: list[str] | None = None) -> dict:
                 },
             )
             (output_dir / "README.md").write_text(card)
+    accelerator.wait_for_everyone()  # leave together: a rank tearing down gloo while another still works can abort
     accelerator.end_training()
     return summary
 
