@@ -37,8 +37,15 @@ test: setup lint
 demo: setup
 	$(PY) examples/demo.py
 
-bench: setup
-	$(PY) bench/run_all.py
+# Blender (bpy, the anchor of the generation benchmark) lives in its own virtualenv: it pins its own numpy.
+BPY_VENV := .venv-bpy
+$(BPY_VENV)/.installed:
+	$(PYTHON) -m venv $(BPY_VENV)
+	$(BPY_VENV)/bin/pip install -q 'bpy>=4.2,<4.6' || echo "bpy could not be installed: the generation benchmark reports Blender as missing"
+	touch $@
+
+bench: setup $(BPY_VENV)/.installed
+	MT_BENCH_BPY_PYTHON=$(BPY_VENV)/bin/python $(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) demo_results .pytest_cache
+	rm -rf $(VENV) $(BPY_VENV) demo_results .pytest_cache
