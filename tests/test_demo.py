@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -43,3 +44,48 @@ def test_demo_runs_the_protocol_and_reuses_its_data(tmp_path):
 
     second = run_demo(tmp_path)  # the generated data is reused, not made again
     assert second.stdout.count("already holds this dataset") == 2
+
+
+def _demo_module():
+    spec = importlib.util.spec_from_file_location("mt_examples_demo", ROOT / "examples" / "demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _row(known, unknown, width=2.0):
+    return {
+        "known_accuracy": known,
+        "unknown_accuracy": unknown,
+        "absolute_drop": known - unknown,
+        **{
+            f"{name}_ci_low": value - width
+            for name, value in (("known_accuracy", known), ("unknown_accuracy", unknown))
+        },
+        **{
+            f"{name}_ci_high": value + width
+            for name, value in (("known_accuracy", known), ("unknown_accuracy", unknown))
+        },
+        "absolute_drop_ci_low": known - unknown - width,
+        "absolute_drop_ci_high": known - unknown + width,
+    }
+
+
+def test_findings_say_what_holds_and_warn_near_chance():
+    demo = _demo_module()
+    strong = {
+        ("motion-only", "baseline"): _row(90, 70),
+        ("motion-only", "disentangled"): _row(90, 80),
+        ("paper", "baseline"): _row(90, 40),
+        ("paper", "disentangled"): _row(90, 45),
+    }
+    text = "\n".join(demo.findings(strong, ["motion-only", "paper"], ["baseline", "disentangled"], chance=5.0))
+    assert "Caution" not in text
+    assert "motion-only / baseline: K 90.0 vs U 70.0: holds (intervals apart)" in text
+    assert "baseline: D_abs 50.0 vs 20.0: holds (intervals apart)" in text
+    assert "paper: U 45.0 vs 40.0: holds (intervals apart)" in text
+
+    weak = {**strong, ("paper", "disentangled"): _row(7, 8)}
+    text = "\n".join(demo.findings(weak, ["motion-only", "paper"], ["baseline", "disentangled"], chance=5.0))
+    assert "Caution" in text and "paper / disentangled reaches twice that" in text
+    assert "paper / disentangled: K 7.0 vs U 8.0: does not hold" in text
