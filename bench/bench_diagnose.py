@@ -57,14 +57,7 @@ def _example(name: str) -> ModuleType:
 def make_model(out_dir: Path) -> Path:
     taxonomy = get_taxonomy("syn-ta")
     backbone = create_backbone(str(save_tiny_checkpoint("videomae", out_dir / "backbone", **BACKBONE)))
-    fine = taxonomy.fine_indices(1)
-    model = DisentangledVideoClassifier.from_backbone(
-        backbone,
-        coarse_labels=list(taxonomy.coarse_names),
-        fine_labels=[taxonomy.fine_names[i] for i in fine],
-        fine_to_coarse=[taxonomy.fine_to_coarse[i] for i in fine],
-        fine_set=1,
-    )
+    model = DisentangledVideoClassifier.for_training_set(backbone, taxonomy, 1)
     model.save_pretrained(out_dir / "model")
     return out_dir / "model"
 

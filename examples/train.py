@@ -134,18 +134,16 @@ def main(argv: list[str] | None = None) -> dict:
 
     # The model: a pretrained backbone and new heads.
     backbone = create_backbone(args.model, num_frames=args.num_frames)
-    model = DisentangledVideoClassifier.from_backbone(
+    model = DisentangledVideoClassifier.for_training_set(
         backbone,
-        coarse_labels=list(taxonomy.coarse_names),
-        fine_labels=[taxonomy.fine_names[i] for i in head_fine_ids],
-        fine_to_coarse=[taxonomy.fine_to_coarse[i] for i in head_fine_ids],
+        taxonomy,
+        training_set,
         embedding_dim=args.embedding_dim,
         dropout=args.dropout,
         fine_loss_weight=args.fine_loss_weight,
         decorrelation_weight=args.decorrelation_weight,
         adversarial_weight=args.adversarial_weight,
         dataset=args.dataset,
-        fine_set=training_set,
     )
     spec = model.input_spec
     train_set = VideoClipDataset(

@@ -32,6 +32,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PreTrainedConfig, PreTrainedModel
 from transformers.utils import ModelOutput
 
+from mt_datasets.taxonomy import Taxonomy
 from mt_models.backbones import VideoBackbone, backbone_class, create_backbone
 from mt_models.preprocess import InputSpec
 
@@ -231,6 +232,25 @@ class DisentangledVideoClassifier(PreTrainedModel):
         model = cls(config)
         model.backbone.load_state_dict(backbone.state_dict())
         return model
+
+    @classmethod
+    def for_training_set(
+        cls, backbone: VideoBackbone, taxonomy: Taxonomy, fine_set: int, **config_kwargs: Any
+    ) -> DisentangledVideoClassifier:
+        """:meth:`from_backbone` with the label spaces of training on ``fine_set`` of ``taxonomy``.
+
+        The coarse head covers every coarse class; the fine head covers the fine classes of ``fine_set`` in the
+        taxonomy's order (head id ``k`` = ``taxonomy.fine_indices(fine_set)[k]``).
+        """
+        fine = taxonomy.fine_indices(fine_set)
+        return cls.from_backbone(
+            backbone,
+            coarse_labels=list(taxonomy.coarse_names),
+            fine_labels=[taxonomy.fine_names[i] for i in fine],
+            fine_to_coarse=[taxonomy.fine_to_coarse[i] for i in fine],
+            fine_set=fine_set,
+            **config_kwargs,
+        )
 
     def forward(
         self,

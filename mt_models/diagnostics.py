@@ -13,7 +13,6 @@ JSON; :mod:`mt_models.diagnostics_report` renders it for a person to read.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -27,7 +26,7 @@ from numpy.typing import ArrayLike
 from mt_datasets.taxonomy import Taxonomy, did_you_mean
 from mt_metrics.transferability import compute_transferability, per_class_accuracy
 from mt_models.probes import opposite_pairs, pair_confusion
-from mt_models.records import package_version
+from mt_models.records import package_version, read_versioned_json, write_json
 
 __all__ = [
     "DEFAULT_BIN_WIDTHS",
@@ -260,30 +259,13 @@ def build_diagnosis(
 
 def write_diagnosis(diagnosis: Mapping[str, Any], out_dir: str | os.PathLike) -> Path:
     """Write ``diagnosis.json`` into ``out_dir`` (created) atomically; returns its path."""
-    path = Path(out_dir) / DIAGNOSIS_FILENAME
-    path.parent.mkdir(parents=True, exist_ok=True)
     # allow_nan=False: NaN has no JSON spelling, and a file other readers reject is worse than an error here.
-    text = json.dumps(diagnosis, indent=2, allow_nan=False) + "\n"
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(text)
-    temporary.replace(path)  # a reader never sees half a file, even if the run is interrupted
-    return path
+    return write_json(Path(out_dir) / DIAGNOSIS_FILENAME, diagnosis, allow_nan=False)
 
 
 def read_diagnosis(path: str | os.PathLike) -> dict[str, Any]:
     """Read ``diagnosis.json`` (or a directory holding one), checking that it is a diagnosis this package reads."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / DIAGNOSIS_FILENAME
-    try:
-        values = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON ({error}); was the diagnosis interrupted?") from None
-    version = values.get("format_version") if isinstance(values, dict) else None
-    if not isinstance(version, int) or "plain" not in values:
-        raise ValueError(f"{path} is not a motion-transfer diagnosis (no format_version / plain scores)")
-    if version > DIAGNOSIS_FORMAT_VERSION:
-        raise ValueError(
-            f"{path} has format_version {version}; this package reads up to {DIAGNOSIS_FORMAT_VERSION}: upgrade it"
-        )
+    path, values = read_versioned_json(path, DIAGNOSIS_FILENAME, max_version=DIAGNOSIS_FORMAT_VERSION, what="diagnosis")
+    if "plain" not in values:
+        raise ValueError(f"{path} is not a motion-transfer diagnosis (no plain scores)")
     return values

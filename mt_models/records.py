@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from mt_datasets.files import atomic_write_bytes
+
 __all__ = ["FORMAT_VERSION", "RESULTS_FILENAME", "ResultsRecord", "dataset_revision", "package_version", "read_record"]
 
 FORMAT_VERSION = 1
@@ -133,10 +135,7 @@ class ResultsRecord:
 
     def write(self, output_dir: str | os.PathLike) -> Path:
         """Write ``all_results.json`` into ``output_dir`` (created); returns the file's path."""
-        path = Path(output_dir) / RESULTS_FILENAME
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        return path
+        return write_json(Path(output_dir) / RESULTS_FILENAME, self.to_dict())
 
 
 def read_record(path: str | os.PathLike) -> ResultsRecord:
@@ -146,23 +145,43 @@ def read_record(path: str | os.PathLike) -> ResultsRecord:
         FileNotFoundError: no such file.
         ValueError: the file is not a results record, or its ``format_version`` is newer than this package reads.
     """
-    path = Path(path)
-    if path.is_dir():
-        path = path / RESULTS_FILENAME
-    try:
-        values = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON ({error}); was the evaluation interrupted?") from None
-    version = values.get("format_version") if isinstance(values, dict) else None
-    if not isinstance(version, int):
-        raise ValueError(f"{path} has no integer format_version: it is not a motion-transfer results record")
-    if version > FORMAT_VERSION:
-        raise ValueError(
-            f"{path} has format_version {version}; this motion-transfer {package_version()} reads up to "
-            f"{FORMAT_VERSION}: upgrade the package"
-        )
+    path, values = read_versioned_json(path, RESULTS_FILENAME, max_version=FORMAT_VERSION, what="evaluation")
     known = {f for f in ResultsRecord.__dataclass_fields__}
     unexpected = sorted(set(values) - known)
     if unexpected:
         raise ValueError(f"{path} has fields this format does not define: {unexpected}")
     return ResultsRecord(**values)
+
+
+def write_json(path: str | os.PathLike, values: Any, *, allow_nan: bool = True) -> Path:
+    """Write ``values`` as indented JSON to ``path`` (its folder created) atomically; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, (json.dumps(values, indent=2, allow_nan=allow_nan) + "\n").encode())
+    return path
+
+
+def read_versioned_json(
+    path: str | os.PathLike, filename: str, *, max_version: int, what: str
+) -> tuple[Path, dict[str, Any]]:
+    """Read a versioned JSON file this package wrote (``path`` or a directory holding ``filename``).
+
+    Returns the file's path and its values. Raises ``ValueError`` when it is not JSON (naming ``what`` was likely
+    interrupted), has no integer ``format_version``, or a newer one than ``max_version``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / filename
+    try:
+        values = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error}); was the {what} interrupted?") from None
+    version = values.get("format_version") if isinstance(values, dict) else None
+    if not isinstance(version, int):
+        raise ValueError(f"{path} has no integer format_version: it is not a motion-transfer {what} file")
+    if version > max_version:
+        raise ValueError(
+            f"{path} has format_version {version}; this motion-transfer {package_version()} reads up to "
+            f"{max_version}: upgrade the package"
+        )
+    return path, values

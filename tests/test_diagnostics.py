@@ -296,14 +296,7 @@ def tiny_model(tmp_path_factory) -> Path:
     """A randomly initialised tiny classifier for set 1, saved as train.py saves one."""
     out = tmp_path_factory.mktemp("diag-model")
     backbone = create_backbone(str(save_tiny_checkpoint("videomae", out / "backbone")))
-    fine = SYN_TA.fine_indices(1)
-    model = DisentangledVideoClassifier.from_backbone(
-        backbone,
-        coarse_labels=list(SYN_TA.coarse_names),
-        fine_labels=[SYN_TA.fine_names[i] for i in fine],
-        fine_to_coarse=[SYN_TA.fine_to_coarse[i] for i in fine],
-        fine_set=1,
-    )
+    model = DisentangledVideoClassifier.for_training_set(backbone, SYN_TA, 1)
     model.save_pretrained(out / "model")
     return out / "model"
 
