@@ -3,18 +3,25 @@
 1. Generates a Syn-TA for each protocol (``motion-only``: the unknown set changes only the motion variant;
    ``paper``: as the authors' release, where set-2 classes also use other shapes and backgrounds), with the procedural
    renderer; a later run reuses what an earlier one generated.
-2. Trains the baseline coarse classifier and the disentangled coarse/fine classifier on set 1 and on set 2, for every
-   seed, and evaluates each on its known and unknown split with the ``motion_transferability`` metric
-   (``examples/run_protocol.py`` does this part).
-3. Prints the paper-style table (Known / Unknown / D_abs / HM, averaged over both directions and the seeds, with
-   bootstrap confidence intervals), says whether the paper's three observations hold, and writes everything under
-   ``--output_dir``: ``table.md``, ``table.csv``, ``known_unknown.png``, ``findings.md``, ``demo_results.json`` and
-   every run's ``all_results.json``.
+2. Trains a coarse classifier on set 1 and on set 2 for every protocol, input modality, head and seed, and evaluates
+   each on its known and unknown split with the ``motion_transferability`` metric.
+3. Runs the temporal probes (frames shuffled, one frame repeated) on the first trained model: a model that uses
+   motion falls towards chance under them.
+4. Prints the paper-style table (Known / Unknown / D_abs / HM, averaged over both directions and the seeds, with
+   bootstrap confidence intervals, and the chance level), says whether the paper's observations hold, which coarse
+   actions transfer and which do not, and writes everything under ``--output_dir``: ``table.md``, ``table.csv``,
+   ``known_unknown.png``, ``findings.md``, ``demo_results.json`` and every run's ``all_results.json``.
 
-The default needs no download: a small VideoMAE made from a config and trained from scratch on the CPU. The same
-script scales up unchanged, e.g. on a GPU machine with internet::
+The default needs no download and learns on two CPU cores: ``resnet3d``, a 230k-parameter 3D CNN trained from scratch
+on the foreground and frame differences of 16x32x32 clips (``--modalities fg+diff``), the baseline head, one seed.
+The paper's observations over three seeds, with a model that also sees RGB and with the disentangled head::
 
-    accelerate launch examples/demo.py --preset small --model MCG-NJU/videomae-base --num_epochs 20 --seeds 0 1 2
+    python examples/demo.py --modalities fg+diff rgb+fg+diff --heads baseline disentangled --seeds 0 1 2
+
+The same script scales up unchanged, e.g. on a GPU machine with internet::
+
+    accelerate launch examples/demo.py --preset small --model MCG-NJU/videomae-base --modalities rgb \
+        --learning_rate 1e-4 --seeds 0 1 2
 """
 
 from __future__ import annotations
@@ -22,23 +29,21 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from mt_datasets import get_taxonomy
+from mt_datasets.syn_ta.generate import GenerationOptions, generate
 from mt_metrics import paper_results
 
 PROTOCOLS = ("motion-only", "paper")
 HEADS = ("baseline", "disentangled")
-# The default backbone: a VideoMAE small enough to train from scratch on two CPU cores in about a minute a run.
-TINY_MODEL = "tiny-videomae"
-TINY_VIDEOMAE = dict(
-    image_size=64, patch_size=8, num_frames=8, tubelet_size=2, hidden_size=64, num_hidden_layers=2,
-    num_attention_heads=4, intermediate_size=128,
-)  # fmt: skip
+# The default backbone: the CPU preset of the convolutional family, built from its config (no download).
+DEFAULT_MODEL = "resnet3d"
+DEFAULT_TRAIN_ARGS = (
+    "--cache_clips --weight_decay 0.05 --num_warmup_epochs 1 --label_smoothing 0.1 --augment shift --dropout 0.2"
+)
 
 
 def _run_protocol_module():
@@ -64,18 +69,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--classes", nargs="+", default=None, help="generate only these Syn-TA classes (default: all)")
     parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS), choices=PROTOCOLS)
-    parser.add_argument("--heads", nargs="+", default=list(HEADS), choices=HEADS)
-    parser.add_argument("--model", default=TINY_MODEL, help=f"backbone Hub id or directory (default: {TINY_MODEL})")
+    parser.add_argument("--heads", nargs="+", default=["baseline"], choices=HEADS)
+    parser.add_argument(
+        "--modalities",
+        nargs="+",
+        default=["fg+diff"],
+        help="input modalities to compare (rgb, fg, diff or '+' stacks); each trains its own models",
+    )
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"backbone (default: {DEFAULT_MODEL}, from scratch)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="training seeds")
     parser.add_argument("--data_seed", type=int, default=0, help="seed of the generated Syn-TA")
-    parser.add_argument("--num_epochs", type=int, default=15)
+    parser.add_argument("--num_epochs", type=int, default=12)
     parser.add_argument("--batch_size", type=int, default=16)
-    parser.add_argument("--learning_rate", type=float, default=3e-3)
-    parser.add_argument(
-        "--train_args",
-        default="--cache_clips --lr_scheduler_type constant --weight_decay 0",
-        help="further train.py options (one string)",
-    )
+    parser.add_argument("--learning_rate", type=float, default=2e-3)
+    parser.add_argument("--train_args", default=DEFAULT_TRAIN_ARGS, help="further train.py options (one string)")
+    parser.add_argument("--probes", default="shuffle,static", help="temporal probes run on the first model ('' = none)")
     parser.add_argument("--workers", type=int, default=2, help="rendering and decoding processes")
     parser.add_argument("--bootstrap_samples", type=int, default=1000, help="replicates of the confidence intervals")
     return parser.parse_args(argv)
@@ -87,30 +95,17 @@ def ensure_dataset(args: argparse.Namespace, protocol: str) -> Path:
         "-" + "-".join(args.classes) if args.classes else ""
     )
     out = Path(args.output_dir) / "data" / name
-    command = [sys.executable, "-m", "mt_datasets.cli", "syn-ta", "generate", "--out", str(out)]
-    command += ["--protocol", protocol, "--preset", args.preset, "--workers", str(args.workers)]
-    command += ["--seed", str(args.data_seed)]
-    if args.size:
-        command += ["--size", str(args.size)]
-    if args.classes:
-        command += ["--classes", *args.classes]
-    if args.clips_per_class:
-        command += ["--clips-per-class", str(args.clips_per_class)]
+    options = GenerationOptions.resolve(
+        protocol=protocol,
+        preset=args.preset,
+        size=args.size or None,
+        clips_per_class=args.clips_per_class or None,
+        seed=args.data_seed,
+        classes=args.classes,
+    )
     print(f"[demo] Syn-TA, protocol {protocol}: {out}", flush=True)
-    subprocess.run(command, check=True)
+    generate(out, options, workers=args.workers)
     return out
-
-
-def ensure_model(args: argparse.Namespace) -> str:
-    """The backbone to train: the default tiny VideoMAE is written once as a local checkpoint."""
-    if args.model != TINY_MODEL:
-        return args.model
-    from mt_models.backbones import save_tiny_checkpoint
-
-    out = Path(args.output_dir) / "models" / TINY_MODEL
-    if not (out / "config.json").is_file():
-        save_tiny_checkpoint("videomae", out, seed=0, **TINY_VIDEOMAE)
-    return str(out)
 
 
 def _interval(row: dict[str, Any], name: str) -> tuple[float, float] | None:
@@ -129,58 +124,106 @@ def _compare(first: dict[str, Any], second: dict[str, Any], name: str) -> str:
     return "holds by the point estimates, but the intervals overlap"
 
 
-def findings(
-    rows: dict[tuple[str, str], dict[str, Any]], protocols: list[str], heads: list[str], chance: float
-) -> list[str]:
-    """The paper's three observations, checked on our rows (percent scores, keyed by (protocol, head)).
+def _row_name(key: tuple[str, str, str]) -> str:
+    return " / ".join(key)
 
-    ``chance`` is the accuracy of guessing (100 / number of coarse classes). A row whose known-accuracy interval
-    reaches twice that has learned too little motion for its drops to say much about transfer, and the lines say so.
+
+def findings(
+    rows: dict[tuple[str, str, str], dict[str, Any]],
+    chance: float,
+    per_class: dict[str, dict[str, tuple[float | None, float | None]]] | None = None,
+    probes: dict[str, dict[str, float]] | None = None,
+) -> list[str]:
+    """The paper's observations, checked on our rows (percent scores, keyed by (protocol, modality, head)).
+
+    Args:
+        rows: table rows with bootstrap intervals.
+        chance: the accuracy of guessing (100 / number of coarse classes). A row whose known-accuracy interval
+            reaches twice that has learned too little motion for its drops to say much, and the lines say so.
+        per_class: ``{protocol: {coarse class: (known %, unknown %)}}`` of one model, for the per-class lines.
+        probes: ``{input: {"known_accuracy": %, "unknown_accuracy": %}}`` of one model, plain and under each probe.
     """
+    protocols = list(dict.fromkeys(key[0] for key in rows))
+    modalities = list(dict.fromkeys(key[1] for key in rows))
+    heads = list(dict.fromkeys(key[2] for key in rows))
     lines = ["## Does the paper's finding hold on our generated Syn-TA?", ""]
-    near_chance = [
-        f"{protocol} / {head}"
-        for (protocol, head), row in rows.items()
-        if row.get("known_accuracy_ci_low", row["known_accuracy"]) <= 2 * chance
-    ]
+    lines.append(f"Chance is {chance:.1f}% ({100 / chance:.0f} coarse classes). Scores are coarse accuracy in percent, "
+                 "averaged over both directions and the seeds, with 95% bootstrap intervals.")  # fmt: skip
+    lines.append("")
+    near_chance = [_row_name(key) for key, row in rows.items() if row.get("known_accuracy_ci_low", 0) <= 2 * chance]
     if near_chance:
         lines += [
-            f"**Caution:** chance is {chance:.1f}% ({100 / chance:.0f} coarse classes), and the known-accuracy "
-            f"interval of {', '.join(near_chance)} reaches twice that: those models learned too little for the "
-            "comparisons below to test the paper's observations. Train longer, on more clips, or start from a "
-            "pretrained backbone.",
+            f"**Caution:** the known-accuracy interval of {', '.join(near_chance)} reaches twice chance: those models "
+            "learned too little for the comparisons below to test the paper's observations. Train longer, on more "
+            "clips, or start from a pretrained backbone.",
             "",
         ]
     lines.append("1. Unknown accuracy falls below known accuracy:")
-    for (protocol, head), row in rows.items():
-        verdict = _compare(
-            row,
-            {
-                **row,
-                "known_accuracy": row["unknown_accuracy"],
-                "known_accuracy_ci_low": row.get("unknown_accuracy_ci_low"),
-                "known_accuracy_ci_high": row.get("unknown_accuracy_ci_high"),
-            },
-            "known_accuracy",
-        )
-        lines.append(f"   - {protocol} / {head}: K {row['known_accuracy']:.1f} vs U {row['unknown_accuracy']:.1f}: "
-                     f"{verdict}")  # fmt: skip
-    lines.append("2. The drop is larger under `paper` (motion + appearance change) than under `motion-only`:")
+    for key, row in rows.items():
+        unknown_as_known = {
+            "known_accuracy": row["unknown_accuracy"],
+            "known_accuracy_ci_low": row.get("unknown_accuracy_ci_low"),
+            "known_accuracy_ci_high": row.get("unknown_accuracy_ci_high"),
+        }
+        lines.append(f"   - {_row_name(key)}: K {row['known_accuracy']:.1f} vs U {row['unknown_accuracy']:.1f}: "
+                     f"{_compare(row, unknown_as_known, 'known_accuracy')}")  # fmt: skip
+    lines.append("2. The drop is larger under `paper` (motion and appearance change) than under `motion-only`:")
     if {"paper", "motion-only"} <= set(protocols):
-        for head in heads:
-            paper, motion = rows[("paper", head)], rows[("motion-only", head)]
-            lines.append(f"   - {head}: D_abs {paper['absolute_drop']:.1f} vs {motion['absolute_drop']:.1f}: "
-                         f"{_compare(paper, motion, 'absolute_drop')}")  # fmt: skip
+        increases = {}
+        for modality in modalities:
+            for head in heads:
+                paper, motion = rows[("paper", modality, head)], rows[("motion-only", modality, head)]
+                increases[(modality, head)] = paper["absolute_drop"] - motion["absolute_drop"]
+                lines.append(f"   - {modality} / {head}: D_abs {paper['absolute_drop']:.1f} vs "
+                             f"{motion['absolute_drop']:.1f}: {_compare(paper, motion, 'absolute_drop')}")  # fmt: skip
+        sees_rgb = [m for m in modalities if "rgb" in m.split("+")]
+        motion_only = [m for m in modalities if "rgb" not in m.split("+")]
+        if sees_rgb and motion_only:
+            for head in heads:
+                with_rgb = max(increases[(m, head)] for m in sees_rgb)
+                without = max(increases[(m, head)] for m in motion_only)
+                verdict = "more" if with_rgb > without else "not more"
+                lines.append(
+                    f"   - a model that sees appearance ({'/'.join(sees_rgb)}) loses {verdict} when appearance shifts "
+                    f"than one that sees only motion ({'/'.join(motion_only)}), {head} head: the drop grows by "
+                    f"{with_rgb:.1f} vs {without:.1f} points (point estimates)"
+                )
+        else:
+            lines.append("   - appearance use not measured: run an RGB modality beside a motion-only one "
+                         "(`--modalities fg+diff rgb+fg+diff`)")  # fmt: skip
     else:
         lines.append("   - not measured (needs both protocols)")
     lines.append("3. Disentangling raises unknown accuracy over the baseline:")
     if {"baseline", "disentangled"} <= set(heads):
         for protocol in protocols:
-            dis, base = rows[(protocol, "disentangled")], rows[(protocol, "baseline")]
-            lines.append(f"   - {protocol}: U {dis['unknown_accuracy']:.1f} vs {base['unknown_accuracy']:.1f}: "
-                         f"{_compare(dis, base, 'unknown_accuracy')}")  # fmt: skip
+            for modality in modalities:
+                dis, base = rows[(protocol, modality, "disentangled")], rows[(protocol, modality, "baseline")]
+                lines.append(f"   - {protocol} / {modality}: U {dis['unknown_accuracy']:.1f} vs "
+                             f"{base['unknown_accuracy']:.1f}: {_compare(dis, base, 'unknown_accuracy')}")  # fmt: skip
     else:
-        lines.append("   - not measured (needs both heads)")
+        lines.append("   - not measured (needs both heads: `--heads baseline disentangled`)")
+    if per_class:
+        lines.append("4. Which motions transfer (per coarse class, first model; unknown / known accuracy):")
+        for protocol, classes in per_class.items():
+            ratios = {
+                name: (unknown / known if known else 0.0)
+                for name, (known, unknown) in classes.items()
+                if known is not None and unknown is not None
+            }
+            ordered = sorted(ratios, key=ratios.get, reverse=True)
+            best = ", ".join(f"{n} ({classes[n][1]:.0f}/{classes[n][0]:.0f})" for n in ordered[:4])
+            worst = ", ".join(f"{n} ({classes[n][1]:.0f}/{classes[n][0]:.0f})" for n in ordered[-4:][::-1])
+            lines.append(f"   - {protocol}: transfer best: {best}; worst: {worst}")
+    if probes:
+        plain = probes["plain"]
+        lines.append("5. Does the model use motion? Accuracy of the first model under the temporal probes:")
+        for name, scores in probes.items():
+            lines.append(f"   - {name}: K {scores['known_accuracy']:.1f}, U {scores['unknown_accuracy']:.1f}")
+        fallen = [n for n, sc in probes.items() if n != "plain" and sc["known_accuracy"] < plain["known_accuracy"] / 2]
+        if fallen:
+            lines.append(f"   - it uses motion: known accuracy falls by half or more under {', '.join(fallen)}")
+        else:
+            lines.append("   - no probe halves its known accuracy: the model may rely on single frames")
     return lines
 
 
@@ -189,38 +232,47 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     start = time.perf_counter()
     output_dir = Path(args.output_dir)
     run_protocol = _run_protocol_module()
-    model = ensure_model(args)
     datasets_by_protocol = {protocol: ensure_dataset(args, protocol) for protocol in args.protocols}
+    taxonomy = get_taxonomy("syn-ta")
+    chance = 100 / taxonomy.num_coarse
 
-    table_rows, keyed = [], {}
+    table_rows, keyed, eval_dirs = [], {}, {}
     for protocol, dataset in datasets_by_protocol.items():
-        print(f"[demo] training and evaluating on {protocol} ({', '.join(args.heads)}; seeds {args.seeds})", flush=True)
-        runs = run_protocol.run_protocol(
-            str(dataset),
-            [model],
-            output_dir=output_dir / "runs" / protocol,
-            heads=args.heads,
-            seeds=args.seeds,
-            num_epochs=args.num_epochs,
-            batch_size=args.batch_size,
-            learning_rate=args.learning_rate,
-            num_workers=args.workers,
-            train_args=args.train_args.split(),
-        )
-        for head in args.heads:
-            label = run_protocol.run_label(model, head)
-            row = run_protocol.protocol_table(
-                {label: runs[label]}, bootstrap_samples=args.bootstrap_samples, with_paper=False
-            )[0]
-            row["model"] = f"{protocol} / {head}"
-            table_rows.append(row)
-            keyed[(protocol, head)] = row
+        for modality in args.modalities:
+            print(f"[demo] {protocol}, {modality}: training and evaluating ({', '.join(args.heads)}; seeds "
+                  f"{args.seeds})", flush=True)  # fmt: skip
+            runs = run_protocol.run_protocol(
+                str(dataset),
+                [args.model],
+                output_dir=output_dir / "runs" / protocol / modality,
+                heads=args.heads,
+                seeds=args.seeds,
+                num_epochs=args.num_epochs,
+                batch_size=args.batch_size,
+                learning_rate=args.learning_rate,
+                num_workers=args.workers,
+                train_args=[*args.train_args.split(), "--modality", modality],
+            )
+            for head in args.heads:
+                label = run_protocol.run_label(args.model, head)
+                row = run_protocol.protocol_table(
+                    {label: runs[label]}, bootstrap_samples=args.bootstrap_samples, with_paper=False
+                )[0]
+                row["model"] = _row_name((protocol, modality, head))
+                table_rows.append(row)
+                keyed[(protocol, modality, head)] = row
+                eval_dirs[(protocol, modality, head)] = runs[label]
     table_rows += [
         {"source": "paper", **{k: r[k] for k in run_protocol.TABLE_COLUMNS[1:]}} for r in paper_results("syn-ta")
     ]
     md_path, _ = run_protocol.write_table(table_rows, output_dir)
     run_protocol.plot_known_unknown(table_rows, output_dir / "known_unknown.png")
-    finding_lines = findings(keyed, args.protocols, args.heads, chance=100 / get_taxonomy("syn-ta").num_coarse)
+    first = (args.protocols[0], args.modalities[0], args.heads[0])
+    per_class = {
+        protocol: run_protocol.per_class_scores(eval_dirs[(protocol, *first[1:])], taxonomy.coarse_names)
+        for protocol in args.protocols
+    }
+    finding_lines = findings(keyed, chance, per_class=per_class)
     minutes = (time.perf_counter() - start) / 60
     (output_dir / "findings.md").write_text("\n".join(finding_lines) + "\n")
     summary = {"settings": vars(args), "minutes": round(minutes, 2), "rows": table_rows, "findings": finding_lines}

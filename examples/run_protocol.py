@@ -115,26 +115,50 @@ def run_protocol(
     return runs
 
 
-def pooled_scores(eval_dirs: Sequence[str | Path], *, bootstrap_samples: int = 0, seed: int = 0) -> dict[str, Any]:
-    """Scores of several evaluations (directions, seeds) pooled: each is one "direction" of the metric.
+def pooled_predictions(eval_dirs: Sequence[str | Path]) -> dict[str, list]:
+    """The decoded videos' predictions of several evaluations, pooled: each evaluation is one "direction".
 
-    The metric averages known/unknown accuracy and HM over directions, so pooling ``seeds x {set1, set2}``
-    evaluations gives the mean over seeds of the paper's direction-averaged scores, with bootstrap intervals.
+    Returns ``{"predictions", "references", "is_known", "direction"}`` lists, in the metric's argument names.
     """
-    predictions, references, is_known, direction = [], [], [], []
+    pooled: dict[str, list] = {"predictions": [], "references": [], "is_known": [], "direction": []}
     for number, eval_dir in enumerate(eval_dirs):
         per_video = json.loads((Path(eval_dir) / "predictions.json").read_text())
         for split, decoded, prediction, reference in zip(
             per_video["split"], per_video["decoded"], per_video["prediction"], per_video["reference"], strict=True
         ):
             if decoded:
-                predictions.append(prediction)
-                references.append(reference)
-                is_known.append(split == "known")
-                direction.append(number)
+                pooled["predictions"].append(prediction)
+                pooled["references"].append(reference)
+                pooled["is_known"].append(split == "known")
+                pooled["direction"].append(number)
+    return pooled
+
+
+def pooled_scores(eval_dirs: Sequence[str | Path], *, bootstrap_samples: int = 0, seed: int = 0) -> dict[str, Any]:
+    """Scores of several evaluations (directions, seeds) pooled: each is one "direction" of the metric.
+
+    The metric averages known/unknown accuracy and HM over directions, so pooling ``seeds x {set1, set2}``
+    evaluations gives the mean over seeds of the paper's direction-averaged scores, with bootstrap intervals.
+    """
     return mt_metrics.compute_transferability(
-        predictions, references, is_known, direction=direction, bootstrap_samples=bootstrap_samples, seed=seed
+        **pooled_predictions(eval_dirs), bootstrap_samples=bootstrap_samples, seed=seed
     )
+
+
+def per_class_scores(
+    eval_dirs: Sequence[str | Path], class_names: Sequence[str]
+) -> dict[str, tuple[float | None, float | None]]:
+    """``{coarse class name: (known %, unknown %)}`` over pooled evaluations (``None`` where a class has no video)."""
+    pooled = pooled_predictions(eval_dirs)
+    scores = mt_metrics.compute_transferability(**pooled, groups={"class": pooled["references"]})
+    result = {}
+    for index, group in scores["per_group"]["class"].items():
+        known, unknown = group["known_accuracy"], group["unknown_accuracy"]
+        result[class_names[int(index)]] = (
+            None if known is None else 100 * known,
+            None if unknown is None else 100 * unknown,
+        )
+    return result
 
 
 def protocol_table(

@@ -32,6 +32,7 @@ from transformers import get_scheduler
 from mt_datasets.hub import render_card
 from mt_datasets.taxonomy import other_set
 from mt_models import DisentangledVideoClassifier, create_backbone, normalize
+from mt_models.augment import AUGMENTATIONS, augment
 from mt_models.data import (
     PROTOCOL_CONFIGS,
     CachedClipDataset,
@@ -59,11 +60,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     head = parser.add_argument_group("model")
     head.add_argument("--model", required=True, help="backbone: Hub id, local directory or registered name")
+    head.add_argument(
+        "--modality",
+        default=None,
+        help="input modality: rgb, fg, diff or a '+' stack such as fg+diff (default: the backbone's; stored with "
+        "the model, so eval and diagnose use it too)",
+    )
     head.add_argument("--embedding_dim", type=int, default=256)
     head.add_argument("--dropout", type=float, default=0.0)
     head.add_argument("--fine_loss_weight", type=float, default=1.0)
     head.add_argument("--decorrelation_weight", type=float, default=1.0)
     head.add_argument("--adversarial_weight", type=float, default=0.1)
+    head.add_argument("--label_smoothing", type=float, default=0.0, help="of the coarse cross-entropy")
     head.add_argument("--baseline", action="store_true", help="plain coarse classifier: every extra weight 0")
     optim = parser.add_argument_group("optimisation")
     optim.add_argument("--num_epochs", type=int, default=10)
@@ -71,6 +79,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     optim.add_argument("--weight_decay", type=float, default=0.05)
     optim.add_argument("--lr_scheduler_type", default="cosine", help="a transformers scheduler name")
     optim.add_argument("--num_warmup_steps", type=int, default=0)
+    optim.add_argument("--num_warmup_epochs", type=float, default=0.0, help="warm-up in epochs (adds to the steps)")
+    optim.add_argument(
+        "--augment",
+        default="none",
+        choices=AUGMENTATIONS,
+        help="training augmentation: 'shift' moves each clip by up to 4 pixels. Flips and time reversal are not "
+        "offered: they turn a fine variant into another (left-to-right into right-to-left, appearing into "
+        "disappearing) and would leak held-out variants into training",
+    )
     optim.add_argument("--batch_size", type=int, default=8, help="per process")
     optim.add_argument("--gradient_accumulation_steps", type=int, default=1)
     optim.add_argument("--mixed_precision", default=None, choices=["no", "fp16", "bf16"])
@@ -133,7 +150,7 @@ def main(argv: list[str] | None = None) -> dict:
     head_fine_ids = taxonomy.fine_indices(training_set)
 
     # The model: a pretrained backbone and new heads.
-    backbone = create_backbone(args.model, num_frames=args.num_frames)
+    backbone = create_backbone(args.model, num_frames=args.num_frames, modality=args.modality)
     model = DisentangledVideoClassifier.for_training_set(
         backbone,
         taxonomy,
@@ -143,6 +160,7 @@ def main(argv: list[str] | None = None) -> dict:
         fine_loss_weight=args.fine_loss_weight,
         decorrelation_weight=args.decorrelation_weight,
         adversarial_weight=args.adversarial_weight,
+        label_smoothing=args.label_smoothing,
         dataset=args.dataset,
     )
     spec = model.input_spec
@@ -166,11 +184,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=args.weight_decay)
     steps_per_epoch = math.ceil(len(train_dataloader) / accelerator.num_processes)
+    updates_per_epoch = math.ceil(steps_per_epoch / args.gradient_accumulation_steps)
     lr_scheduler = get_scheduler(
         args.lr_scheduler_type,
         optimizer=optimizer,
-        num_warmup_steps=args.num_warmup_steps,
-        num_training_steps=math.ceil(steps_per_epoch / args.gradient_accumulation_steps) * args.num_epochs,
+        num_warmup_steps=args.num_warmup_steps + round(args.num_warmup_epochs * updates_per_epoch),
+        num_training_steps=updates_per_epoch * args.num_epochs,
     )
     model, optimizer, train_dataloader, lr_scheduler = accelerator.prepare(
         model, optimizer, train_dataloader, lr_scheduler
@@ -202,7 +221,7 @@ def main(argv: list[str] | None = None) -> dict:
         total_loss, num_batches = torch.zeros((), device=accelerator.device), 0
         for batch in active_dataloader:
             with accelerator.accumulate(model):
-                pixel_values = normalize(batch["frames"], spec)
+                pixel_values = normalize(augment(batch["frames"], args.augment), spec)
                 outputs = model(pixel_values, coarse_labels=batch["coarse_label"], fine_labels=batch["fine_label"])
                 accelerator.backward(outputs.loss)
                 optimizer.step()

@@ -10,6 +10,9 @@ one decorated class; :func:`create_backbone` is the one factory:
 >>> list_backbones("v*")
 ['videomae', 'vivit', 'vjepa2']
 
+Entries without pretrained weights (the convolutional ``resnet3d`` family, trained from scratch) build from their
+default configuration: ``create_backbone("resnet3d", modality="fg+diff")`` is the CPU model of ``make demo``.
+
 A backbone keeps only the submodules it uses, under the same attribute names as in the transformers model it comes
 from (so its ``state_dict`` keys are that model's keys): parameters that never receive a gradient (X-CLIP's text
 tower, V-JEPA 2's predictor) would make DistributedDataParallel fail.
@@ -46,6 +49,7 @@ from transformers.utils import cached_file
 
 from mt_datasets.taxonomy import did_you_mean
 from mt_models.preprocess import CLIP_MEAN, CLIP_STD, IMAGENET_MEAN, IMAGENET_STD, InputSpec
+from mt_models.resnet3d import PRESETS, ResNet3DConfig, ResNet3DModel
 
 __all__ = [
     "VideoBackbone",
@@ -78,7 +82,11 @@ class VideoBackbone(nn.Module):
     model_types: ClassVar[tuple[str, ...]]  # transformers `model_type`s this entry loads
     model_class: ClassVar[type[PreTrainedModel]]
     config_class: ClassVar[type[PreTrainedConfig]]
-    default_checkpoint: ClassVar[str]
+    # The Hub checkpoint a bare name loads; None for entries without pretrained weights, built from `default_config`.
+    default_checkpoint: ClassVar[str | None]
+    default_config: ClassVar[dict[str, Any]] = {}
+    # The config field that sets the input channels (3 per input modality), or None when it cannot change.
+    channels_field: ClassVar[str | None] = "num_channels"
     licence: ClassVar[str]
     image_mean: ClassVar[tuple[float, float, float]] = IMAGENET_MEAN
     image_std: ClassVar[tuple[float, float, float]] = IMAGENET_STD
@@ -88,9 +96,22 @@ class VideoBackbone(nn.Module):
 
     def __init__(self, config: PreTrainedConfig, input_spec: InputSpec, model: PreTrainedModel | None = None):
         super().__init__()
+        channels = self.channels_of(config)
+        if channels != input_spec.channels:
+            raise ValueError(
+                f"{self.name} backbone takes {channels}-channel input, but input modality {input_spec.modality!r} "
+                f"makes {input_spec.channels} channels: build the backbone with that modality "
+                f"(create_backbone(..., modality={input_spec.modality!r}) from a config), or use a modality of "
+                f"{channels // 3} component(s)"
+            )
         self.config = config
         self.input_spec = input_spec
         self._adopt(model if model is not None else self.model_class(config))
+
+    @classmethod
+    def channels_of(cls, config: PreTrainedConfig) -> int:
+        """Input channels the model's config declares (3 when it has no such field)."""
+        return int(getattr(config, cls.channels_field, 3)) if cls.channels_field else 3
 
     def _adopt(self, model: PreTrainedModel) -> None:
         raise NotImplementedError
@@ -134,9 +155,11 @@ def _size_pair(value: int | list | tuple) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
-def _check_clip_shape(pixel_values: torch.Tensor) -> None:
-    if pixel_values.ndim != 5 or pixel_values.shape[2] != 3:
-        raise ValueError(f"pixel_values must be (batch, frames, 3, height, width), got {tuple(pixel_values.shape)}")
+def _check_clip_shape(pixel_values: torch.Tensor, channels: int = 3) -> None:
+    if pixel_values.ndim != 5 or pixel_values.shape[2] != channels:
+        raise ValueError(
+            f"pixel_values must be (batch, frames, {channels}, height, width), got {tuple(pixel_values.shape)}"
+        )
 
 
 @register_backbone
@@ -166,7 +189,7 @@ class VideoMAEBackbone(VideoBackbone):
         return config.num_frames, _size_pair(config.image_size)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        _check_clip_shape(pixel_values)
+        _check_clip_shape(pixel_values, self.input_spec.channels)
         return self.model(pixel_values).last_hidden_state.mean(dim=1)
 
 
@@ -197,7 +220,7 @@ class TimesformerBackbone(VideoBackbone):
         return config.num_frames, _size_pair(config.image_size)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        _check_clip_shape(pixel_values)
+        _check_clip_shape(pixel_values, self.input_spec.channels)
         return self.model(pixel_values).last_hidden_state[:, 0]
 
 
@@ -237,7 +260,7 @@ class VivitBackbone(VideoBackbone):
         return config.num_frames, _size_pair(config.image_size)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        _check_clip_shape(pixel_values)
+        _check_clip_shape(pixel_values, self.input_spec.channels)
         return self.model(pixel_values).last_hidden_state[:, 0]
 
 
@@ -251,6 +274,7 @@ class VJEPA2Backbone(VideoBackbone):
     config_class = VJEPA2Config
     default_checkpoint = "facebook/vjepa2-vitl-fpc16-256-ssv2"
     licence = "mit"
+    channels_field = "in_chans"
     fixed_num_frames = False  # rotary position embeddings: any clip length
     tiny_config = dict(
         crop_size=32, patch_size=8, frames_per_clip=8, tubelet_size=2, hidden_size=32, num_hidden_layers=2,
@@ -270,7 +294,7 @@ class VJEPA2Backbone(VideoBackbone):
         return config.frames_per_clip, (config.crop_size, config.crop_size)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        _check_clip_shape(pixel_values)
+        _check_clip_shape(pixel_values, self.input_spec.channels)
         return self.encoder(pixel_values_videos=pixel_values).last_hidden_state.mean(dim=1)
 
 
@@ -284,6 +308,7 @@ class XCLIPBackbone(VideoBackbone):
     config_class = XCLIPConfig
     default_checkpoint = "microsoft/xclip-base-patch32"
     licence = "mit"
+    channels_field = None  # nested in vision_config, and its text tower is paired with RGB frames
     image_mean, image_std = CLIP_MEAN, CLIP_STD
     tiny_config = dict(
         projection_dim=32, prompt_layers=1, prompt_num_attention_heads=2,
@@ -310,7 +335,7 @@ class XCLIPBackbone(VideoBackbone):
         return config.vision_config.num_frames, _size_pair(config.vision_config.image_size)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        _check_clip_shape(pixel_values)
+        _check_clip_shape(pixel_values, self.input_spec.channels)
         batch, frames = pixel_values.shape[:2]
         frame_embeds = self.visual_projection(self.vision_model(pixel_values.flatten(0, 1)).pooler_output)
         return self.mit(frame_embeds.view(batch, frames, -1)).pooler_output
@@ -346,10 +371,69 @@ class CLIPFramesBackbone(VideoBackbone):
         return cls.default_num_frames, _size_pair(config.image_size)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        _check_clip_shape(pixel_values)
+        _check_clip_shape(pixel_values, self.input_spec.channels)
         batch, frames = pixel_values.shape[:2]
         frame_embeds = self.visual_projection(self.vision_model(pixel_values.flatten(0, 1)).pooler_output)
         return frame_embeds.view(batch, frames, -1).mean(dim=1)
+
+
+@register_backbone
+class ResNet3DBackbone(VideoBackbone):
+    """The convolutional C2D / I3D family (:mod:`mt_models.resnet3d`): global average of the last stage.
+
+    No pretrained weights: a bare name builds the entry's default configuration with random weights. ``resnet3d`` is
+    the ``"cpu-small"`` preset (230k parameters, 16x32x32 clips), which learns from scratch on a CPU; ``c2d-r50`` and
+    ``i3d-r50`` are the ResNet-50 video baselines of the paper, for GPUs.
+    """
+
+    name = "resnet3d"
+    model_types = ("resnet3d_video",)
+    model_class = ResNet3DModel
+    config_class = ResNet3DConfig
+    default_checkpoint = None
+    licence = "apache-2.0"
+    fixed_num_frames = False
+    default_config = PRESETS["cpu-small"]
+    tiny_config = dict(PRESETS["cpu-small"], hidden_sizes=[8, 16, 16, 16], stem_channels=8, num_frames=8)
+
+    def _adopt(self, model: ResNet3DModel) -> None:
+        self.model = model
+
+    @classmethod
+    def feature_dim_of(cls, config: ResNet3DConfig) -> int:
+        return config.hidden_sizes[-1]
+
+    @classmethod
+    def geometry_of(cls, config: ResNet3DConfig) -> tuple[int, tuple[int, int]]:
+        return config.num_frames, (config.image_size, config.image_size)
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        _check_clip_shape(pixel_values, self.input_spec.channels)
+        return self.model(pixel_values).pooler_output
+
+
+@register_backbone
+class C2DR50Backbone(ResNet3DBackbone):
+    """C2D ResNet-50 (2D kernels in every block), 8x224x224, from scratch."""
+
+    name = "c2d-r50"
+    model_types = ()
+    default_config = PRESETS["c2d-r50"]
+    tiny_config = dict(
+        PRESETS["c2d-r50"], stem_channels=8, hidden_sizes=[16, 16, 32, 32], depths=[1, 1, 1, 1], image_size=32
+    )
+
+
+@register_backbone
+class I3DR50Backbone(ResNet3DBackbone):
+    """I3D ResNet-50 (inflated 3D kernels), 8x224x224, from scratch."""
+
+    name = "i3d-r50"
+    model_types = ()
+    default_config = PRESETS["i3d-r50"]
+    tiny_config = dict(
+        PRESETS["i3d-r50"], stem_channels=8, hidden_sizes=[16, 16, 32, 32], depths=[1, 1, 1, 1], image_size=32
+    )
 
 
 def list_backbones(filter: str = "*") -> list[str]:
@@ -392,6 +476,8 @@ def read_preprocessor_spec(name_or_path: str | os.PathLike, default: InputSpec, 
         changes["image_mean"] = tuple(values["image_mean"])
     if "image_std" in values:
         changes["image_std"] = tuple(values["image_std"])
+    if "modality" in values:
+        changes["modality"] = values["modality"]
     crop = values.get("crop_size")
     if isinstance(crop, dict) and "height" in crop:
         changes["crop_size"] = (crop["height"], crop["width"])
@@ -421,6 +507,18 @@ def _resolve_num_frames(cls: type[VideoBackbone], spec: InputSpec, num_frames: i
     return spec.replace(num_frames=num_frames)
 
 
+def _config_values(cls: type[VideoBackbone], base: dict[str, Any], modality: str | None) -> dict[str, Any]:
+    """``base`` with the input channels set for ``modality`` (when the entry's config has a channels field)."""
+    if modality is None:
+        return base
+    channels = InputSpec(1, (1, 1), 1, modality=modality).channels
+    if cls.channels_field is None:
+        if channels != 3:
+            raise ValueError(f"{cls.name} takes 3-channel input only; modality {modality!r} makes {channels}")
+        return base
+    return {cls.channels_field: channels, **base}
+
+
 def create_backbone(
     name_or_path: str | os.PathLike,
     *,
@@ -428,17 +526,22 @@ def create_backbone(
     tiny: bool = False,
     num_frames: int | None = None,
     input_spec: InputSpec | dict[str, Any] | None = None,
+    modality: str | None = None,
     **hub_kwargs: Any,
 ) -> VideoBackbone:
     """Create a backbone: pretrained from a Hub id or local directory, or randomly initialised from a config.
 
     Args:
         name_or_path: a registered name (see :func:`list_backbones`), a Hub model id or a local checkpoint directory.
-            A registered name loads its ``default_checkpoint`` unless ``config`` or ``tiny`` is given.
+            A registered name loads its ``default_checkpoint`` unless ``config`` or ``tiny`` is given; entries without
+            one (``resnet3d``, ``c2d-r50``, ``i3d-r50``) build their ``default_config`` with random weights.
         config: build from this config (a transformers config, or a dict of its fields) with random weights.
         tiny: build from the entry's tiny preset (32x32, 8 frames, 2 layers) updated with ``config``; for tests.
         num_frames: clip length, for backbones whose position embeddings allow another than the config's.
         input_spec: override the input spec entirely (e.g. the one stored with a trained classifier).
+        modality: the input modality (``"rgb"``, ``"fg"``, ``"diff"``, ``"fg+diff"``, ...; see
+            :mod:`mt_models.preprocess`). Built from a config, the input channels follow it; a pretrained checkpoint
+            keeps its channels, so a stacked modality on a 3-channel checkpoint is refused with a clear error.
         **hub_kwargs: passed to ``from_pretrained`` (``revision``, ``cache_dir``, ``token``, ...).
 
     Returns:
@@ -446,18 +549,20 @@ def create_backbone(
     """
     name = str(name_or_path)
     model = None
-    if name in _REGISTRY and (config is not None or tiny):
-        cls = _REGISTRY[name]
+    entry = _REGISTRY.get(name)
+    if entry is not None and (config is not None or tiny or entry.default_checkpoint is None):
+        cls = entry
         if isinstance(config, PreTrainedConfig):
             model_config = config
         else:
-            model_config = cls.config_class(**{**(cls.tiny_config if tiny else {}), **(config or {})})
+            base = {**(cls.tiny_config if tiny else cls.default_config), **(config or {})}
+            model_config = cls.config_class(**_config_values(cls, base, modality))
         spec = cls.default_spec(model_config)
         if num_frames is not None and cls.fixed_num_frames:
             raise ValueError(f"{cls.name}: set num_frames in the config (its position embeddings fix the clip length)")
     else:
-        if name in _REGISTRY:
-            name = _REGISTRY[name].default_checkpoint
+        if entry is not None:
+            name = entry.default_checkpoint
         elif not Path(name).is_dir() and "/" not in name:
             raise KeyError(
                 did_you_mean(name, list_backbones(), "backbone")
@@ -469,10 +574,14 @@ def create_backbone(
         spec = read_preprocessor_spec(name, cls.default_spec(model_config), **hub_kwargs)
     if input_spec is not None:
         spec = input_spec if isinstance(input_spec, InputSpec) else InputSpec.from_dict(input_spec)
+    if modality is not None:
+        spec = spec.replace(modality=modality)
     return cls(model_config, _resolve_num_frames(cls, spec, num_frames), model=model)
 
 
-def save_tiny_checkpoint(name: str, out_dir: str | os.PathLike, *, seed: int = 0, **config: Any) -> Path:
+def save_tiny_checkpoint(
+    name: str, out_dir: str | os.PathLike, *, seed: int = 0, modality: str = "rgb", **config: Any
+) -> Path:
     """Write a randomly initialised tiny checkpoint of a backbone kind, in the transformers layout.
 
     The directory holds the full transformers model (``config.json``, ``model.safetensors``; X-CLIP with its text
@@ -483,23 +592,24 @@ def save_tiny_checkpoint(name: str, out_dir: str | os.PathLike, *, seed: int = 0
         name: registered backbone name.
         out_dir: directory to write (created).
         seed: seed of the random initialisation.
+        modality: input modality, stored in ``preprocessor_config.json`` (the input channels follow it).
         **config: fields updating the tiny preset (e.g. ``image_size=64``).
     """
     cls = backbone_class(name)
-    values = {**cls.tiny_config, **config}
-    model_config = cls.config_class(**values)
+    model_config = cls.config_class(**_config_values(cls, {**cls.tiny_config, **config}, modality))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = cls.model_class(model_config)
     out = Path(out_dir)
     model.save_pretrained(out)
-    spec = cls.default_spec(model_config)
+    spec = cls.default_spec(model_config).replace(modality=modality)
     preprocessor = {
         "image_mean": list(spec.image_mean),
         "image_std": list(spec.image_std),
         "size": {"shortest_edge": spec.resize_shortest_edge},
         "crop_size": {"height": spec.crop_size[0], "width": spec.crop_size[1]},
         "num_frames": spec.num_frames,
+        "modality": spec.modality,
     }
     (out / "preprocessor_config.json").write_text(json.dumps(preprocessor, indent=2) + "\n")
     return out

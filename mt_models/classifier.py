@@ -24,12 +24,14 @@ classifier (the baseline): the fine branch and the adversary are then not built,
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 from transformers import AutoConfig, AutoModel, PreTrainedConfig, PreTrainedModel
+from transformers import initialization as init
 from transformers.utils import ModelOutput
 
 from mt_datasets.taxonomy import Taxonomy
@@ -57,6 +59,7 @@ class DisentangledConfig(PreTrainedConfig):
         decorrelation_weight: weight of the cross-covariance penalty (needs the fine branch).
         adversarial_weight: weight of the gradient-reversal within-coarse fine adversary.
         gradient_reversal_scale: factor on the reversed gradient.
+        label_smoothing: label smoothing of the coarse cross-entropy (0 = none).
         dataset: name or Hub id of the training dataset (metadata).
         fine_set: the fine set (1 or 2) trained on (metadata).
     """
@@ -75,6 +78,7 @@ class DisentangledConfig(PreTrainedConfig):
     decorrelation_weight: float = 1.0
     adversarial_weight: float = 0.1
     gradient_reversal_scale: float = 1.0
+    label_smoothing: float = 0.0
     initializer_range: float = 0.02
     dataset: str | None = None
     fine_set: int | None = None
@@ -95,6 +99,8 @@ class DisentangledConfig(PreTrainedConfig):
         for name in ("fine_loss_weight", "decorrelation_weight", "adversarial_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not 0 <= self.label_smoothing < 1:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if len(self.fine_to_coarse) != len(self.fine_labels):
             raise ValueError(
                 f"fine_to_coarse has {len(self.fine_to_coarse)} entries but fine_labels has {len(self.fine_labels)}: "
@@ -155,12 +161,12 @@ class _GradientReversal(torch.autograd.Function):
         return -ctx.scale * grad_output, None
 
 
-def _cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+def _cross_entropy(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
     """Mean CE over the rows whose label is not ``IGNORE_INDEX``; 0 (still in the graph) when there is none."""
     valid = labels != IGNORE_INDEX
     if not bool(valid.any()):
         return logits.sum() * 0.0
-    return nn.functional.cross_entropy(logits[valid].float(), labels[valid])
+    return nn.functional.cross_entropy(logits[valid].float(), labels[valid], label_smoothing=label_smoothing)
 
 
 def cross_covariance_penalty(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
@@ -212,6 +218,18 @@ class DisentangledVideoClassifier(PreTrainedModel):
             self.register_buffer("same_coarse", same_coarse, persistent=False)
         self.post_init()
 
+    def _init_weights(self, module: nn.Module) -> None:
+        # The heads' linear layers get PyTorch's fan-in scaled init. transformers' 0.02-std normal suits transformer
+        # features (unit scale after LayerNorm); on the small features of a convolutional backbone two stacked 0.02
+        # layers give near-zero logits and gradients, and a from-scratch model learned a third slower with it.
+        if isinstance(module, nn.Linear):
+            init.kaiming_uniform_(module.weight, a=math.sqrt(5))
+            if module.bias is not None:
+                bound = 1 / math.sqrt(module.in_features)
+                init.uniform_(module.bias, -bound, bound)
+        else:
+            super()._init_weights(module)
+
     @property
     def input_spec(self) -> InputSpec:
         """What :func:`mt_models.preprocess.preprocess` needs to make this model's input."""
@@ -262,7 +280,7 @@ class DisentangledVideoClassifier(PreTrainedModel):
         """Classify clips; compute the loss when labels are given.
 
         Args:
-            pixel_values: ``(batch, frames, 3, height, width)`` preprocessed clips.
+            pixel_values: ``(batch, frames, channels, height, width)`` preprocessed clips (``input_spec.channels``).
             coarse_labels: ``(batch,)`` coarse indices (``IGNORE_INDEX`` rows take no part in the loss).
             fine_labels: ``(batch,)`` indices into ``config.fine_labels``; needed for the fine and adversarial
                 terms when their weights are non-zero.
@@ -278,7 +296,7 @@ class DisentangledVideoClassifier(PreTrainedModel):
         )
         if coarse_labels is None:
             return out
-        out.coarse_loss = _cross_entropy(coarse_logits, coarse_labels)
+        out.coarse_loss = _cross_entropy(coarse_logits, coarse_labels, config.label_smoothing)
         loss = out.coarse_loss
         needs_fine = config.fine_loss_weight or config.adversarial_weight
         if needs_fine and fine_labels is None:

@@ -1,4 +1,4 @@
-"""Video preprocessing on uint8 tensors in torch: resize, centre crop, normalise.
+"""Video preprocessing on uint8 tensors in torch: resize, centre crop, then the model's input modality.
 
 transformers' ``*VideoProcessor`` classes need torchvision, which has no wheel for the torch this package is tested
 on, so preprocessing is done here with ``torch.nn.functional.interpolate``. Everything is batched over any leading
@@ -7,6 +7,13 @@ dimensions and runs on whatever device the frames are on (the accelerator when t
 The data path splits the work in two: DataLoader workers resize and crop each clip in uint8 (so clips of different
 source sizes can be batched and cross the process boundary at a quarter of the float size), then the training / eval
 loop normalises the whole batch on the accelerator.
+
+The **input modality** is part of the spec, so it travels with a checkpoint and every path (training, evaluation,
+diagnostic probes, pipelines) makes the input the model was trained on. It is ``"rgb"`` (normalised with the
+backbone's mean/std), ``"fg"`` (foreground: each pixel minus its median over the clip's frames, which removes a static
+background), ``"diff"`` (the difference of consecutive frames), or a stack of them joined by ``+`` (``"fg+diff"``:
+6 channels). On Syn-TA the camera is static and the objects are a few pixels wide: about 0.5% of the pixels change from
+one frame to the next, and raw RGB buries that signal, while ``fg`` and ``diff`` show it directly.
 
 >>> spec = InputSpec(num_frames=8, crop_size=(32, 32), resize_shortest_edge=32)
 >>> clip = torch.randint(0, 256, (8, 3, 48, 64), dtype=torch.uint8)
@@ -22,6 +29,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
+    "MODALITIES",
     "IMAGENET_MEAN",
     "IMAGENET_STD",
     "CLIP_MEAN",
@@ -37,6 +45,24 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
+# The input modalities a spec may stack (``"fg+diff"``), each 3 channels.
+MODALITIES = ("rgb", "fg", "diff")
+# Scales that put the sparse foreground and motion signals (fractions of the 0-1 range) near unit size.
+FOREGROUND_SCALE = 5.0
+DIFFERENCE_SCALE = 10.0
+
+
+def modality_parts(modality: str) -> tuple[str, ...]:
+    """The components of a modality string (``"fg+diff"`` -> ``("fg", "diff")``); ``ValueError`` if unknown."""
+    parts = tuple(part.strip() for part in str(modality).split("+"))
+    unknown = [part for part in parts if part not in MODALITIES]
+    if unknown or len(set(parts)) != len(parts):
+        raise ValueError(
+            f"input modality {modality!r} is not understood: use one of {list(MODALITIES)} or a stack of distinct "
+            "ones joined by '+' (e.g. 'fg+diff')"
+        )
+    return parts
+
 
 @dataclass(frozen=True)
 class InputSpec:
@@ -48,6 +74,7 @@ class InputSpec:
         resize_shortest_edge: the shortest side is resized to this before the centre crop.
         image_mean: per-channel mean (RGB, on the 0-1 scale).
         image_std: per-channel standard deviation (RGB, on the 0-1 scale).
+        modality: what the model sees: ``"rgb"``, ``"fg"``, ``"diff"`` or a ``+`` stack (see the module docstring).
     """
 
     num_frames: int
@@ -55,6 +82,7 @@ class InputSpec:
     resize_shortest_edge: int
     image_mean: tuple[float, float, float] = IMAGENET_MEAN
     image_std: tuple[float, float, float] = IMAGENET_STD
+    modality: str = "rgb"
 
     def __post_init__(self) -> None:
         if self.num_frames < 1:
@@ -66,6 +94,12 @@ class InputSpec:
             )
         if len(self.image_mean) != 3 or len(self.image_std) != 3:
             raise ValueError(f"image_mean and image_std need 3 values (RGB), got {self.image_mean}, {self.image_std}")
+        modality_parts(self.modality)
+
+    @property
+    def channels(self) -> int:
+        """Channels of the model input: 3 per stacked modality."""
+        return 3 * len(modality_parts(self.modality))
 
     def to_dict(self) -> dict:
         """JSON-friendly form (lists instead of tuples), as stored in model configs."""
@@ -80,6 +114,8 @@ class InputSpec:
             resize_shortest_edge=int(values["resize_shortest_edge"]),
             image_mean=tuple(values["image_mean"]),
             image_std=tuple(values["image_std"]),
+            # Checkpoints written before modalities existed saw RGB.
+            modality=values.get("modality", "rgb"),
         )
 
     def replace(self, **changes) -> InputSpec:
@@ -116,13 +152,32 @@ def resize_and_crop(frames: torch.Tensor, spec: InputSpec) -> torch.Tensor:
 
 
 def normalize(frames: torch.Tensor, spec: InputSpec, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """uint8 ``(..., 3, H, W)`` -> ``dtype``, scaled to [0, 1] and normalised with the spec's mean/std."""
+    """uint8 clips ``(..., T, 3, H, W)`` -> the model input ``(..., T, spec.channels, H, W)`` in ``dtype``.
+
+    Each modality of ``spec.modality`` gives 3 channels, stacked in the order named: ``rgb`` is scaled to [0, 1] and
+    normalised with the spec's mean/std; ``fg`` is the frame minus the per-pixel median over the clip's ``T`` frames,
+    times ``FOREGROUND_SCALE``; ``diff`` is ``frame[t + 1] - frame[t]`` on the 0-1 scale (the last difference
+    repeated, so ``T`` frames are kept), times ``DIFFERENCE_SCALE``.
+    """
     _check_frames(frames)
     if frames.dtype != torch.uint8:
         raise TypeError(f"normalize expects uint8 frames (0-255), got {frames.dtype}")
-    mean = torch.tensor(spec.image_mean, device=frames.device, dtype=dtype).view(3, 1, 1) * 255
-    std = torch.tensor(spec.image_std, device=frames.device, dtype=dtype).view(3, 1, 1) * 255
-    return (frames.to(dtype) - mean) / std
+    channels = []
+    for part in modality_parts(spec.modality):
+        if part == "rgb":
+            mean = torch.tensor(spec.image_mean, device=frames.device, dtype=dtype).view(3, 1, 1) * 255
+            std = torch.tensor(spec.image_std, device=frames.device, dtype=dtype).view(3, 1, 1) * 255
+            channels.append((frames.to(dtype) - mean) / std)
+            continue
+        if part == "diff" and frames.shape[-4] < 2:
+            raise ValueError(f"the 'diff' modality needs clips of at least 2 frames, got shape {tuple(frames.shape)}")
+        scaled = frames.to(dtype) / 255
+        if part == "fg":
+            channels.append((scaled - scaled.median(dim=-4, keepdim=True).values) * FOREGROUND_SCALE)
+        else:
+            difference = scaled.diff(dim=-4)
+            channels.append(torch.cat([difference, difference[..., -1:, :, :, :]], dim=-4) * DIFFERENCE_SCALE)
+    return channels[0] if len(channels) == 1 else torch.cat(channels, dim=-3)
 
 
 def preprocess(
@@ -141,7 +196,7 @@ def preprocess(
         dtype: output dtype.
 
     Returns:
-        ``(..., T, 3, crop_h, crop_w)`` model input.
+        ``(..., T, spec.channels, crop_h, crop_w)`` model input.
     """
     if frames.dtype != torch.uint8:
         raise TypeError(f"preprocess expects uint8 frames (0-255), got {frames.dtype}")
