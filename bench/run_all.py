@@ -116,10 +116,24 @@ def versions() -> list[str]:
     return found
 
 
+def kept_sections(measured: set[str]) -> dict[str, str]:
+    """The sections of the current RESULTS.md that this run does not measure (``--only``), by topic, as written."""
+    if not RESULTS.is_file():
+        return {}
+    parts = re.split(r"^## ", RESULTS.read_text(), flags=re.MULTILINE)[1:]
+    kept = {}
+    for part in parts:
+        topic = part.split("\n", 1)[0].strip()
+        if topic not in measured and (BENCH_DIR / f"bench_{topic}.py").is_file():
+            kept[topic] = "## " + part.rstrip("\n") + "\n"
+    return kept
+
+
 def write_results(
     sections: list[tuple[Path, list[dict], float, str | None]], command: str, repeats: int, quick: bool
 ) -> None:
-    """Rewrite RESULTS.md from the collected runs."""
+    """Rewrite RESULTS.md from the collected runs; the sections of topics not run now are kept as they were."""
+    written: dict[str, list[str]] = {}
     lines = [
         "# Benchmark results",
         "",
@@ -133,23 +147,30 @@ def write_results(
         f"- versions: {', '.join(versions())}",
         "",
     ]
+    if command != "make bench":
+        lines += [f"Sections not measured by `{command}` are kept from an earlier run; each says its own command.", ""]
     flag = " --quick" if quick else ""
     for script, runs, seconds, error in sections:
         doc = (script.read_text().split('"""')[1].strip().split("\n\n")[0]).replace("\n", " ")
-        lines += [
+        section = [
             f"## {script.stem.removeprefix('bench_')}",
             "",
             doc,
             "",
-            f"Command: `.venv/bin/python bench/{script.name}{flag}` ({len(runs)} runs, {seconds:.0f} s)",
+            f"Command: `.venv/bin/python bench/{script.name}{flag}` ({len(runs)} runs, {seconds:.0f} s, "
+            f"{datetime.now(timezone.utc):%Y-%m-%d})",
             "",
         ]
         if error:
-            lines += ["**Failed:**", "", "```", error.strip()[-1500:], "```", ""]
-            continue
-        lines += ["| figure | value |", "|---|---|"]
-        lines += [f"| {key} | {value} |" for key, value in summarise(runs)]
-        lines.append("")
+            section += ["**Failed:**", "", "```", error.strip()[-1500:], "```", ""]
+        else:
+            section += ["| figure | value |", "|---|---|"]
+            section += [f"| {key} | {value} |" for key, value in summarise(runs)]
+            section.append("")
+        written[script.stem.removeprefix("bench_")] = section
+    kept = kept_sections(set(written))
+    for topic in sorted({*written, *kept}):
+        lines += written[topic] if topic in written else [kept[topic]]
     RESULTS.write_text("\n".join(lines))
 
 

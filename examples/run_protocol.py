@@ -92,6 +92,10 @@ def run_protocol(
             for seed in seeds:
                 for config in PROTOCOL_CONFIGS:
                     run_dir = output_dir / label / f"seed{seed}" / config
+                    eval_dir = run_dir / "eval"
+                    runs.setdefault(label, []).append(eval_dir)
+                    if (eval_dir / "all_results.json").is_file() and (eval_dir / "predictions.json").is_file():
+                        continue  # finished by an earlier, interrupted run of the same grid: not redone
                     train.main(
                         ["--dataset", dataset, "--config", config, "--model", model, "--output_dir", str(run_dir)]
                         + ["--seed", str(seed), "--num_epochs", str(num_epochs), "--batch_size", str(batch_size)]
@@ -99,11 +103,9 @@ def run_protocol(
                         + (["--baseline"] if head == "baseline" else [])
                         + list(train_args)
                     )
-                    eval_dir = run_dir / "eval"
                     evaluate_script.main(
                         ["--config", config, "--model", str(run_dir), "--output_dir", str(eval_dir), *common_eval]
                     )
-                    runs.setdefault(label, []).append(eval_dir)
     for model in open_vocabulary_models:
         label = run_label(model, "zero-shot")
         for config in PROTOCOL_CONFIGS:

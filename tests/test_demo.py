@@ -2,55 +2,54 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+from mt_models.findings import findings
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_demo(out: Path) -> subprocess.CompletedProcess:
+def run_demo(out: Path, *extra: str) -> subprocess.CompletedProcess:
     command = [sys.executable, str(ROOT / "examples" / "demo.py"), "--output_dir", str(out)]
     command += ["--classes", "rising", "falling", "--clips_per_class", "2", "--size", "32", "--num_epochs", "1"]
-    command += ["--bootstrap_samples", "50", "--workers", "1"]
+    command += ["--bootstrap_samples", "50", "--workers", "1", *extra]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 
 
 def test_demo_runs_the_protocol_and_reuses_its_data(tmp_path):
-    first = run_demo(tmp_path)
+    first = run_demo(tmp_path, "--heads", "baseline", "disentangled")
     summary = json.loads((tmp_path / "demo_results.json").read_text())
     ours = [row for row in summary["rows"] if row["source"] == "ours"]
     assert [row["model"] for row in ours] == [
-        "motion-only / baseline",
-        "motion-only / disentangled",
-        "paper / baseline",
-        "paper / disentangled",
+        "motion-only / fg+diff / baseline",
+        "motion-only / fg+diff / disentangled",
+        "paper / fg+diff / baseline",
+        "paper / fg+diff / disentangled",
     ]
     for row in ours:
         assert 0 <= row["known_accuracy"] <= 100 and row["known_accuracy_ci_low"] <= row["known_accuracy"]
         assert abs(row["absolute_drop"] - (row["known_accuracy"] - row["unknown_accuracy"])) < 1e-9
     assert any(row["source"] == "paper" for row in summary["rows"])
     table = (tmp_path / "table.md").read_text()
-    assert "| ours | paper / disentangled |" in table and "Known" in table
-    assert "Unknown accuracy falls below known accuracy" in (tmp_path / "findings.md").read_text()
+    assert "| ours | paper / fg+diff / disentangled |" in table and "Known" in table
+    findings_text = (tmp_path / "findings.md").read_text()
+    assert "Unknown accuracy falls below known accuracy" in findings_text
+    assert "Which motions transfer" in findings_text and "rising" in findings_text
     assert (tmp_path / "known_unknown.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    records = sorted(tmp_path.glob("runs/*/*/seed0/set*/eval/all_results.json"))
+    records = sorted(tmp_path.glob("runs/*/*/*/seed0/set*/eval/all_results.json"))
     assert len(records) == 8  # 2 protocols x 2 heads x 2 directions
+    # The model trained is the default convolutional one, on the modality it was asked for (stored with it).
+    trained = json.loads((records[0].parents[1] / "config.json").read_text())
+    assert trained["backbone"] == "resnet3d" and trained["input_spec"]["modality"] == "fg+diff"
     assert "Known" in first.stdout
 
-    second = run_demo(tmp_path)  # the generated data is reused, not made again
+    second = run_demo(tmp_path, "--heads", "baseline", "disentangled")  # the generated data is reused, not made again
     assert second.stdout.count("already holds this dataset") == 2
-
-
-def _demo_module():
-    spec = importlib.util.spec_from_file_location("mt_examples_demo", ROOT / "examples" / "demo.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _row(known, unknown, width=2.0):
@@ -72,20 +71,34 @@ def _row(known, unknown, width=2.0):
 
 
 def test_findings_say_what_holds_and_warn_near_chance():
-    demo = _demo_module()
     strong = {
-        ("motion-only", "baseline"): _row(90, 70),
-        ("motion-only", "disentangled"): _row(90, 80),
-        ("paper", "baseline"): _row(90, 40),
-        ("paper", "disentangled"): _row(90, 45),
+        ("motion-only", "fg+diff", "baseline"): _row(90, 70),
+        ("motion-only", "fg+diff", "disentangled"): _row(90, 80),
+        ("paper", "fg+diff", "baseline"): _row(90, 40),
+        ("paper", "fg+diff", "disentangled"): _row(90, 45),
+        ("motion-only", "rgb+fg+diff", "baseline"): _row(95, 75),
+        ("motion-only", "rgb+fg+diff", "disentangled"): _row(95, 75),
+        ("paper", "rgb+fg+diff", "baseline"): _row(95, 20),
+        ("paper", "rgb+fg+diff", "disentangled"): _row(95, 30),
     }
-    text = "\n".join(demo.findings(strong, ["motion-only", "paper"], ["baseline", "disentangled"], chance=5.0))
-    assert "Caution" not in text
-    assert "motion-only / baseline: K 90.0 vs U 70.0: holds (intervals apart)" in text
-    assert "baseline: D_abs 50.0 vs 20.0: holds (intervals apart)" in text
-    assert "paper: U 45.0 vs 40.0: holds (intervals apart)" in text
+    per_class = {"paper": {"rising": (90.0, 90.0), "falling": (80.0, 40.0), "occlusion": (70.0, 0.0)}}
+    probes = {
+        "plain": {"known_accuracy": 90.0, "unknown_accuracy": 40.0},
+        "static": {"known_accuracy": 10.0, "unknown_accuracy": 8.0},
+        "shuffle": {"known_accuracy": 60.0, "unknown_accuracy": 30.0},
+    }
+    text = "\n".join(findings(strong, chance=5.0, per_class=per_class, probes=probes))
+    assert "Caution" not in text and "Chance is 5.0% (20 coarse classes)" in text
+    assert "motion-only / fg+diff / baseline: K 90.0 vs U 70.0: holds (intervals apart)" in text
+    assert "fg+diff / baseline: D_abs 50.0 vs 20.0: holds (intervals apart)" in text
+    assert "paper / fg+diff: U 45.0 vs 40.0: holds (intervals apart)" in text
+    # The RGB-seeing model's drop grows by 55 points under the appearance shift, the motion-only one's by 30.
+    assert "loses more when appearance shifts than one that sees only motion (fg+diff), baseline head: " in text
+    assert "grows by 55.0 vs 30.0 points" in text
+    assert "paper: transfer best: rising (90/90), falling (40/80), occlusion (0/70)" in text
+    assert "it uses motion: known accuracy falls by half or more under static" in text
 
-    weak = {**strong, ("paper", "disentangled"): _row(7, 8)}
-    text = "\n".join(demo.findings(weak, ["motion-only", "paper"], ["baseline", "disentangled"], chance=5.0))
-    assert "Caution" in text and "paper / disentangled reaches twice that" in text
-    assert "paper / disentangled: K 7.0 vs U 8.0: does not hold" in text
+    weak = {**strong, ("paper", "fg+diff", "disentangled"): _row(7, 8)}
+    text = "\n".join(findings(weak, chance=5.0))
+    assert "Caution" in text and "paper / fg+diff / disentangled reaches twice chance" in text
+    assert "paper / fg+diff / disentangled: K 7.0 vs U 8.0: does not hold" in text
