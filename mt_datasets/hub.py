@@ -41,8 +41,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.arrow_writer import get_parquet_column_options, get_writer_batch_size_from_data_size
 
+from mt_datasets.errors import DatasetMismatchError, did_you_mean
 from mt_datasets.files import atomic_write_bytes
-from mt_datasets.taxonomy import FINE_SETS, SPLITS, Taxonomy, did_you_mean, other_set
+from mt_datasets.taxonomy import FINE_SETS, SPLITS, Taxonomy, other_set
 
 __all__ = [
     "BASE_COLUMNS",
@@ -99,10 +100,6 @@ def _config_splits() -> dict[str, dict[str, str]]:
 
 # config -> split -> (fine set, split) group whose shards it reads; the one place the protocol meets the file layout.
 CONFIG_SPLITS: dict[str, dict[str, str]] = _config_splits()
-
-
-class DatasetMismatchError(ValueError):
-    """A dataset directory was reopened with a different dataset, schema, format version or info record."""
 
 
 def dataset_features(
@@ -603,7 +600,8 @@ def _video_value(video_id: str, video: Any) -> dict[str, Any]:
 
 def _check_decodable(video_id: str, video: Mapping[str, Any]) -> None:
     """Decode the first frame, so a corrupt or truncated file fails here, naming its row, not in a user's training."""
-    from mt_datasets.video import VideoDecodeError, probe_video
+    from mt_datasets.errors import VideoDecodeError
+    from mt_datasets.video import probe_video
 
     try:
         probe_video(video)

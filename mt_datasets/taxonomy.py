@@ -18,11 +18,11 @@ train videos of set X, tests on the val videos of set X ("known": seen variants,
 from __future__ import annotations
 
 import csv
-import difflib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+
+from mt_datasets.errors import did_you_mean  # re-exported: the name's old home
 
 __all__ = [
     "DATASET_NAMES",
@@ -51,14 +51,6 @@ K400_TA_TO_KINETICS = {
     "drinking water or soft drinks": "drinking",
     "smoking cigarette or short object": "smoking",
 }
-
-
-def did_you_mean(value: str, choices: Sequence[str], what: str) -> str:
-    """An error message for an unknown ``value`` that suggests the closest of ``choices``."""
-    close = difflib.get_close_matches(value, list(choices), n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    listed = ", ".join(repr(c) for c in choices) if len(choices) <= 30 else f"{len(choices)} names"
-    return f"Unknown {what} {value!r}.{hint} Valid {what}s: {listed}."
 
 
 def other_set(fine_set: int) -> int:

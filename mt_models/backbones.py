@@ -44,7 +44,7 @@ from transformers import (
 )
 from transformers.utils import cached_file
 
-from mt_datasets.taxonomy import did_you_mean
+from mt_datasets.errors import did_you_mean
 from mt_models.preprocess import CLIP_MEAN, CLIP_STD, IMAGENET_MEAN, IMAGENET_STD, InputSpec
 
 __all__ = [

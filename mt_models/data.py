@@ -20,8 +20,9 @@ import datasets
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from mt_datasets.taxonomy import DATASET_NAMES, Taxonomy, did_you_mean, get_taxonomy
-from mt_datasets.video import VideoDecodeError, read_clips
+from mt_datasets.errors import VideoDecodeError, did_you_mean
+from mt_datasets.taxonomy import DATASET_NAMES, Taxonomy, get_taxonomy
+from mt_datasets.video import read_clips
 from mt_models.classifier import IGNORE_INDEX
 from mt_models.preprocess import InputSpec, resize_and_crop
 

@@ -40,7 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from mt_datasets.taxonomy import Taxonomy, did_you_mean
+from mt_datasets.errors import did_you_mean
+from mt_datasets.taxonomy import Taxonomy
 
 __all__ = [
     "DEFAULT_OVERSAMPLING",

@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from mt_datasets.errors import did_you_mean
 from mt_datasets.syn_ta.timeline import SHAPES
-from mt_datasets.taxonomy import did_you_mean
 
 __all__ = [
     "MATERIALS",

@@ -48,7 +48,8 @@ def transcode(path: str | Path, *, size: int | None = None, fps: float | None = 
     """
     import av
 
-    from mt_datasets.video import VideoDecodeError, encode_mp4
+    from mt_datasets.errors import VideoDecodeError
+    from mt_datasets.video import encode_mp4
 
     try:
         container = av.open(str(path))

@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mt_datasets.errors import did_you_mean
 from mt_datasets.syn_ta.motions import _kinematics as kin
 from mt_datasets.syn_ta.timeline import SHAPES, STAGE_EXTENT, ObjectTrack, Prop, Timeline
-from mt_datasets.taxonomy import did_you_mean, get_taxonomy
+from mt_datasets.taxonomy import get_taxonomy
 
 __all__ = [
     "MIN_NUM_FRAMES",
