@@ -7,8 +7,10 @@ shapes, visibility, props) with geometry written here, independent of the progra
 from __future__ import annotations
 
 import colorsys
+import hashlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -1259,3 +1261,41 @@ def test_context_colours_are_distinct_even_from_a_one_colour_palette():
     assert distances[~np.eye(6, dtype=bool)].min() >= 0.3
     tl = get_motion("changing color", 1)(ctx)
     assert _color_switches(one(tl)) >= 3
+
+
+# ---- what every program draws, pinned ---------------------------------------------------------------------------
+
+# Digests of every program's timelines (seeds 0-3 at 16, 33 and 64 frames), written by `fingerprints()` from the
+# programs at commit d49c2a1, before their helpers were shared between mirrored classes. Refactoring a program must not
+# change a single drawn value; a deliberate change of a motion regenerates the file (from the repository root):
+#   python -c "import json, tests.test_syn_ta_motions as t; json.dump(t.fingerprints(), open(t.FINGERPRINTS, 'w'))"
+FINGERPRINTS = Path(__file__).parent / "data" / "motion_fingerprints.json"
+
+
+def fingerprint(timelines: list[Timeline]) -> str:
+    """A short digest of object states, props and meta; values rounded so that last-bit libm differences pass."""
+    digest = hashlib.sha256()
+    for tl in timelines:
+        for track in tl.objects:
+            digest.update(track.role.encode())
+            for name in ("position", "rotation", "scale", "color", "opacity"):
+                digest.update(np.round(getattr(track, name).astype(np.float64), 4).tobytes())
+            digest.update(track.visible.tobytes() + "|".join(track.shape.tolist()).encode())
+        digest.update(repr([(p.center, p.size, p.color) for p in tl.props]).encode())
+        digest.update(json.dumps(tl.meta, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def fingerprints() -> dict[str, str]:
+    """``{file stem: digest}`` of every registered program."""
+    return {
+        spec.file_stem: fingerprint([make(spec.key, seed, n) for seed in range(4) for n in (MIN_NUM_FRAMES, 33, 64)])
+        for spec in list_motions()
+    }
+
+
+def test_programs_draw_exactly_what_they_drew_before():
+    expected = json.loads(FINGERPRINTS.read_text())
+    actual = fingerprints()
+    assert sorted(actual) == sorted(expected)
+    assert [stem for stem in expected if actual[stem] != expected[stem]] == []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions.arriving import SIDES, beside, clear_lane_among, cross_edge, lane_targets
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import Timeline
 
 
