@@ -127,6 +127,12 @@ class MotionContext:
         angle = self.uniform(0.0, 2.0 * np.pi)
         return np.array([np.cos(angle), 0.0, np.sin(angle)])
 
+    def ground_point(self, half_width: float) -> np.ndarray:
+        """A point ``(x, 0, z)`` with ``x`` and ``z`` drawn from ``[-half_width, half_width)``: a group's centre."""
+        point = np.zeros(3)
+        point[[0, 2]] = self.rng.uniform(-half_width, half_width, 2)
+        return point
+
     def distinct_shapes(self, n: int, exclude: Sequence[str] = ()) -> list[str]:
         """``n`` different shapes, from ``shapes`` first, then from all ``SHAPES`` when ``shapes`` holds too few."""
         allowed = [s for s in self.shapes if s not in exclude]

@@ -34,16 +34,12 @@ def resize(ctx: MotionContext, starts: list[float], ends: list[float], *, same_l
     return ctx.timeline(movers, start_scales=starts, end_scales=ends, begin=begin, end=end, shapes=shapes)
 
 
-@register_motion(coarse="expanding", number=1)
-def small_to_medium(ctx: MotionContext) -> Timeline:
-    """Small single object expanding into medium object."""
-    return resize(ctx, [ctx.size("small")], [ctx.size("medium")], same_look=False)
-
-
-@register_motion(coarse="expanding", number=2)
-def small_to_large(ctx: MotionContext) -> Timeline:
-    """Small single object expanding into large object."""
-    return resize(ctx, [ctx.size("small")], [ctx.size("large")], same_look=False)
+@register_motion(coarse="expanding", number=1, start="small", end="medium")
+@register_motion(coarse="expanding", number=2, start="small", end="large")
+def one_named_size_to_another(ctx: MotionContext, start: str, end: str) -> Timeline:
+    """One object changing from a scale of the named size ``start`` to one of ``end`` (see ``SIZES``); shared by
+    expanding and shrinking."""
+    return resize(ctx, [ctx.size(start)], [ctx.size(end)], same_look=False)
 
 
 @register_motion(coarse="expanding", number=3)

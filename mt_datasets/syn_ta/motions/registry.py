@@ -8,8 +8,10 @@ modules import this module and the context, never the package, so importing them
 from __future__ import annotations
 
 import fnmatch
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from mt_datasets.syn_ta.motions.context import MotionContext
 from mt_datasets.syn_ta.timeline import Timeline
@@ -66,20 +68,26 @@ def _numbers_of(coarse: str) -> dict[int, int]:
     return {taxonomy.intra_class_number[f]: f for f in taxonomy.fine_classes_of(c)}
 
 
-def register_motion(*, coarse: str, number: int) -> Callable:
-    """Decorator registering ``program(ctx) -> Timeline`` as fine class ``(coarse, number)`` of the naming scheme."""
+def register_motion(*, coarse: str, number: int, **options: Any) -> Callable:
+    """Decorator registering ``program(ctx) -> Timeline`` as fine class ``(coarse, number)`` of the naming scheme.
+
+    ``options`` are keyword arguments bound to the program for this class, so that mirrored classes share one
+    program (``@register_motion(coarse="falling", number=2, path="zigzag", falling=True)``); the decorator returns
+    the program unchanged, so several registrations stack.
+    """
     name = _coarse_name(coarse)
     numbers = _numbers_of(name)
     if number not in numbers:
         raise ValueError(f"{name!r} has no fine class number {number}; its numbers are {sorted(numbers)}")
 
-    def decorator(program: Callable[[MotionContext], Timeline]) -> Callable[[MotionContext], Timeline]:
+    def decorator(program: Callable[..., Timeline]) -> Callable[..., Timeline]:
         if (name, number) in _REGISTRY:
             raise ValueError(f"motion ({name!r}, {number}) is registered twice: {program.__qualname__}")
         taxonomy = get_taxonomy("syn-ta")
         fine = numbers[number]
+        bound = functools.partial(program, **options) if options else program
         _REGISTRY[(name, number)] = MotionSpec(
-            name, number, taxonomy.fine_names[fine], fine, taxonomy.fine_set[fine], program
+            name, number, taxonomy.fine_names[fine], fine, taxonomy.fine_set[fine], bound
         )
         return program
 
