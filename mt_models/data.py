@@ -24,7 +24,7 @@ from mt_datasets.errors import VideoDecodeError
 from mt_datasets.protocol import PROTOCOL_CONFIGS, training_set_of  # re-exported: their old home
 from mt_datasets.taxonomy import DATASET_NAMES, Taxonomy, get_taxonomy
 from mt_datasets.video import read_clips
-from mt_models.classifier import IGNORE_INDEX
+from mt_models.labels import IGNORE_INDEX
 from mt_models.preprocess import InputSpec, resize_and_crop
 
 __all__ = ["PROTOCOL_CONFIGS", "VideoClipDataset", "make_dataloader", "taxonomy_of", "training_set_of"]
