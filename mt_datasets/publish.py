@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mt_datasets.cli import command
 from mt_datasets.errors import PublishError
 
 __all__ = ["PublishError", "PublishPlan", "plan_upload", "publish", "add_parser"]
@@ -189,6 +190,7 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+@command()
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the top-level ``publish`` command."""
     parser = subparsers.add_parser(

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from mt_datasets.cli import command
 from mt_datasets.errors import did_you_mean
 from mt_datasets.presence import PresenceReport, SourceClip, add_build_parser, build_dataset
 from mt_datasets.taxonomy import get_taxonomy
@@ -151,6 +152,7 @@ def build_ssv2_ta(
     )
 
 
+@command("ssv2-ta")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``ssv2-ta build``."""
     add_build_parser(

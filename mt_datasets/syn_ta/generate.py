@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from mt_datasets.cli import command
 from mt_datasets.files import atomic_write_bytes
 from mt_datasets.syn_ta.appearance import (
     AMBIENT,
@@ -757,6 +758,7 @@ def _card_context(
 
 
 # ---- command line ----------------------------------------------------------------------------------------------
+@command("syn-ta")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``generate`` under the ``syn-ta`` command group."""
     parser = subparsers.add_parser(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mt_datasets.cli import command
 from mt_datasets.presence import PresenceReport, SourceClip, build_dataset
 from mt_datasets.taxonomy import FINE_SETS, SPLITS, SYNTA_VIEWS, get_taxonomy
 
@@ -122,6 +123,7 @@ def convert_release(
     )
 
 
+@command("syn-ta")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``syn-ta convert``."""
     parser = subparsers.add_parser(
