@@ -43,7 +43,7 @@ def run_ours(size: int, num_frames: int, classes: list[str], clips_per_class: in
     from mt_datasets.syn_ta.generate import GenerationOptions, generate
 
     options = GenerationOptions.resolve(
-        protocol="motion-only",
+        appearance_split="motion-only",
         preset="small",
         size=size,
         num_frames=num_frames,
@@ -90,7 +90,9 @@ def hot_path_cpu_ms(size: int, num_frames: int, classes: list[str]) -> dict:
     from mt_datasets.syn_ta.renderer import Renderer
     from mt_datasets.video import encode_video
 
-    options = GenerationOptions.resolve(protocol="motion-only", size=size, num_frames=num_frames, classes=classes)
+    options = GenerationOptions.resolve(
+        appearance_split="motion-only", size=size, num_frames=num_frames, classes=classes
+    )
     specs = plan_clips(options)[:: max(1, len(classes) // 10)][:20]
     library, protocol = BackgroundLibrary(), get_protocol("motion-only")
     previous = os.environ.get("LP_NUM_THREADS")

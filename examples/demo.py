@@ -88,7 +88,7 @@ def ensure_dataset(args: argparse.Namespace, protocol: str) -> Path:
     )
     out = Path(args.output_dir) / "data" / name
     command = [sys.executable, "-m", "mt_datasets.cli", "syn-ta", "generate", "--out", str(out)]
-    command += ["--protocol", protocol, "--preset", args.preset, "--workers", str(args.workers)]
+    command += ["--appearance-split", protocol, "--preset", args.preset, "--workers", str(args.workers)]
     command += ["--seed", str(args.data_seed)]
     if args.size:
         command += ["--size", str(args.size)]

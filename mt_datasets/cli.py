@@ -89,4 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m mt_datasets.cli`, this file is `__main__`, while the command modules register with the module
+    # they import, `mt_datasets.cli`: run that module's `main`, whose registry they fill.
+    from mt_datasets.cli import main as registered_main
+
+    sys.exit(registered_main())

@@ -81,7 +81,7 @@ class Protocol:
     """Which appearance values each fine set may use.
 
     Attributes:
-        name: the protocol's name (``--protocol``).
+        name: the appearance split's name (``--appearance-split``).
         description: one line for the dataset card.
         shapes: allowed shapes of set 1 and of set 2.
         colors: allowed palette colour names of set 1 and of set 2.
