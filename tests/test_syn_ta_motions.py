@@ -7,6 +7,7 @@ shapes, visibility, props) with geometry written here, independent of the progra
 from __future__ import annotations
 
 import colorsys
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -264,26 +265,29 @@ def check(coarse: str, number: int):
     return register
 
 
-@check("appearing", 1)
-def _(tl):
-    return rises(one(tl).opacity)
+# Appearing and disappearing 1-3 are the same checks, with opacity rising or falling.
+def _fades(tl, changes) -> bool:
+    return changes(one(tl).opacity)
 
 
-@check("appearing", 2)
-def _(tl):
+def _fade_together(tl, changes) -> bool:
     movers = role(tl, "mover")
     return (
         len(movers) >= 2
-        and all(rises(m.opacity) for m in movers)
+        and all(changes(m.opacity) for m in movers)
         and len({change_start(m.opacity) for m in movers}) == 1
     )
 
 
-@check("appearing", 3)
-def _(tl):
+def _fade_one_by_one(tl, changes) -> bool:
     movers = role(tl, "mover")
     starts = [change_start(m.opacity) for m in movers]
-    return len(movers) >= 3 and all(rises(m.opacity) for m in movers) and len(set(starts)) == len(movers)
+    return len(movers) >= 3 and all(changes(m.opacity) for m in movers) and len(set(starts)) == len(movers)
+
+
+for _coarse, _changes in (("appearing", rises), ("disappearing", falls)):
+    for _number, _predicate in enumerate((_fades, _fade_together, _fade_one_by_one), start=1):
+        check(_coarse, _number)(functools.partial(_predicate, changes=_changes))
 
 
 @check("appearing", 4)
@@ -591,28 +595,6 @@ def _(tl):
     m, anchor = one(tl), one(tl, "anchor")
     away = any(offstage(m, i) for i in range(tl.num_frames))
     return _beside(m, anchor, 0) and away and np.allclose(m.position[0], m.position[-1]) and no_contact([m, anchor])
-
-
-@check("disappearing", 1)
-def _(tl):
-    return falls(one(tl).opacity)
-
-
-@check("disappearing", 2)
-def _(tl):
-    movers = role(tl, "mover")
-    return (
-        len(movers) >= 2
-        and all(falls(m.opacity) for m in movers)
-        and len({change_start(m.opacity) for m in movers}) == 1
-    )
-
-
-@check("disappearing", 3)
-def _(tl):
-    movers = role(tl, "mover")
-    starts = [change_start(m.opacity) for m in movers]
-    return len(movers) >= 3 and all(falls(m.opacity) for m in movers) and len(set(starts)) == len(movers)
 
 
 @check("disappearing", 4)
