@@ -309,26 +309,19 @@ def _(tl):
     return offstage(m, 0) and onstage(m, -1)
 
 
-@check("arriving", 2)
-def _(tl):
+def _all_arrive(tl, timing) -> bool:
     movers = role(tl, "mover")
     return (
         len(movers) >= 2
         and all(offstage(m, 0) and onstage(m, -1) for m in movers)
-        and same_timing(movers)
+        and timing(movers)
         and no_contact(movers)
     )
 
 
-@check("arriving", 3)
-def _(tl):
-    movers = role(tl, "mover")
-    return (
-        len(movers) >= 2
-        and all(offstage(m, 0) and onstage(m, -1) for m in movers)
-        and staggered(movers)
-        and no_contact(movers)
-    )
+# Arriving 2 and 3: several objects, together or one by one.
+for _number, _timing in ((2, same_timing), (3, staggered)):
+    check("arriving", _number)(functools.partial(_all_arrive, timing=_timing))
 
 
 @check("arriving", 4)
