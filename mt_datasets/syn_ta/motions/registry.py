@@ -1,8 +1,9 @@
 """The registry of motion programs, keyed by (coarse class, intra-class number) of the Syn-TA naming scheme.
 
 One decorator registers a program (timm's style): ``@register_motion(coarse="orbiting", number=6)``. The program
-modules import this module and the context, never the package, so importing them in any order is safe; the package
-``__init__`` imports every program module once, by name in the source, and then checks that no fine class is missing.
+modules take the registry and the context from their own modules, never from the package ``__init__``, so importing
+them in any order is safe; the ``__init__`` imports every program module once, by name in the source, and then checks
+that no fine class is missing.
 """
 
 from __future__ import annotations
