@@ -43,7 +43,7 @@ def run_ours(size: int, num_frames: int, classes: list[str], clips_per_class: in
     from mt_datasets.syn_ta.generate import GenerationOptions, generate
 
     options = GenerationOptions.resolve(
-        protocol="motion-only",
+        appearance_split="motion-only",
         preset="small",
         size=size,
         num_frames=num_frames,
@@ -83,16 +83,18 @@ def hot_path_cpu_ms(size: int, num_frames: int, classes: list[str]) -> dict:
     view of where the time goes. The encode step is the generator's (x264 with one thread)."""
     import numpy as np
 
-    from mt_datasets.syn_ta.appearance import get_protocol, sample_appearance
+    from mt_datasets.syn_ta.appearance import get_appearance_split, sample_appearance
     from mt_datasets.syn_ta.backgrounds import BackgroundLibrary
     from mt_datasets.syn_ta.generate import GenerationOptions, clip_seed, plan_clips
     from mt_datasets.syn_ta.motions import MotionContext, motion_for_fine
     from mt_datasets.syn_ta.renderer import Renderer
     from mt_datasets.video import encode_video
 
-    options = GenerationOptions.resolve(protocol="motion-only", size=size, num_frames=num_frames, classes=classes)
+    options = GenerationOptions.resolve(
+        appearance_split="motion-only", size=size, num_frames=num_frames, classes=classes
+    )
     specs = plan_clips(options)[:: max(1, len(classes) // 10)][:20]
-    library, protocol = BackgroundLibrary(), get_protocol("motion-only")
+    library, protocol = BackgroundLibrary(), get_appearance_split("motion-only")
     previous = os.environ.get("LP_NUM_THREADS")
     os.environ["LP_NUM_THREADS"] = "0"
     renderer = Renderer(size, size)

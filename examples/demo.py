@@ -103,7 +103,7 @@ def ensure_dataset(args: argparse.Namespace, protocol: str) -> Path:
     )
     out = Path(args.output_dir) / "data" / name
     options = GenerationOptions.resolve(
-        protocol=protocol,
+        appearance_split=protocol,
         preset=args.preset,
         size=args.size or None,
         clips_per_class=args.clips_per_class or None,

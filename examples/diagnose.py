@@ -25,15 +25,13 @@ import torch
 from accelerate import Accelerator
 from datasets import load_dataset
 
-from mt_datasets.taxonomy import other_set
+from mt_datasets.protocol import TEST_SPLITS, direction, training_set_of
 from mt_models import normalize
-from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of, training_set_of
+from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of
 from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec
 from mt_models.diagnostics_report import render_report
 from mt_models.probes import DEFAULT_OVERSAMPLING, list_probes, plain_clip, resolve_probes
 from mt_models.records import dataset_revision
-
-SPLITS = ("known", "unknown")
 
 
 def _example(name: str) -> ModuleType:
@@ -68,7 +66,7 @@ def main(argv: list[str] | None = None) -> dict:
     probes = resolve_probes(args.probes, taxonomy=taxonomy)
     # Group labels are read before any video is decoded, so a misspelt column fails at once.
     group_spec = parse_group_spec(args.groups)
-    groups_by_split = {split: factor_groups(dataset[split], group_spec) for split in SPLITS}
+    groups_by_split = {split: factor_groups(dataset[split], group_spec) for split in TEST_SPLITS}
     training_set = training_set_of(args.config)
     model = _example("eval").load_model(args, training_set)
     spec = model.input_spec
@@ -87,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     input_names = ["plain", *(p.name for p in probes)]
     columns: dict[str, list[torch.Tensor]] = {}
-    for split_number, split in enumerate(SPLITS):
+    for split_number, split in enumerate(TEST_SPLITS):
         split_set = VideoClipDataset(dataset[split], dense_spec)
         dataloader = accelerator.prepare(
             make_dataloader(split_set, batch_size=args.batch_size, num_workers=args.num_workers)
@@ -134,7 +132,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "dataset": args.dataset,
                 "dataset_revision": dataset_revision(args.dataset, args.revision),
                 "config": args.config,
-                "direction": f"set{training_set}->set{other_set(training_set)}",
+                "direction": direction(training_set),
                 "model": args.model,
                 "model_kind": "open_vocabulary" if args.open_vocabulary else "disentangled",
                 "seed": args.seed,

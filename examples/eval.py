@@ -26,13 +26,12 @@ from accelerate import Accelerator
 from datasets import load_dataset
 
 import mt_metrics
-from mt_datasets.taxonomy import other_set
+from mt_datasets.protocol import PROTOCOL_CONFIGS, TEST_SPLITS, direction, other_set, training_set_of
 from mt_models import DisentangledVideoClassifier, normalize
-from mt_models.data import PROTOCOL_CONFIGS, VideoClipDataset, make_dataloader, taxonomy_of, training_set_of
+from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of
 from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE, OpenVocabularyClassifier
 from mt_models.records import ResultsRecord, dataset_revision
 
-SPLITS = ("known", "unknown")
 HEAD_OPTIONS = ("embedding_dim", "fine_loss_weight", "decorrelation_weight", "adversarial_weight")
 
 
@@ -92,7 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
     fine_names = {split: [taxonomy.fine_names[i] for i in ids] for split, ids in fine_ids.items()}
 
     columns: dict[str, list[torch.Tensor]] = {}
-    for split in SPLITS:
+    for split in TEST_SPLITS:
         split_set = VideoClipDataset(dataset[split], spec, num_clips=args.num_clips, sampling=args.sampling)
         dataloader = accelerator.prepare(
             make_dataloader(split_set, batch_size=args.batch_size, num_workers=args.num_workers)
@@ -171,7 +170,7 @@ def main(argv: list[str] | None = None) -> dict:
             dataset=args.dataset,
             dataset_revision=dataset_revision(args.dataset, args.revision),
             config=args.config,
-            direction=f"set{training_set}->set{other_set(training_set)}",
+            direction=direction(training_set),
             model=args.model,
             model_kind="open_vocabulary" if args.open_vocabulary else "disentangled",
             seed=seed,

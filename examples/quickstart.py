@@ -16,7 +16,8 @@ import torch
 from datasets import Video, load_dataset
 
 import mt_metrics
-from mt_datasets.video import VideoDecodeError, read_clip
+from mt_datasets.errors import VideoDecodeError
+from mt_datasets.video import read_clip
 from mt_models import DisentangledVideoClassifier, preprocess
 
 

@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import Any
 
 import mt_metrics
-from mt_models.data import PROTOCOL_CONFIGS
+from mt_datasets.protocol import PROTOCOL_CONFIGS
 from mt_models.records import read_record
 
 HEADS = ("disentangled", "baseline")

@@ -30,17 +30,10 @@ from datasets import load_dataset
 from transformers import get_scheduler
 
 from mt_datasets.hub import render_card
-from mt_datasets.taxonomy import other_set
+from mt_datasets.protocol import PROTOCOL_CONFIGS, other_set, training_set_of
 from mt_models import DisentangledVideoClassifier, create_backbone, normalize
 from mt_models.augment import AUGMENTATIONS, augment
-from mt_models.data import (
-    PROTOCOL_CONFIGS,
-    CachedClipDataset,
-    VideoClipDataset,
-    make_dataloader,
-    taxonomy_of,
-    training_set_of,
-)
+from mt_models.data import CachedClipDataset, VideoClipDataset, make_dataloader, taxonomy_of
 from mt_models.records import package_version
 
 HEAD_OPTIONS = ("embedding_dim", "fine_loss_weight", "decorrelation_weight", "adversarial_weight")

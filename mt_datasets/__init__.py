@@ -18,9 +18,11 @@ __version__ = "0.1.0"
 _LAZY = {
     "attach_videos": "mt_datasets.attach",
     "HubDatasetWriter": "mt_datasets.hub",
-    "DatasetMismatchError": "mt_datasets.hub",
+    "DatasetMismatchError": "mt_datasets.errors",
     "dataset_features": "mt_datasets.hub",
-    "VideoDecodeError": "mt_datasets.video",
+    "VideoDecodeError": "mt_datasets.errors",
+    "PublishError": "mt_datasets.errors",
+    "did_you_mean": "mt_datasets.errors",
     "VideoInfo": "mt_datasets.video",
     "probe_video": "mt_datasets.video",
     "read_clip": "mt_datasets.video",

@@ -1,7 +1,8 @@
 """``mt-datasets``: the command line of the datasets package.
 
-Subcommands live next to the code they drive; each module exposes ``add_parser(subparsers)`` which registers its
-parser and sets ``func`` (a callable taking the parsed ``argparse.Namespace`` and returning an exit code).
+Subcommands live next to the code they drive: each module decorates its ``add_parser(subparsers)`` with
+``@command(group)``; ``add_parser`` adds the subcommand's parser and sets ``func`` (a callable taking the parsed
+``argparse.Namespace`` and returning an exit code).
 
     mt-datasets syn-ta generate ...   (mt_datasets.syn_ta.generate)
     mt-datasets syn-ta convert ...    (mt_datasets.syn_ta.release)
@@ -13,17 +14,35 @@ parser and sets ``func`` (a callable taking the parsed ``argparse.Namespace`` an
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-# group -> modules whose ``add_parser`` registers the group's subcommands (None: a top-level command)
-_COMMANDS: dict[str | None, tuple[str, ...]] = {
-    "syn-ta": ("mt_datasets.syn_ta.generate", "mt_datasets.syn_ta.release"),
-    "k400-ta": ("mt_datasets.kinetics",),
-    "ssv2-ta": ("mt_datasets.ssv2",),
-    None: ("mt_datasets.publish",),
-}
+__all__ = ["build_parser", "command", "main"]
+
+AddParser = Callable[[argparse._SubParsersAction], None]
+
+# group -> the ``add_parser`` functions of its subcommands (None: top-level commands)
+_COMMANDS: dict[str | None, list[AddParser]] = {}
+
+
+def command(group: str | None = None) -> Callable[[AddParser], AddParser]:
+    """Decorator registering ``add_parser(subparsers)`` as a subcommand of ``group`` (``None``: a top-level command)."""
+
+    def decorator(add_parser: AddParser) -> AddParser:
+        registered = _COMMANDS.setdefault(group, [])
+        if add_parser not in registered:
+            registered.append(add_parser)
+        return add_parser
+
+    return decorator
+
+
+def _load_commands() -> None:
+    # The command modules register themselves when imported; importing them here, not at the top, keeps
+    # `import mt_datasets.cli` light and lets them import `command` from this module.
+    from mt_datasets import kinetics, publish, ssv2  # noqa: F401
+    from mt_datasets.syn_ta import generate, release  # noqa: F401
+
 
 _GROUP_HELP = {
     "syn-ta": "generate the procedural Syn-TA, or convert the authors' release",
@@ -39,15 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mt-datasets", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     top = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group, modules in _COMMANDS.items():
+    _load_commands()
+    # Groups in the order of their help, then the top-level commands; within a group, by module, whatever order the
+    # modules happened to be imported in.
+    for group in [*_GROUP_HELP, None]:
         if group is None:
             target = top
         else:
             group_parser = top.add_parser(group, help=_GROUP_HELP[group])
             target = group_parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
             group_parser.set_defaults(func=lambda args, p=group_parser: _print_help(p))
-        for module in modules:
-            importlib.import_module(module).add_parser(target)
+        for add_parser in sorted(_COMMANDS.get(group, []), key=lambda f: f.__module__):
+            add_parser(target)
     return parser
 
 
@@ -67,4 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m mt_datasets.cli`, this file is `__main__`, while the command modules register with the module
+    # they import, `mt_datasets.cli`: run that module's `main`, whose registry they fill.
+    from mt_datasets.cli import main as registered_main
+
+    sys.exit(registered_main())

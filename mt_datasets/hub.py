@@ -41,8 +41,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.arrow_writer import get_parquet_column_options, get_writer_batch_size_from_data_size
 
+from mt_datasets.errors import DatasetMismatchError, did_you_mean
 from mt_datasets.files import atomic_write_bytes
-from mt_datasets.taxonomy import FINE_SETS, SPLITS, Taxonomy, did_you_mean, other_set
+from mt_datasets.protocol import CONFIG_SPLITS, FINE_SETS, SPLITS, group_name
+from mt_datasets.taxonomy import Taxonomy
 
 __all__ = [
     "BASE_COLUMNS",
@@ -72,37 +74,6 @@ DATA_DIR = "data"
 CDC_OPTIONS = datasets.config.DEFAULT_CDC_OPTIONS
 PRETTY_NAMES = {"syn-ta": "Syn-TA", "k400-ta": "K400-TA", "ssv2-ta": "SSv2-TA"}
 _SHARD_RE = re.compile(r"^set([12])-(train|val)-(\d{5})\.parquet$")
-
-
-def _group_name(fine_set: int, split: str) -> str:
-    return f"set{fine_set}-{split}"
-
-
-def _config_splits() -> dict[str, dict[str, str]]:
-    splits = {}
-    for trained in FINE_SETS:
-        held_out = other_set(trained)
-        splits[f"set{trained}"] = {
-            "train": _group_name(trained, "train"),
-            "known": _group_name(trained, "val"),
-            "unknown": _group_name(held_out, "val"),
-        }
-    # "all" is datasets' keyword for the union of a config's splits (load_dataset(..., "all", split="all")), so it
-    # cannot name a split itself; config "all" has one split per group instead.
-    splits["all"] = {
-        _group_name(fine_set, split).replace("-", "_"): _group_name(fine_set, split)
-        for fine_set in FINE_SETS
-        for split in SPLITS
-    }
-    return splits
-
-
-# config -> split -> (fine set, split) group whose shards it reads; the one place the protocol meets the file layout.
-CONFIG_SPLITS: dict[str, dict[str, str]] = _config_splits()
-
-
-class DatasetMismatchError(ValueError):
-    """A dataset directory was reopened with a different dataset, schema, format version or info record."""
 
 
 def dataset_features(
@@ -317,7 +288,7 @@ class HubDatasetWriter:
             raise ValueError(f"duplicate video_id {video_id!r}: it was already added in this run")
         encoded = self._encode_row(video_id, row)
         self._check_types(video_id, encoded)
-        group = _group_name(encoded["fine_set"], encoded["split"])
+        group = group_name(encoded["fine_set"], encoded["split"])
         self._buffers.setdefault(group, []).append(encoded)
         self._buffered_bytes[group] = self._buffered_bytes.get(group, 0) + _row_bytes(encoded)
         self._buffered_ids.add(video_id)
@@ -603,7 +574,8 @@ def _video_value(video_id: str, video: Any) -> dict[str, Any]:
 
 def _check_decodable(video_id: str, video: Mapping[str, Any]) -> None:
     """Decode the first frame, so a corrupt or truncated file fails here, naming its row, not in a user's training."""
-    from mt_datasets.video import VideoDecodeError, probe_video
+    from mt_datasets.errors import VideoDecodeError
+    from mt_datasets.video import probe_video
 
     try:
         probe_video(video)
@@ -627,7 +599,7 @@ def dataset_counts(out_dir: str | Path) -> dict[str, Any]:
 
     out_dir = Path(out_dir)
     taxonomy = get_taxonomy(read_info(out_dir)["dataset"])
-    groups = {_group_name(s, split): 0 for s in FINE_SETS for split in SPLITS}
+    groups = {group_name(s, split): 0 for s in FINE_SETS for split in SPLITS}
     coarse = {name: dict.fromkeys(groups, 0) for name in taxonomy.coarse_names}
     fine = {name: dict.fromkeys(SPLITS, 0) for name in taxonomy.fine_names}
     for entry in _read_manifest(out_dir)["shards"]:

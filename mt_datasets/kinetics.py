@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from mt_datasets.cli import command
 from mt_datasets.presence import PresenceReport, SourceClip, add_build_parser, build_dataset
 from mt_datasets.taxonomy import Taxonomy, get_taxonomy
 
@@ -188,6 +189,7 @@ def build_k400_ta(
     )
 
 
+@command("k400-ta")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``k400-ta build``."""
     add_build_parser(

@@ -74,7 +74,8 @@ def check_video(root: str | Path, candidates: Sequence[str]) -> tuple[str, str, 
     ``"undecodable"`` (the file exists but :func:`mt_datasets.video.probe_video` fails on it). ``reason`` says why for
     the last two.
     """
-    from mt_datasets.video import VideoDecodeError, probe_video, resolve_video_path
+    from mt_datasets.errors import VideoDecodeError
+    from mt_datasets.video import probe_video, resolve_video_path
 
     for relative in candidates:
         try:
@@ -375,7 +376,7 @@ def _checked(
                 return clip, UNDECODABLE, relative, str(error), None
         return clip, status, relative, reason, data
 
-    from mt_datasets.video import VideoDecodeError
+    from mt_datasets.errors import VideoDecodeError
 
     yield from _map_ordered(check, clips, workers)
 

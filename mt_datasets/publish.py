@@ -14,6 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mt_datasets.cli import command
+from mt_datasets.errors import PublishError
+
 __all__ = ["PublishError", "PublishPlan", "plan_upload", "publish", "add_parser"]
 
 REQUIRED_CONFIGS = ("set1", "set2", "all")
@@ -22,10 +25,6 @@ IGNORE_PATTERNS = ("meta/.lock", "**/.*.tmp", ".*.tmp", ".cache/**", "**/.DS_Sto
 
 
 _NO_TOKEN = "no Hugging Face token: run `hf auth login` or set HF_TOKEN to a token with write access"
-
-
-class PublishError(RuntimeError):
-    """A dataset directory that cannot be published, or a Hub error; the message is one line saying what to do."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +190,7 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+@command()
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the top-level ``publish`` command."""
     parser = subparsers.add_parser(

@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from mt_datasets.cli import command
+from mt_datasets.errors import did_you_mean
 from mt_datasets.presence import PresenceReport, SourceClip, add_build_parser, build_dataset
-from mt_datasets.taxonomy import did_you_mean, get_taxonomy
+from mt_datasets.taxonomy import get_taxonomy
 
 __all__ = ["ANNOTATION_FILES", "build_ssv2_ta", "iter_ssv2_clips", "template_name", "add_parser"]
 
@@ -150,6 +152,7 @@ def build_ssv2_ta(
     )
 
 
+@command("ssv2-ta")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``ssv2-ta build``."""
     add_build_parser(

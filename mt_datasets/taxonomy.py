@@ -1,4 +1,4 @@
-"""Coarse/fine class tables of Syn-TA, K400-TA and SSv2-TA, and the split protocol.
+"""Coarse/fine class tables of Syn-TA, K400-TA and SSv2-TA, and the release's split lists.
 
 The tables are package data copied from the public release of "Punching Bag vs. Punching Person: Motion
 Transferability in Videos" (Abdullah et al., ICCV 2025, arXiv 2508.00085; github.com/raiyaan-abdullah/Motion-Transfer).
@@ -6,7 +6,7 @@ See ``mt_datasets/data/paper/PROVENANCE.md`` for the file-by-file origin.
 
 Every dataset splits the fine variants of each coarse action into two disjoint sets. The protocol trains on the
 train videos of set X, tests on the val videos of set X ("known": seen variants, unseen videos) and of set Y
-("unknown": unseen variants of the same coarse actions), then swaps X and Y.
+("unknown": unseen variants of the same coarse actions), then swaps X and Y (see ``mt_datasets.protocol``).
 
 >>> t = get_taxonomy("syn-ta")
 >>> len(t.coarse_names), t.num_fine_per_set
@@ -18,11 +18,12 @@ train videos of set X, tests on the val videos of set X ("known": seen variants,
 from __future__ import annotations
 
 import csv
-import difflib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+
+from mt_datasets.errors import did_you_mean  # re-exported: the name's old home
+from mt_datasets.protocol import FINE_SETS, SPLITS, other_set  # re-exported: the protocol's old home
 
 __all__ = [
     "DATASET_NAMES",
@@ -35,8 +36,6 @@ __all__ = [
 ]
 
 DATASET_NAMES = ("syn-ta", "k400-ta", "ssv2-ta")
-FINE_SETS = (1, 2)
-SPLITS = ("train", "val")
 
 # Syn-TA release: clip ids 1-30 of each fine class (regular and front view) are train, 31-50 are val.
 SYNTA_TRAIN_IDS = range(1, 31)
@@ -51,21 +50,6 @@ K400_TA_TO_KINETICS = {
     "drinking water or soft drinks": "drinking",
     "smoking cigarette or short object": "smoking",
 }
-
-
-def did_you_mean(value: str, choices: Sequence[str], what: str) -> str:
-    """An error message for an unknown ``value`` that suggests the closest of ``choices``."""
-    close = difflib.get_close_matches(value, list(choices), n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    listed = ", ".join(repr(c) for c in choices) if len(choices) <= 30 else f"{len(choices)} names"
-    return f"Unknown {what} {value!r}.{hint} Valid {what}s: {listed}."
-
-
-def other_set(fine_set: int) -> int:
-    """The held-out fine set of a training set: 1 -> 2, 2 -> 1."""
-    if fine_set not in FINE_SETS:
-        raise ValueError(f"fine_set must be 1 or 2, got {fine_set!r}")
-    return 3 - fine_set
 
 
 @dataclass(frozen=True)

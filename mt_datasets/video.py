@@ -30,7 +30,7 @@ import numpy as np
 if TYPE_CHECKING:  # torch is imported where frames become tensors: encoding workers never pay for it
     import torch
 
-from .taxonomy import did_you_mean
+from .errors import VideoDecodeError, did_you_mean
 
 __all__ = [
     "BACKENDS",
@@ -57,20 +57,6 @@ SAMPLINGS: tuple[str, ...] = ("uniform", "stride")
 # Exceptions that torchcodec (RuntimeError, ValueError) and PyAV (av.error.FFmpegError subclasses ValueError,
 # OSError or EOFError) raise for a file they cannot read; they are re-raised as VideoDecodeError.
 _DECODER_ERRORS = (RuntimeError, ValueError, OSError, EOFError)
-
-
-class VideoDecodeError(RuntimeError):
-    """A video that cannot be decoded: corrupt, truncated, empty, missing, or not a video at all.
-
-    Attributes:
-        source: a readable name of the video: its path, or ``"<bytes: N>"`` for in-memory data.
-        reason: what went wrong.
-    """
-
-    def __init__(self, source: str, reason: str) -> None:
-        super().__init__(f"cannot decode video {source}: {reason}")
-        self.source = source
-        self.reason = reason
 
 
 @dataclass(frozen=True)

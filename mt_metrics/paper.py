@@ -14,7 +14,8 @@ import csv
 from importlib import resources
 from typing import Any
 
-from mt_datasets.taxonomy import DATASET_NAMES, did_you_mean
+from mt_datasets.errors import did_you_mean
+from mt_datasets.taxonomy import DATASET_NAMES
 
 __all__ = ["PAPER_TASKS", "paper_results"]
 

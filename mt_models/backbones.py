@@ -47,7 +47,7 @@ from transformers import (
 )
 from transformers.utils import cached_file
 
-from mt_datasets.taxonomy import did_you_mean
+from mt_datasets.errors import did_you_mean
 from mt_models.preprocess import CLIP_MEAN, CLIP_STD, IMAGENET_MEAN, IMAGENET_STD, InputSpec
 from mt_models.resnet3d import PRESETS, ResNet3DConfig, ResNet3DModel
 
@@ -162,8 +162,29 @@ def _check_clip_shape(pixel_values: torch.Tensor, channels: int = 3) -> None:
         )
 
 
+class _TokenEncoderBackbone(VideoBackbone):
+    """The transformers video encoders read alike (VideoMAE, TimeSformer, ViViT): ``hidden_size`` features, geometry
+    from ``num_frames`` and ``image_size``, and the clip feature pooled from the last hidden state: the CLS token
+    (``pooling = "cls"``) or the mean of the tokens (``"mean"``)."""
+
+    pooling = "cls"
+
+    @classmethod
+    def feature_dim_of(cls, config: PreTrainedConfig) -> int:
+        return config.hidden_size
+
+    @classmethod
+    def geometry_of(cls, config: PreTrainedConfig) -> tuple[int, tuple[int, int]]:
+        return config.num_frames, _size_pair(config.image_size)
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        _check_clip_shape(pixel_values, self.input_spec.channels)
+        tokens = self.model(pixel_values).last_hidden_state
+        return tokens.mean(dim=1) if self.pooling == "mean" else tokens[:, 0]
+
+
 @register_backbone
-class VideoMAEBackbone(VideoBackbone):
+class VideoMAEBackbone(_TokenEncoderBackbone):
     """VideoMAE (Tong et al. 2022): mean of the encoder's tokens."""
 
     name = "videomae"
@@ -172,6 +193,7 @@ class VideoMAEBackbone(VideoBackbone):
     config_class = VideoMAEConfig
     default_checkpoint = "MCG-NJU/videomae-base-finetuned-kinetics"
     licence = "cc-by-nc-4.0"
+    pooling = "mean"
     tiny_config = dict(
         image_size=32, patch_size=8, num_frames=8, tubelet_size=2, hidden_size=32, num_hidden_layers=2,
         num_attention_heads=2, intermediate_size=64, use_mean_pooling=True,
@@ -180,21 +202,9 @@ class VideoMAEBackbone(VideoBackbone):
     def _adopt(self, model: VideoMAEModel) -> None:
         self.model = model
 
-    @classmethod
-    def feature_dim_of(cls, config: VideoMAEConfig) -> int:
-        return config.hidden_size
-
-    @classmethod
-    def geometry_of(cls, config: VideoMAEConfig) -> tuple[int, tuple[int, int]]:
-        return config.num_frames, _size_pair(config.image_size)
-
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        _check_clip_shape(pixel_values, self.input_spec.channels)
-        return self.model(pixel_values).last_hidden_state.mean(dim=1)
-
 
 @register_backbone
-class TimesformerBackbone(VideoBackbone):
+class TimesformerBackbone(_TokenEncoderBackbone):
     """TimeSformer (Bertasius et al. 2021): the final CLS token."""
 
     name = "timesformer"
@@ -211,21 +221,9 @@ class TimesformerBackbone(VideoBackbone):
     def _adopt(self, model: TimesformerModel) -> None:
         self.model = model
 
-    @classmethod
-    def feature_dim_of(cls, config: TimesformerConfig) -> int:
-        return config.hidden_size
-
-    @classmethod
-    def geometry_of(cls, config: TimesformerConfig) -> tuple[int, tuple[int, int]]:
-        return config.num_frames, _size_pair(config.image_size)
-
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        _check_clip_shape(pixel_values, self.input_spec.channels)
-        return self.model(pixel_values).last_hidden_state[:, 0]
-
 
 @register_backbone
-class VivitBackbone(VideoBackbone):
+class VivitBackbone(_TokenEncoderBackbone):
     """ViViT (Arnab et al. 2021), factorised tubelet embedding: the final CLS token."""
 
     name = "vivit"
@@ -250,18 +248,6 @@ class VivitBackbone(VideoBackbone):
     def _adopt(self, model: VivitModel) -> None:
         model.pooler = None
         self.model = model
-
-    @classmethod
-    def feature_dim_of(cls, config: VivitConfig) -> int:
-        return config.hidden_size
-
-    @classmethod
-    def geometry_of(cls, config: VivitConfig) -> tuple[int, tuple[int, int]]:
-        return config.num_frames, _size_pair(config.image_size)
-
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        _check_clip_shape(pixel_values, self.input_spec.channels)
-        return self.model(pixel_values).last_hidden_state[:, 0]
 
 
 @register_backbone

@@ -36,11 +36,10 @@ from transformers.utils import ModelOutput
 
 from mt_datasets.taxonomy import Taxonomy
 from mt_models.backbones import VideoBackbone, backbone_class, create_backbone
+from mt_models.labels import IGNORE_INDEX  # re-exported: its old home
 from mt_models.preprocess import InputSpec
 
 __all__ = ["DisentangledConfig", "DisentangledVideoClassifier", "DisentangledClassifierOutput", "IGNORE_INDEX"]
-
-IGNORE_INDEX = -100  # transformers' convention: a label that takes no part in the loss (e.g. an undecodable video)
 
 
 class DisentangledConfig(PreTrainedConfig):

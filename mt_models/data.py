@@ -20,22 +20,14 @@ import datasets
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from mt_datasets.taxonomy import DATASET_NAMES, Taxonomy, did_you_mean, get_taxonomy
-from mt_datasets.video import VideoDecodeError, read_clips
-from mt_models.classifier import IGNORE_INDEX
+from mt_datasets.errors import VideoDecodeError
+from mt_datasets.protocol import PROTOCOL_CONFIGS, training_set_of  # re-exported: their old home
+from mt_datasets.taxonomy import DATASET_NAMES, Taxonomy, get_taxonomy
+from mt_datasets.video import read_clips
+from mt_models.labels import IGNORE_INDEX
 from mt_models.preprocess import InputSpec, resize_and_crop
 
 __all__ = ["PROTOCOL_CONFIGS", "VideoClipDataset", "make_dataloader", "taxonomy_of", "training_set_of"]
-
-# The dataset configs of the protocol: config "setX" trains on fine set X (known) and holds out the other (unknown).
-PROTOCOL_CONFIGS = {"set1": 1, "set2": 2}
-
-
-def training_set_of(config: str) -> int:
-    """The fine set a protocol config trains on: ``"set1"`` -> 1, ``"set2"`` -> 2."""
-    if config not in PROTOCOL_CONFIGS:
-        raise ValueError(did_you_mean(config, list(PROTOCOL_CONFIGS), "protocol config"))
-    return PROTOCOL_CONFIGS[config]
 
 
 def taxonomy_of(dataset: datasets.Dataset | datasets.DatasetDict) -> Taxonomy:

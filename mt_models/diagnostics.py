@@ -23,9 +23,10 @@ import datasets
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mt_datasets.taxonomy import Taxonomy, did_you_mean
+from mt_datasets.errors import did_you_mean
+from mt_datasets.taxonomy import Taxonomy
 from mt_metrics.transferability import compute_transferability, per_class_accuracy
-from mt_models.probes import opposite_pairs, pair_confusion
+from mt_models.opposites import opposite_pairs, pair_confusion
 from mt_models.records import package_version, read_versioned_json, write_json
 
 __all__ = [

@@ -40,7 +40,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from mt_datasets.taxonomy import Taxonomy, did_you_mean
+from mt_datasets.errors import did_you_mean
+from mt_datasets.taxonomy import Taxonomy
+from mt_models.opposites import OPPOSITE_PAIRS, opposite_pairs, pair_confusion  # re-exported: their old home
 
 __all__ = [
     "DEFAULT_OVERSAMPLING",
@@ -53,6 +55,7 @@ __all__ = [
     "pair_confusion",
     "plain_clip",
     "replace_background",
+    "register_probe",
     "resolve_probes",
     "reverse_frames",
     "shuffle_frames",
@@ -66,16 +69,6 @@ DEFAULT_OVERSAMPLING = 3
 FAST_FACTOR = 2.0
 PLAIN_GREY = (128, 128, 128)
 BACKGROUND_THRESHOLD = 30  # grey levels; above H.264 noise (a few levels) and Syn-TA's shading changes
-
-# Syn-TA coarse classes that are each other's motion played backwards: a model blind to the order of frames
-# cannot tell them apart.
-OPPOSITE_PAIRS: tuple[tuple[str, str], ...] = (
-    ("appearing", "disappearing"),
-    ("rising", "falling"),
-    ("arriving", "departing"),
-    ("expanding", "shrinking"),
-    ("merging", "cloning"),
-)
 
 
 def _check_clips(clips: torch.Tensor, name: str = "clip") -> None:
@@ -228,6 +221,10 @@ def replace_background(
     return torch.where(difference <= threshold, flat, clips)
 
 
+# apply(dense clips, plain frame count, one seed per clip) -> the clips the model sees
+ProbeFunction = Callable[[torch.Tensor, int, Sequence[Sequence[int]]], torch.Tensor]
+
+
 @dataclass(frozen=True)
 class Probe:
     """One input transformation: ``apply(dense, num_frames, seeds)`` -> the clips the model sees.
@@ -239,41 +236,60 @@ class Probe:
 
     name: str
     description: str
-    apply: Callable[[torch.Tensor, int, Sequence[Sequence[int]]], torch.Tensor]
+    apply: ProbeFunction
     uses_dense_clip: bool = False
     syn_ta_only: bool = False
 
 
-def _registry() -> dict[str, Probe]:
-    slow = 1.0 / DEFAULT_OVERSAMPLING
-    probes = (
-        Probe("shuffle", "frames in a seeded random order", lambda d, t, s: shuffle_frames(plain_clip(d, t), s)),
-        Probe("reverse", "frames in reverse order", lambda d, t, s: reverse_frames(plain_clip(d, t))),
-        Probe("static", "the middle frame repeated: no motion", lambda d, t, s: static_frames(plain_clip(d, t))),
-        Probe(
-            "slow",
-            f"{DEFAULT_OVERSAMPLING}x slower: the central third of the video",
-            lambda d, t, s: change_speed(d, t, slow),
-            uses_dense_clip=True,
-        ),
-        Probe(
-            "fast",
-            f"{FAST_FACTOR:g}x faster: the whole video in the middle half, ends held",
-            lambda d, t, s: change_speed(d, t, FAST_FACTOR),
-            uses_dense_clip=True,
-        ),
-        Probe(
-            "plain_background",
-            "static background replaced by flat grey",
-            lambda d, t, s: replace_background(plain_clip(d, t), reference=d),
-            uses_dense_clip=True,  # a median over more frames of the video estimates the background better
-            syn_ta_only=True,
-        ),
-    )
-    return {p.name: p for p in probes}
+PROBES: dict[str, Probe] = {}
 
 
-PROBES: dict[str, Probe] = _registry()
+def register_probe(
+    name: str, description: str, *, uses_dense_clip: bool = False, syn_ta_only: bool = False
+) -> Callable[[ProbeFunction], ProbeFunction]:
+    """Decorator registering ``apply(dense, num_frames, seeds) -> clips`` as the probe ``name``.
+
+    Probes are reported in the order they are registered.
+    """
+
+    def decorator(apply: ProbeFunction) -> ProbeFunction:
+        if name in PROBES:
+            raise ValueError(f"probe {name!r} is registered twice: {apply.__qualname__}")
+        PROBES[name] = Probe(name, description, apply, uses_dense_clip=uses_dense_clip, syn_ta_only=syn_ta_only)
+        return apply
+
+    return decorator
+
+
+@register_probe("shuffle", "frames in a seeded random order")
+def _shuffled(dense: torch.Tensor, num_frames: int, seeds: Sequence[Sequence[int]]) -> torch.Tensor:
+    return shuffle_frames(plain_clip(dense, num_frames), seeds)
+
+
+@register_probe("reverse", "frames in reverse order")
+def _reversed(dense: torch.Tensor, num_frames: int, seeds: Sequence[Sequence[int]]) -> torch.Tensor:
+    return reverse_frames(plain_clip(dense, num_frames))
+
+
+@register_probe("static", "the middle frame repeated: no motion")
+def _static(dense: torch.Tensor, num_frames: int, seeds: Sequence[Sequence[int]]) -> torch.Tensor:
+    return static_frames(plain_clip(dense, num_frames))
+
+
+@register_probe("slow", f"{DEFAULT_OVERSAMPLING}x slower: the central third of the video", uses_dense_clip=True)
+def _slow(dense: torch.Tensor, num_frames: int, seeds: Sequence[Sequence[int]]) -> torch.Tensor:
+    return change_speed(dense, num_frames, 1.0 / DEFAULT_OVERSAMPLING)
+
+
+@register_probe("fast", f"{FAST_FACTOR:g}x faster: the whole video in the middle half, ends held", uses_dense_clip=True)
+def _fast(dense: torch.Tensor, num_frames: int, seeds: Sequence[Sequence[int]]) -> torch.Tensor:
+    return change_speed(dense, num_frames, FAST_FACTOR)
+
+
+# The dense clip's median over more frames of the video estimates the background better than the plain clip's.
+@register_probe("plain_background", "static background replaced by flat grey", uses_dense_clip=True, syn_ta_only=True)
+def _plain_background(dense: torch.Tensor, num_frames: int, seeds: Sequence[Sequence[int]]) -> torch.Tensor:
+    return replace_background(plain_clip(dense, num_frames), reference=dense)
 
 
 def list_probes() -> list[str]:
@@ -305,45 +321,3 @@ def resolve_probes(spec: str | Sequence[str], *, taxonomy: Taxonomy | None = Non
         if PROBES[name] not in probes:
             probes.append(PROBES[name])
     return probes
-
-
-def opposite_pairs(taxonomy: Taxonomy) -> list[tuple[int, int]]:
-    """The coarse indices of :data:`OPPOSITE_PAIRS` in ``taxonomy`` (empty for datasets without those classes)."""
-    names = set(taxonomy.coarse_names)
-    return [
-        (taxonomy.coarse_index(a), taxonomy.coarse_index(b)) for a, b in OPPOSITE_PAIRS if a in names and b in names
-    ]
-
-
-def pair_confusion(
-    predictions: Sequence[int] | np.ndarray,
-    references: Sequence[int] | np.ndarray,
-    pairs: Sequence[tuple[int, int]],
-    class_names: Sequence[str] | None = None,
-) -> list[dict]:
-    """How often each class of an opposite pair is taken for the other.
-
-    For each pair ``(a, b)``: ``a_as_b`` / ``b_as_a`` (counts of videos of one predicted as the other), ``num_a`` /
-    ``num_b`` (videos of each), and ``confusion`` = ``(a_as_b + b_as_a) / (num_a + num_b)``, ``None`` when neither
-    class has videos (not 0: nothing was measured). A model that reads the direction of time has a low confusion on
-    plain clips and a high one on reversed clips.
-
-    >>> row = pair_confusion(predictions=[1, 1, 0, 2], references=[0, 1, 1, 2], pairs=[(0, 1)])[0]
-    >>> row["a_as_b"], row["b_as_a"], row["confusion"]
-    (1, 1, 0.6666666666666666)
-    """
-    predictions = np.asarray(predictions, dtype=np.int64)
-    references = np.asarray(references, dtype=np.int64)
-    if predictions.shape != references.shape:
-        raise ValueError(f"predictions {predictions.shape} and references {references.shape} differ in shape")
-    rows = []
-    for a, b in pairs:
-        of_a, of_b = references == a, references == b
-        a_as_b, b_as_a = int(np.sum(predictions[of_a] == b)), int(np.sum(predictions[of_b] == a))
-        total = int(of_a.sum() + of_b.sum())
-        row = {"pair": [a, b], "a_as_b": a_as_b, "b_as_a": b_as_a, "num_a": int(of_a.sum()), "num_b": int(of_b.sum())}
-        if class_names is not None:
-            row["names"] = [class_names[a], class_names[b]]
-        row["confusion"] = (a_as_b + b_as_a) / total if total else None
-        rows.append(row)
-    return rows

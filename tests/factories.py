@@ -1,4 +1,5 @@
-"""Tiny real datasets for tests: mp4 files made with ``mt_datasets.video.encode_mp4`` and Hub-layout directories.
+"""Tiny real datasets for tests (mp4 files made with ``mt_datasets.video.encode_mp4``, Hub-layout directories), and
+running an example script in-process (``run_example``).
 
 Frames show a bright square moving across a dim noisy background. Its direction depends on the coarse class (so a
 tiny model can learn the coarse task from motion, or even from where the square starts), its size, speed and
@@ -16,6 +17,8 @@ Wrap these in session-scoped fixtures in your own test file (pytest puts ``tests
 from __future__ import annotations
 
 import math
+import runpy
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +33,19 @@ __all__ = ["SquareMotion", "class_motion", "make_tiny_dataset", "render_square_c
 
 # Successive coarse classes turn by the golden angle, so any few of them move in well-separated directions.
 _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run_example(name: str, *args: str) -> None:
+    """Run ``examples/<name>.py`` as ``__main__`` with ``sys.argv`` set, in this process (as a user would run it)."""
+    argv = sys.argv
+    sys.argv = [str(EXAMPLES / f"{name}.py"), *args]
+    try:
+        runpy.run_path(sys.argv[0], run_name="__main__")
+    finally:
+        sys.argv = argv
 
 
 @dataclass(frozen=True)

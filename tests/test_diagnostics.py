@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import runpy
-import sys
 from pathlib import Path
 
 import datasets
 import numpy as np
 import pytest
 import torch
-from factories import make_tiny_dataset, write_test_video
+from factories import make_tiny_dataset, run_example, write_test_video
 from PIL import Image
 
 from mt_datasets import get_taxonomy
@@ -41,7 +39,6 @@ from mt_models.probes import (
     static_frames,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SYN_TA = get_taxonomy("syn-ta")
 NUM_FRAMES = 8
 
@@ -276,15 +273,6 @@ def test_report_renders_markdown_and_real_plots(tmp_path):
 # ---- examples/diagnose.py -----------------------------------------------------------------------------------------
 
 
-def run_diagnose(*args: str) -> None:
-    argv = sys.argv
-    sys.argv = [str(EXAMPLES / "diagnose.py"), *args]
-    try:
-        runpy.run_path(sys.argv[0], run_name="__main__")
-    finally:
-        sys.argv = argv
-
-
 @pytest.fixture(scope="session")
 def tiny_synta(tmp_path_factory) -> Path:
     # appearing (0) and disappearing (7): one opposite pair.
@@ -303,7 +291,8 @@ def tiny_model(tmp_path_factory) -> Path:
 
 def test_diagnose_script_writes_the_report(tiny_synta, tiny_model, tmp_path):
     report = tmp_path / "report"
-    run_diagnose(
+    run_example(
+        "diagnose",
         *("--dataset", str(tiny_synta), "--model", str(tiny_model), "--report", str(report)),
         *("--probes", "all", "--groups", "fine_label", "--num_workers", "0", "--batch_size", "4"),
     )
@@ -327,7 +316,7 @@ def test_diagnose_script_writes_the_report(tiny_synta, tiny_model, tmp_path):
 def test_diagnose_rejects_bad_groups_and_probes(tiny_synta, tiny_model, tmp_path):
     common = ("--dataset", str(tiny_synta), "--model", str(tiny_model), "--report", str(tmp_path))
     with pytest.raises(ValueError, match="Did you mean 'fine_label'"):
-        run_diagnose(*common, "--groups", "fine_labl")
+        run_example("diagnose", *common, "--groups", "fine_labl")
     with pytest.raises(ValueError, match="Did you mean 'shuffle'"):
-        run_diagnose(*common, "--probes", "shufle")
+        run_example("diagnose", *common, "--probes", "shufle")
     assert not (tmp_path / "diagnosis.json").exists()

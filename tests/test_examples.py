@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import runpy
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import torch
-from factories import make_tiny_dataset
+from factories import EXAMPLES, make_tiny_dataset, run_example
 from safetensors.torch import load_file
 from scripts.models_checkpoints import make_xclip_checkpoint
 
@@ -27,18 +26,7 @@ from mt_models import save_tiny_checkpoint
 from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE, make_prompts
 from mt_models.records import read_record
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TRAIN_ARGS = ["--num_epochs", "2", "--batch_size", "4", "--learning_rate", "1e-3", "--num_workers", "1"]
-
-
-def run_script(name: str, *args: str) -> None:
-    """Run ``examples/<name>.py`` as ``__main__`` with ``sys.argv`` set, in this process."""
-    argv = sys.argv
-    sys.argv = [str(EXAMPLES / f"{name}.py"), *args]
-    try:
-        runpy.run_path(sys.argv[0], run_name="__main__")
-    finally:
-        sys.argv = argv
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +56,7 @@ def backbone_dir(tmp_path_factory) -> Path:
 def trained(dataset_dir, backbone_dir, tmp_path_factory) -> Path:
     """An uninterrupted run with checkpoints every 2 steps."""
     out = tmp_path_factory.mktemp("train-full")
-    run_script(
+    run_example(
         "train",
         *("--dataset", str(dataset_dir), "--model", str(backbone_dir), "--output_dir", str(out)),
         *TRAIN_ARGS,
@@ -89,9 +77,9 @@ def test_train_writes_model_card_and_summary(trained):
 def test_resumed_run_ends_like_an_uninterrupted_one(dataset_dir, backbone_dir, trained, tmp_path):
     common = ["--dataset", str(dataset_dir), "--model", str(backbone_dir), "--output_dir", str(tmp_path)]
     common += [*TRAIN_ARGS, "--checkpointing_steps", "2"]
-    run_script("train", *common, "--stop_after_steps", "7")  # interrupted mid epoch 1, last checkpoint at step 6
+    run_example("train", *common, "--stop_after_steps", "7")  # interrupted mid epoch 1, last checkpoint at step 6
     assert not (tmp_path / "model.safetensors").exists()
-    run_script("train", *common, "--resume_from_checkpoint", "latest")
+    run_example("train", *common, "--resume_from_checkpoint", "latest")
     full, resumed = load_file(trained / "model.safetensors"), load_file(tmp_path / "model.safetensors")
     assert full.keys() == resumed.keys()
     assert all(torch.equal(full[k], resumed[k]) for k in full)
@@ -99,14 +87,14 @@ def test_resumed_run_ends_like_an_uninterrupted_one(dataset_dir, backbone_dir, t
     scores = []
     for model_dir in (trained, tmp_path):
         eval_dir = model_dir / "eval"
-        run_script("eval", "--dataset", str(dataset_dir), "--model", str(model_dir), "--output_dir", str(eval_dir))
+        run_example("eval", "--dataset", str(dataset_dir), "--model", str(model_dir), "--output_dir", str(eval_dir))
         scores.append(read_record(eval_dir).scores)
     assert scores[0] == scores[1]
 
 
 def test_cached_clips_train_exactly_like_decoding_every_epoch(dataset_dir, backbone_dir, trained, tmp_path):
     # Items are deterministic, so decoding once and reusing them must not change a single weight.
-    run_script(
+    run_example(
         "train",
         *("--dataset", str(dataset_dir), "--model", str(backbone_dir), "--output_dir", str(tmp_path)),
         *TRAIN_ARGS,
@@ -119,7 +107,7 @@ def test_cached_clips_train_exactly_like_decoding_every_epoch(dataset_dir, backb
 def test_two_processes_score_like_one_and_corrupt_videos_are_counted(corrupt_dataset_dir, trained, tmp_path):
     args = ["--dataset", str(corrupt_dataset_dir), "--model", str(trained), "--batch_size", "4"]
     args += ["--num_workers", "1"]
-    run_script("eval", *args, "--output_dir", str(tmp_path / "one"))
+    run_example("eval", *args, "--output_dir", str(tmp_path / "one"))
     env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
     launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2"]
     launch += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
@@ -148,7 +136,7 @@ def test_two_processes_score_like_one_and_corrupt_videos_are_counted(corrupt_dat
 
 def test_eval_refuses_the_wrong_direction(dataset_dir, trained, tmp_path):
     with pytest.raises(ValueError, match="pass --config set1"):
-        run_script(
+        run_example(
             "eval", "--dataset", str(dataset_dir), "--config", "set2", "--model", str(trained),
             "--output_dir", str(tmp_path),
         )  # fmt: skip
@@ -158,7 +146,7 @@ def test_open_vocabulary_eval_scores_both_tasks(dataset_dir, tmp_path):
     taxonomy = get_taxonomy("syn-ta")
     texts = make_prompts([*taxonomy.coarse_names, *taxonomy.fine_names], DEFAULT_PROMPT_TEMPLATE)
     checkpoint = make_xclip_checkpoint(tmp_path / "xclip", texts)
-    run_script(
+    run_example(
         "eval", "--dataset", str(dataset_dir), "--config", "set2", "--model", str(checkpoint), "--open_vocabulary",
         "--num_clips", "2", "--num_workers", "1", "--output_dir", str(tmp_path / "eval"),
     )  # fmt: skip
@@ -211,14 +199,14 @@ def test_run_protocol_script_writes_table_and_chart(dataset_dir, backbone_dir, t
 
 
 def test_quickstart_prints_headline_scores(dataset_dir, trained, capsys):
-    run_script("quickstart", "--dataset", str(dataset_dir), "--model", str(trained), "--max_videos", "3")
+    run_example("quickstart", "--dataset", str(dataset_dir), "--model", str(trained), "--max_videos", "3")
     headline = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(headline) == {"known_accuracy", "unknown_accuracy", "absolute_drop", "harmonic_mean"}
 
 
 def test_train_rejects_bad_options(dataset_dir, backbone_dir, tmp_path, capsys):
     with pytest.raises(SystemExit):
-        run_script(
+        run_example(
             "train", "--dataset", str(dataset_dir), "--model", str(backbone_dir), "--output_dir", str(tmp_path),
             "--checkpointing_steps", "3", "--gradient_accumulation_steps", "2",
         )  # fmt: skip

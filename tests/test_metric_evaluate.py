@@ -34,27 +34,19 @@ def test_loaded_by_path_from_any_cwd_add_batch_and_add_equal_the_core(tmp_path, 
     )
     assert isinstance(metric, evaluate.Metric) and metric.name == "motion_transferability"
     rows = [{name: groups[name][i] for name in GROUP_NAMES} for i in range(300)]
+
+    def extra_inputs(where: int | slice) -> dict:
+        """The inputs beyond predictions and references (named alike by ``add`` and ``add_batch``) of rows ``where``."""
+        named = ("is_known", "prediction_scores", "direction", "fine_references")
+        return {name: data[name][where] for name in named} | {"groups": rows[where]}
+
     for start in range(0, 280, 70):  # four batches, then the last 20 one by one
         batch = slice(start, start + 70)
         metric.add_batch(
-            predictions=data["predictions"][batch],
-            references=data["references"][batch],
-            is_known=data["is_known"][batch],
-            prediction_scores=data["prediction_scores"][batch],
-            direction=data["direction"][batch],
-            fine_references=data["fine_references"][batch],
-            groups=rows[batch],
+            predictions=data["predictions"][batch], references=data["references"][batch], **extra_inputs(batch)
         )
     for i in range(280, 300):
-        metric.add(
-            prediction=data["predictions"][i],
-            reference=data["references"][i],
-            is_known=data["is_known"][i],
-            prediction_scores=data["prediction_scores"][i],
-            direction=data["direction"][i],
-            fine_references=data["fine_references"][i],
-            groups=rows[i],
-        )
+        metric.add(prediction=data["predictions"][i], reference=data["references"][i], **extra_inputs(i))
     result = metric.compute(bootstrap_samples=300, seed=5)
 
     expected = compute_transferability(**data, groups=groups, bootstrap_samples=300, seed=5)

@@ -32,7 +32,7 @@ NUM_CLIPS = 12  # 2 classes x (2 train + 1 val) x 2 views
 
 
 def options(**overrides) -> GenerationOptions:
-    values = {"protocol": "paper", "preset": "mini", "size": 64, "classes": CLASSES, "seed": 7} | overrides
+    values = {"appearance_split": "paper", "preset": "mini", "size": 64, "classes": CLASSES, "seed": 7} | overrides
     return GenerationOptions.resolve(**values)
 
 
@@ -83,7 +83,7 @@ def test_generated_dataset_loads_with_the_protocols_counts_and_factors(reference
     assert (reference / "images" / "contact_sheet.png").stat().st_size > 1000
     readme = (reference / "README.md").read_text()
     assert "images/contact_sheet.png" in readme and "`paper`" in readme and "camera_azimuth" in readme
-    assert "mt-datasets syn-ta generate --out DIR --protocol paper --size 64x64" in readme
+    assert "mt-datasets syn-ta generate --out DIR --appearance-split paper --size 64x64" in readme
     info = json.loads((reference / "meta" / "info.json").read_text())["info"]
     assert info["options"]["classes"] == list(CLASSES) and "Mesa" in info["generators"][0]
     assert not (reference / ".staging").exists()
@@ -150,7 +150,9 @@ def test_accelerate_processes_split_the_clips_and_the_main_process_packs(referen
 
 def test_appearance_shift_puts_every_variant_in_both_sets_with_held_out_looks(tmp_path):
     out = tmp_path / "shift"
-    result = generate(out, options(protocol="appearance-shift", classes=("falling1",)), workers=1, progress=False)
+    result = generate(
+        out, options(appearance_split="appearance-shift", classes=("falling1",)), workers=1, progress=False
+    )
     assert result.num_clips == NUM_CLIPS  # one class, in both sets
     ds = datasets.load_dataset(str(out), "set1")
     assert {split: ds[split].num_rows for split in ds} == {"train": 4, "known": 2, "unknown": 2}
@@ -187,7 +189,7 @@ def test_options_define_the_clip_plan():
 @pytest.mark.parametrize(
     "overrides, error, message",
     [
-        ({"protocol": "papr"}, ValueError, "Did you mean 'paper'"),
+        ({"appearance_split": "papr"}, ValueError, "Did you mean 'paper'"),
         ({"classes": ("orbitng6",)}, ValueError, "Did you mean 'orbiting6'"),
         ({"size": 63}, ValueError, "63x63 .*even"),
         ({"size": (112, 65)}, ValueError, "112x65 .*even"),
@@ -206,7 +208,7 @@ def test_bad_options_get_clear_errors(overrides, error, message):
 def test_an_output_directory_with_other_data_is_refused_and_left_untouched(reference, tmp_path, capsys):
     before = dataset_files(reference)
     with pytest.raises(DatasetMismatchError, match="protocol: stored 'paper', given 'motion-only'"):
-        generate(reference, options(protocol="motion-only"), workers=1, progress=False)
+        generate(reference, options(appearance_split="motion-only"), workers=1, progress=False)
     assert dataset_files(reference) == before
 
     partial = tmp_path / "partial"
@@ -224,7 +226,7 @@ def test_an_output_directory_with_other_data_is_refused_and_left_untouched(refer
     assert [p.name for p in unrelated.iterdir()] == ["notes.txt"]
 
     # the command line reports the same errors as one line and exit status 2
-    code = cli_main(["syn-ta", "generate", "--out", str(reference), "--protocol", "motion-only", *CLI_OPTIONS])
+    code = cli_main(["syn-ta", "generate", "--out", str(reference), "--appearance-split", "motion-only", *CLI_OPTIONS])
     assert code == 2 and "motion-only" in capsys.readouterr().err
     code = cli_main(["syn-ta", "generate", "--out", str(tmp_path / "x"), "--backgrounds", str(tmp_path / "none")])
     assert code == 2 and "does not exist" in capsys.readouterr().err and not (tmp_path / "x").exists()
@@ -259,3 +261,13 @@ def test_user_backgrounds_are_split_between_the_sets_and_recorded(tmp_path):
     Image.new("RGB", (48, 32), (0, 0, 0)).save(folder / "bg3.png")
     with pytest.raises(DatasetMismatchError, match="backgrounds"):
         generate(out, options(backgrounds=folder), workers=1, progress=False)
+
+
+def test_the_old_protocol_name_still_works_with_a_warning(capsys):
+    with pytest.warns(FutureWarning, match="appearance_split"):
+        old = GenerationOptions.resolve(protocol="motion-only", size=64, classes=CLASSES)
+    assert old == GenerationOptions.resolve(appearance_split="motion-only", size=64, classes=CLASSES)
+    from mt_datasets.cli import build_parser
+
+    args = build_parser().parse_args(["syn-ta", "generate", "--out", "x", "--protocol", "motion-only"])
+    assert args.protocol == "motion-only" and args.appearance_split is None

@@ -77,3 +77,26 @@ def test_wrong_names_get_helpful_errors():
     with pytest.raises(ValueError, match="fine_set"):
         other_set(3)
     assert get_taxonomy("SSv2_TA") is get_taxonomy("ssv2-ta")
+
+
+def test_protocol_has_one_home_and_the_old_names_still_import():
+    import mt_datasets
+    from mt_datasets import errors, hub, protocol, taxonomy
+    from mt_models import data
+
+    assert protocol.direction(1) == "set1->set2" and protocol.direction(2) == "set2->set1"
+    assert {c: protocol.training_set_of(c) for c in protocol.PROTOCOL_CONFIGS} == {"set1": 1, "set2": 2}
+    for config, trained in protocol.PROTOCOL_CONFIGS.items():
+        splits = protocol.CONFIG_SPLITS[config]
+        assert splits["known"] == protocol.group_name(trained, "val")
+        assert splits["unknown"] == protocol.group_name(protocol.other_set(trained), "val")
+        assert tuple(splits)[1:] == protocol.TEST_SPLITS
+    with pytest.raises(ValueError, match="Did you mean 'set1'"):
+        protocol.training_set_of("set 1")
+    # The names' earlier homes re-export the same objects.
+    assert taxonomy.other_set is protocol.other_set and taxonomy.FINE_SETS is protocol.FINE_SETS
+    assert hub.CONFIG_SPLITS is protocol.CONFIG_SPLITS
+    assert data.PROTOCOL_CONFIGS is protocol.PROTOCOL_CONFIGS and data.training_set_of is protocol.training_set_of
+    assert taxonomy.did_you_mean is errors.did_you_mean
+    assert mt_datasets.VideoDecodeError is errors.VideoDecodeError
+    assert mt_datasets.DatasetMismatchError is hub.DatasetMismatchError is errors.DatasetMismatchError

@@ -17,15 +17,26 @@ Render one clip by hand::
     from mt_datasets.syn_ta.backgrounds import BackgroundLibrary
     from mt_datasets.syn_ta.renderer import Renderer
 
-    options = GenerationOptions.resolve(protocol="motion-only", preset="mini", classes=["orbiting6"])
+    options = GenerationOptions.resolve(appearance_split="motion-only", preset="mini", classes=["orbiting6"])
     spec = plan_clips(options)[0]
     frames, row = render_clip(spec, options, Renderer(options.width, options.height), BackgroundLibrary(), "notebook")
 """
 
-from mt_datasets.syn_ta.appearance import PROTOCOLS, AppearanceFactors, Protocol, get_protocol
+from mt_datasets.syn_ta.appearance import (
+    APPEARANCE_SPLITS,
+    PROTOCOLS,
+    AppearanceFactors,
+    AppearanceSplit,
+    Protocol,
+    get_appearance_split,
+    get_protocol,
+)
 from mt_datasets.syn_ta.timeline import SHAPES, STAGE_EXTENT, ObjectTrack, Prop, Timeline
 
 __all__ = [
+    "APPEARANCE_SPLITS",
+    "AppearanceSplit",
+    "get_appearance_split",
     "PROTOCOLS",
     "SHAPES",
     "STAGE_EXTENT",

@@ -1,8 +1,8 @@
-"""Appearance factors of a Syn-TA clip and the protocols that decide which factors each fine set may use.
+"""Appearance factors of a Syn-TA clip and the appearance splits that decide which factors each fine set may use.
 
 A clip's appearance (object shapes and colours, material, background, view, camera, lighting) is sampled from its own
-random generator, apart from the motion, and recorded in the clip's row. A protocol says which values each *set* may
-draw from:
+random generator, apart from the motion, and recorded in the clip's row. An appearance split says which values each
+*set* may draw from:
 
 ``paper``
     As the authors' release: set-1 classes use cube, cone, pyramid, prism and backgrounds 0-9; set-2 classes use
@@ -28,16 +28,19 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from mt_datasets.errors import did_you_mean
 from mt_datasets.syn_ta.timeline import SHAPES
-from mt_datasets.taxonomy import did_you_mean
 
 __all__ = [
     "MATERIALS",
     "VIEWS",
     "PALETTE",
+    "APPEARANCE_SPLITS",
+    "AppearanceSplit",
     "PROTOCOLS",
     "AppearanceFactors",
     "Protocol",
+    "get_appearance_split",
     "get_protocol",
     "hex_to_linear",
     "linear_to_hex",
@@ -77,11 +80,11 @@ AMBIENT = (0.22, 0.38)
 
 
 @dataclass(frozen=True)
-class Protocol:
+class AppearanceSplit:
     """Which appearance values each fine set may use.
 
     Attributes:
-        name: the protocol's name (``--protocol``).
+        name: the appearance split's name (``--appearance-split``).
         description: one line for the dataset card.
         shapes: allowed shapes of set 1 and of set 2.
         colors: allowed palette colour names of set 1 and of set 2.
@@ -107,7 +110,7 @@ class Protocol:
         return range(half) if fine_set == 1 else range(half, num_backgrounds)
 
     def card_rows(self) -> list[dict[str, str]]:
-        """The protocol's factor table, one row per set, for the dataset card."""
+        """The split's factor table, one row per set, for the dataset card."""
         rows = []
         for fine_set in (1, 2):
             rows.append(
@@ -124,8 +127,8 @@ class Protocol:
         return rows
 
 
-PROTOCOLS: dict[str, Protocol] = {
-    "paper": Protocol(
+APPEARANCE_SPLITS: dict[str, AppearanceSplit] = {
+    "paper": AppearanceSplit(
         name="paper",
         description="as the authors' release: the two sets differ in motion variants, shapes and backgrounds",
         shapes=(("cube", "cone", "pyramid", "prism"), ("sphere", "cylinder", "torus", "capsule")),
@@ -134,7 +137,7 @@ PROTOCOLS: dict[str, Protocol] = {
         split_backgrounds=True,
         variants_in_both_sets=False,
     ),
-    "motion-only": Protocol(
+    "motion-only": AppearanceSplit(
         name="motion-only",
         description="both sets share one appearance distribution: 'unknown' changes only the motion variant",
         shapes=(SHAPES, SHAPES),
@@ -143,7 +146,7 @@ PROTOCOLS: dict[str, Protocol] = {
         split_backgrounds=False,
         variants_in_both_sets=False,
     ),
-    "appearance-shift": Protocol(
+    "appearance-shift": AppearanceSplit(
         name="appearance-shift",
         description="every fine class in both sets with held-out shapes, colours and backgrounds: "
         "'unknown' changes only the appearance",
@@ -156,12 +159,18 @@ PROTOCOLS: dict[str, Protocol] = {
 }
 
 
-def get_protocol(name: str) -> Protocol:
-    """The protocol called ``name``; an unknown name raises ``ValueError`` with suggestions."""
+def get_appearance_split(name: str) -> AppearanceSplit:
+    """The appearance split called ``name``; an unknown name raises ``ValueError`` with suggestions."""
     try:
-        return PROTOCOLS[name]
+        return APPEARANCE_SPLITS[name]
     except KeyError:
-        raise ValueError(did_you_mean(name, list(PROTOCOLS), "protocol")) from None
+        raise ValueError(did_you_mean(name, list(APPEARANCE_SPLITS), "appearance split")) from None
+
+
+# The names before "protocol" came to mean only the evaluation protocol (mt_datasets.protocol); kept for old imports.
+Protocol = AppearanceSplit
+PROTOCOLS = APPEARANCE_SPLITS
+get_protocol = get_appearance_split
 
 
 def hex_to_linear(color: str) -> tuple[float, float, float]:
@@ -211,9 +220,9 @@ class AppearanceFactors:
 
 
 def sample_appearance(
-    rng: np.random.Generator, protocol: Protocol, fine_set: int, view: str, background_names: list[str]
+    rng: np.random.Generator, protocol: AppearanceSplit, fine_set: int, view: str, background_names: list[str]
 ) -> AppearanceFactors:
-    """Draw a clip's appearance for ``fine_set`` under ``protocol``.
+    """Draw a clip's appearance for ``fine_set`` under the appearance split ``protocol``.
 
     Args:
         rng: the clip's appearance generator (not the motion's, so motion and appearance vary independently).
@@ -227,7 +236,8 @@ def sample_appearance(
     candidates = protocol.background_indices(fine_set, len(background_names))
     if len(candidates) == 0:
         raise ValueError(
-            f"protocol {protocol.name!r} needs at least 2 backgrounds (one per set), got {len(background_names)}"
+            f"appearance split {protocol.name!r} needs at least 2 backgrounds (one per set), "
+            f"got {len(background_names)}"
         )
     background_index = int(candidates[rng.integers(len(candidates))])
     if view == "regular":

@@ -28,6 +28,7 @@ import os
 import shutil
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -36,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from mt_datasets.cli import command
 from mt_datasets.files import atomic_write_bytes
 from mt_datasets.syn_ta.appearance import (
     AMBIENT,
@@ -161,7 +163,7 @@ class GenerationOptions:
     def resolve(
         cls,
         *,
-        protocol: str = "paper",
+        appearance_split: str = "paper",
         preset: str = "mini",
         size: int | tuple[int, int] | None = None,
         num_frames: int | None = None,
@@ -172,15 +174,26 @@ class GenerationOptions:
         seed: int = 0,
         classes: Sequence[str] | None = None,
         backgrounds: str | Path | None = None,
+        protocol: str | None = None,
     ) -> GenerationOptions:
         """Options from a preset and overrides; raises ``ValueError`` naming the bad value and the fix.
 
         ``size`` is one int (square frames) or ``(width, height)``; both must be even (H.264 yuv420p).
         ``backgrounds`` is a folder of images; it must exist (it is read when the run starts).
+        ``appearance_split`` is how appearance differs between the fine sets (``APPEARANCE_SPLITS``); ``protocol`` is
+        its old, deprecated name (it clashed with the evaluation protocol).
         """
         from mt_datasets.syn_ta.motions import MIN_NUM_FRAMES
 
-        get_protocol(protocol)
+        if protocol is not None:
+            warnings.warn(
+                "GenerationOptions.resolve(protocol=...) is deprecated: pass appearance_split=... (the Syn-TA "
+                "appearance split; 'protocol' is the evaluation protocol)",
+                FutureWarning,
+                stacklevel=2,
+            )
+            appearance_split = protocol
+        get_protocol(appearance_split)
         if preset not in PRESETS:
             raise ValueError(did_you_mean(preset, list(PRESETS), "preset"))
         base = PRESETS[preset]
@@ -209,7 +222,7 @@ class GenerationOptions:
             backgrounds = str(Path(backgrounds).resolve())
             BackgroundLibrary(backgrounds)  # a missing or empty folder fails here, before any work
         return cls(
-            protocol=protocol,
+            protocol=appearance_split,
             width=width,
             height=height,
             num_frames=num_frames,
@@ -701,7 +714,7 @@ def _card_context(
     taxonomy = get_taxonomy("syn-ta")
     command = [
         "mt-datasets syn-ta generate --out DIR",
-        f"--protocol {options.protocol}",
+        f"--appearance-split {options.protocol}",
         f"--size {options.width}x{options.height}",
         f"--num-frames {options.num_frames}",
         f"--fps {options.fps:g}",
@@ -757,6 +770,7 @@ def _card_context(
 
 
 # ---- command line ----------------------------------------------------------------------------------------------
+@command("syn-ta")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``generate`` under the ``syn-ta`` command group."""
     parser = subparsers.add_parser(
@@ -766,7 +780,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "after an interruption), and reproducibly (the same options give the same bytes on the same machine).",
     )
     parser.add_argument("--out", required=True, type=Path, help="dataset directory (new, or a run to resume)")
-    parser.add_argument("--protocol", default="paper", help=f"{', '.join(PROTOCOLS)} (default: paper)")
+    parser.add_argument(
+        "--appearance-split",
+        default=None,
+        help=f"how appearance differs between the fine sets: {', '.join(PROTOCOLS)} (default: paper)",
+    )
+    parser.add_argument("--protocol", default=None, help="deprecated alias of --appearance-split")
     parser.add_argument(
         "--preset", default="mini", help=f"{', '.join(PRESETS)} (default: mini); options below override it"
     )
@@ -794,8 +813,10 @@ def _main(args: argparse.Namespace) -> int:
     from mt_datasets.hub import DatasetMismatchError
 
     try:
+        if args.protocol is not None:
+            print("warning: --protocol is deprecated; use --appearance-split", file=sys.stderr)
         options = GenerationOptions.resolve(
-            protocol=args.protocol,
+            appearance_split=args.appearance_split or args.protocol or "paper",
             preset=args.preset,
             size=None if args.size is None else _as_size(args.size),
             num_frames=args.num_frames,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mt_datasets.cli import command
 from mt_datasets.presence import PresenceReport, SourceClip, build_dataset
 from mt_datasets.taxonomy import FINE_SETS, SPLITS, SYNTA_VIEWS, get_taxonomy
 
@@ -48,7 +49,8 @@ def transcode(path: str | Path, *, size: int | None = None, fps: float | None = 
     """
     import av
 
-    from mt_datasets.video import VideoDecodeError, encode_mp4
+    from mt_datasets.errors import VideoDecodeError
+    from mt_datasets.video import encode_mp4
 
     try:
         container = av.open(str(path))
@@ -121,6 +123,7 @@ def convert_release(
     )
 
 
+@command("syn-ta")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``syn-ta convert``."""
     parser = subparsers.add_parser(

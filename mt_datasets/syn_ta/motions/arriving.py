@@ -1,15 +1,51 @@
-"""Arriving: objects enter the stage from outside and come to rest on it."""
+"""Arriving: objects enter the stage from outside and come to rest on it.
+
+Departing is the same crossing of the stage edge the other way, so the six programs here serve both coarse classes:
+each takes a ``Crossing`` (which way, and the timing ranges of that class) and ``departing.py`` registers them with its
+own.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions import _kinematics as kin
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import ObjectTrack, Timeline
 
 # Sides an object may cross the stage edge on; never the front, which is behind the front camera.
 SIDES = ("left", "right", "back")
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """One way of crossing the stage edge and the timing ranges (fractions of the clip) a coarse class draws from.
+
+    Attributes:
+        stops: the keyframes of one crossing (see ``cross_edge``): ``"OI"`` arrives, ``"IO"`` departs; the sixth
+            program goes there and back (``"OIIO"``, ``"IOOI"``).
+        once: the ranges of when a crossing starts and of how long it takes.
+        one_by_one: the first of staggered crossings starts ``one_by_one[0]`` plus a little, and they share
+            ``one_by_one[1]`` of the clip.
+        round_trip: the ranges of the there-and-back program: its first switch, the time before it switches back, its
+            first keyframe and the length of the way back.
+    """
+
+    stops: str
+    once: tuple[tuple[float, float], tuple[float, float]]
+    one_by_one: tuple[float, float]
+    round_trip: tuple[tuple[float, float], tuple[float, float], tuple[float, float], tuple[float, float]]
+
+
+ARRIVING = Crossing(
+    stops="OI",
+    once=((0.0, 0.15), (0.5, 0.75)),
+    one_by_one=(0.0, 0.9),
+    round_trip=((0.28, 0.36), (0.15, 0.25), (0.0, 0.04), (0.28, 0.34)),
+)
 
 
 def lane_targets(ctx: MotionContext, scales: list[float], side: str) -> np.ndarray:
@@ -67,85 +103,91 @@ def cross_edge(ctx: MotionContext, track: ObjectTrack, spot, side: str, times, s
     track.position[:] = kin.keyframes(ctx.times, times, [spot if k == "I" else outside for k in stops])
 
 
-@register_motion(coarse="arriving", number=1)
-def single_arriving(ctx: MotionContext) -> Timeline:
-    """Single object arriving."""
+def _timing(ctx: MotionContext, way: Crossing) -> tuple[float, float]:
+    start = ctx.uniform(*way.once[0])
+    return start, start + ctx.uniform(*way.once[1])
+
+
+def _beside_anchor(ctx: MotionContext, side: str) -> tuple[ObjectTrack, ObjectTrack, np.ndarray, float]:
+    """A still anchor near the centre, and a mover whose resting spot is beside it on the ``side`` facing the edge."""
+    anchor_scale, scale = ctx.size("medium"), ctx.size("medium")
+    anchor = ctx.track(ctx.scatter([anchor_scale], region=0.2 * ctx.extent)[0], scale=anchor_scale, role="anchor")
+    spot, gap = beside(ctx, anchor, scale, side)
+    return anchor, ctx.track(spot, scale=scale, role="mover"), spot, gap
+
+
+@register_motion(coarse="arriving", number=1, way=ARRIVING)
+def single(ctx: MotionContext, way: Crossing) -> Timeline:
+    """Single object arriving (departing)."""
     scale, side = ctx.size("medium"), ctx.choice(SIDES)
     spot = lane_targets(ctx, [scale], side)[0]
     mover = ctx.track(spot, scale=scale, role="mover")
-    start = ctx.uniform(0.0, 0.15)
-    end = start + ctx.uniform(0.5, 0.75)
-    cross_edge(ctx, mover, spot, side, (start, end), "OI")
+    start, end = _timing(ctx, way)
+    cross_edge(ctx, mover, spot, side, (start, end), way.stops)
     return ctx.timeline([mover], side=side, start=start, end=end)
 
 
-@register_motion(coarse="arriving", number=2)
-def multiple_arriving_simultaneously(ctx: MotionContext) -> Timeline:
-    """Multiple objects arriving simultaneously."""
+@register_motion(coarse="arriving", number=2, way=ARRIVING)
+def simultaneously(ctx: MotionContext, way: Crossing) -> Timeline:
+    """Multiple objects arriving (departing) simultaneously."""
     count, side = ctx.integer(2, 3), ctx.choice(SIDES)
     scales = [ctx.size("medium") * 0.8 for _ in range(count)]
-    start = ctx.uniform(0.0, 0.15)
-    end = start + ctx.uniform(0.5, 0.75)
+    start, end = _timing(ctx, way)
     movers = []
     for spot, scale in zip(lane_targets(ctx, scales, side), scales, strict=True):
         mover = ctx.track(spot, scale=scale, role="mover")
-        cross_edge(ctx, mover, spot, side, (start, end), "OI")
+        cross_edge(ctx, mover, spot, side, (start, end), way.stops)
         movers.append(mover)
     return ctx.timeline(movers, count=count, side=side, start=start, end=end)
 
 
-@register_motion(coarse="arriving", number=3)
-def multiple_arriving_one_by_one(ctx: MotionContext) -> Timeline:
-    """Multiple objects arriving one by one."""
+@register_motion(coarse="arriving", number=3, way=ARRIVING)
+def one_by_one(ctx: MotionContext, way: Crossing) -> Timeline:
+    """Multiple objects arriving (departing) one by one."""
     count, side = ctx.integer(2, 3), ctx.choice(SIDES)
     scales = [ctx.size("medium") * 0.8 for _ in range(count)]
-    step = ctx.uniform(0.2, 0.9 / count)
+    lead, span = way.one_by_one
+    step = ctx.uniform(0.2, span / count)
     duration = step * ctx.uniform(0.8, 1.0)
-    starts = [k * step + ctx.uniform(0.0, 0.05) for k in range(count)]
+    starts = [lead + k * step + ctx.uniform(0.0, 0.05) for k in range(count)]
     movers = []
     for spot, scale, start in zip(lane_targets(ctx, scales, side), scales, starts, strict=True):
         mover = ctx.track(spot, scale=scale, role="mover")
-        cross_edge(ctx, mover, spot, side, (start, start + duration), "OI")
+        cross_edge(ctx, mover, spot, side, (start, start + duration), way.stops)
         movers.append(mover)
     return ctx.timeline(movers, count=count, side=side, starts=starts, duration=duration)
 
 
-@register_motion(coarse="arriving", number=4)
-def single_arriving_among_many(ctx: MotionContext) -> Timeline:
-    """Single object arriving among many objects."""
+@register_motion(coarse="arriving", number=4, way=ARRIVING)
+def among_many(ctx: MotionContext, way: Crossing) -> Timeline:
+    """Single object arriving (departing) among many objects."""
     scale, side = ctx.size("medium") * 0.8, ctx.choice(SIDES)
     distractors, spot = clear_lane_among(ctx, scale, side)
     mover = ctx.track(spot, scale=scale, role="mover")
-    start = ctx.uniform(0.0, 0.15)
-    end = start + ctx.uniform(0.5, 0.75)
-    cross_edge(ctx, mover, spot, side, (start, end), "OI")
+    start, end = _timing(ctx, way)
+    cross_edge(ctx, mover, spot, side, (start, end), way.stops)
     return ctx.timeline([*distractors, mover], side=side, distractors=len(distractors), start=start, end=end)
 
 
-@register_motion(coarse="arriving", number=5)
-def single_arriving_beside_another(ctx: MotionContext) -> Timeline:
-    """Single object arriving beside another single object."""
+@register_motion(coarse="arriving", number=5, way=ARRIVING)
+def beside_another(ctx: MotionContext, way: Crossing) -> Timeline:
+    """Single object arriving (departing) beside another single object."""
     side = ctx.choice(SIDES)
-    anchor_scale, scale = ctx.size("medium"), ctx.size("medium")
-    anchor = ctx.track(ctx.scatter([anchor_scale], region=0.2 * ctx.extent)[0], scale=anchor_scale, role="anchor")
-    spot, gap = beside(ctx, anchor, scale, side)
-    mover = ctx.track(spot, scale=scale, role="mover")
-    start = ctx.uniform(0.0, 0.15)
-    end = start + ctx.uniform(0.5, 0.75)
-    cross_edge(ctx, mover, spot, side, (start, end), "OI")
+    anchor, mover, spot, gap = _beside_anchor(ctx, side)
+    start, end = _timing(ctx, way)
+    cross_edge(ctx, mover, spot, side, (start, end), way.stops)
     return ctx.timeline([anchor, mover], side=side, gap=gap, start=start, end=end)
 
 
-@register_motion(coarse="arriving", number=6)
-def arriving_beside_pausing_going_away(ctx: MotionContext) -> Timeline:
-    """Single object arriving beside another single object, pausing then going away (back out the way it came)."""
+@register_motion(coarse="arriving", number=6, way=ARRIVING)
+def there_and_back(ctx: MotionContext, way: Crossing) -> Timeline:
+    """Single object arriving beside another single object, pausing then going away (back out the way it came);
+    departing: leaving, then coming back shortly to its place."""
     side = ctx.choice(SIDES)
-    anchor_scale, scale = ctx.size("medium"), ctx.size("medium")
-    anchor = ctx.track(ctx.scatter([anchor_scale], region=0.2 * ctx.extent)[0], scale=anchor_scale, role="anchor")
-    spot, gap = beside(ctx, anchor, scale, side)
-    mover = ctx.track(spot, scale=scale, role="mover")
-    arrive = ctx.uniform(0.28, 0.36)
-    leave = arrive + ctx.uniform(0.15, 0.25)
-    times = (ctx.uniform(0.0, 0.04), arrive, leave, leave + ctx.uniform(0.28, 0.34))
-    cross_edge(ctx, mover, spot, side, times, "OIIO")
+    anchor, mover, spot, gap = _beside_anchor(ctx, side)
+    turn_range, pause_range, begin_range, finish_range = way.round_trip
+    turn = ctx.uniform(*turn_range)
+    back = turn + ctx.uniform(*pause_range)
+    times = (ctx.uniform(*begin_range), turn, back, back + ctx.uniform(*finish_range))
+    cross_edge(ctx, mover, spot, side, times, way.stops + way.stops[::-1])
     return ctx.timeline([anchor, mover], side=side, gap=gap, times=times)

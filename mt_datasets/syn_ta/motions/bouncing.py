@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions import _kinematics as kin
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import Prop, Timeline
 
 MAX_DROP = 6.0  # keeps the highest bounce in the camera's view (y <= 2 * extent)
@@ -135,7 +136,9 @@ def bouncing_perpetually(ctx: MotionContext) -> Timeline:
     return ctx.timeline([mover], drop=drop, fall=fall)
 
 
-def _stairs(ctx: MotionContext, *, down: bool) -> Timeline:
+@register_motion(coarse="bouncing", number=7, down=True)
+@register_motion(coarse="bouncing", number=8, down=False)
+def stairs(ctx: MotionContext, *, down: bool) -> Timeline:
     """Hops from spot to spot of a flight of box steps: top step to the ground (down) or ground to top step (up)."""
     steps = ctx.integer(3, 4 if ctx.num_frames >= 32 else 3)  # a short clip gets fewer, longer hops
     width = ctx.uniform(1.2, 6.6 / (steps + 1))
@@ -168,15 +171,3 @@ def _stairs(ctx: MotionContext, *, down: bool) -> Timeline:
     return ctx.timeline(
         [mover], props, steps=steps, width=width, riser=riser, direction=direction, begin=begin, hop=hop
     )
-
-
-@register_motion(coarse="bouncing", number=7)
-def bouncing_down_stairs(ctx: MotionContext) -> Timeline:
-    """Single object imitating the motion of bouncing and going down stairs."""
-    return _stairs(ctx, down=True)
-
-
-@register_motion(coarse="bouncing", number=8)
-def bouncing_up_stairs(ctx: MotionContext) -> Timeline:
-    """Single object imitating the motion of bouncing and going up stairs."""
-    return _stairs(ctx, down=False)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions import _kinematics as kin
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import Timeline
 
 
@@ -46,7 +47,10 @@ def two_switch_colors(ctx: MotionContext) -> Timeline:
     return ctx.timeline(movers, start=start, end=end, colors=colors)
 
 
-def _brightness_change(ctx: MotionContext, *, to_dark: bool) -> Timeline:
+@register_motion(coarse="changing color", number=3, to_dark=True)
+@register_motion(coarse="changing color", number=4, to_dark=False)
+def brightness_change(ctx: MotionContext, *, to_dark: bool) -> Timeline:
+    """One object keeping its hue while its HSV value goes from >= 0.85 to <= 0.25 (``to_dark``) or back."""
     bright, dark = ctx.uniform(0.85, 1.0), ctx.uniform(0.12, 0.25)
     hue = ctx.colors(1)[0]
     first, last = (bright, dark) if to_dark else (dark, bright)
@@ -57,18 +61,6 @@ def _brightness_change(ctx: MotionContext, *, to_dark: bool) -> Timeline:
         ctx.times, (start, end), (kin.with_brightness(hue, first), kin.with_brightness(hue, last))
     )
     return ctx.timeline([mover], start=start, end=end, first_value=first, last_value=last)
-
-
-@register_motion(coarse="changing color", number=3)
-def bright_to_dark(ctx: MotionContext) -> Timeline:
-    """Single object changing from bright to dark color (same hue, HSV value from >= 0.85 to <= 0.25)."""
-    return _brightness_change(ctx, to_dark=True)
-
-
-@register_motion(coarse="changing color", number=4)
-def dark_to_bright(ctx: MotionContext) -> Timeline:
-    """Single object changing from dark to bright color (same hue, HSV value from <= 0.25 to >= 0.85)."""
-    return _brightness_change(ctx, to_dark=False)
 
 
 @register_motion(coarse="changing color", number=5)

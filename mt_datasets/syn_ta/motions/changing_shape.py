@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import ObjectTrack, Timeline
 
 
@@ -12,37 +13,18 @@ def _switch(ctx: MotionContext, track: ObjectTrack, shapes: list[str], times: li
         track.shape[ctx.times >= start] = shape
 
 
-def _into(ctx: MotionContext, target: str) -> Timeline:
+@register_motion(coarse="changing shape", number=1, target="pyramid")
+@register_motion(coarse="changing shape", number=2, target="cube")
+@register_motion(coarse="changing shape", number=3, target="sphere")
+@register_motion(coarse="changing shape", number=4, target="cylinder")
+def into_shape(ctx: MotionContext, target: str) -> Timeline:
+    """One object of another shape turning into ``target`` at one instant."""
     source = ctx.shape(exclude=(target,))  # "of other shape": never already the target
     scale = ctx.size("medium")
     mover = ctx.track(ctx.scatter([scale], region=0.5 * ctx.extent)[0], scale=scale, role="mover", shape=source)
     change = ctx.uniform(0.3, 0.7)
     _switch(ctx, mover, [source, target], [change])
     return ctx.timeline([mover], source=source, target=target, change=change)
-
-
-@register_motion(coarse="changing shape", number=1)
-def into_pyramid(ctx: MotionContext) -> Timeline:
-    """Single object of other shape changes into pyramid."""
-    return _into(ctx, "pyramid")
-
-
-@register_motion(coarse="changing shape", number=2)
-def into_cube(ctx: MotionContext) -> Timeline:
-    """Single object of other shape changes into cube."""
-    return _into(ctx, "cube")
-
-
-@register_motion(coarse="changing shape", number=3)
-def into_sphere(ctx: MotionContext) -> Timeline:
-    """Single object of other shape changes into sphere."""
-    return _into(ctx, "sphere")
-
-
-@register_motion(coarse="changing shape", number=4)
-def into_cylinder(ctx: MotionContext) -> Timeline:
-    """Single object of other shape changes into cylinder."""
-    return _into(ctx, "cylinder")
 
 
 @register_motion(coarse="changing shape", number=5)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions import _kinematics as kin
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import ObjectTrack, Timeline
 
 
@@ -23,7 +24,9 @@ def _clone(ctx: MotionContext, source: ObjectTrack, at: float, color=None) -> Ob
     return clone
 
 
-def _pair(ctx: MotionContext, *, same_direction: bool) -> Timeline:
+@register_motion(coarse="cloning", number=1, same_direction=True)
+@register_motion(coarse="cloning", number=2, same_direction=False)
+def clone_pair(ctx: MotionContext, *, same_direction: bool) -> Timeline:
     """A source splits in two; both glide off, side by side the same way or in directions over 100 degrees apart."""
     scale = ctx.size("medium") * 0.8
     at = ctx.uniform(0.2, 0.4)
@@ -58,18 +61,6 @@ def _pair(ctx: MotionContext, *, same_direction: bool) -> Timeline:
         goal[1] = scale / 2
         track.position[:] = kin.keyframes(ctx.times, (at, end), (source.position[0], goal))
     return ctx.timeline([source, clone], at=at, end=end, **p)
-
-
-@register_motion(coarse="cloning", number=1)
-def clone_two_same_direction(ctx: MotionContext) -> Timeline:
-    """Single object cloning into two identical objects both going in same direction."""
-    return _pair(ctx, same_direction=True)
-
-
-@register_motion(coarse="cloning", number=2)
-def clone_two_different_directions(ctx: MotionContext) -> Timeline:
-    """Single object cloning into two identical objects both going in different directions."""
-    return _pair(ctx, same_direction=False)
 
 
 def _ring(ctx: MotionContext, count: int, starts: list[float], glide: float, colors=None) -> Timeline:

@@ -1,53 +1,18 @@
-"""Disappearing: objects fade out by decreasing opacity."""
+"""Disappearing: objects fade out by decreasing opacity; the first three classes are appearing's, run backwards."""
 
 from __future__ import annotations
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions import _kinematics as kin
+from mt_datasets.syn_ta.motions import appearing
+from mt_datasets.syn_ta.motions.appearing import Fade
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import Timeline
 
+DISAPPEARING = Fade(appear=False, start=(0.1, 0.4), duration=(0.3, 0.5), first=(0.05, 0.15))
 
-@register_motion(coarse="disappearing", number=1)
-def single_disappearing(ctx: MotionContext) -> Timeline:
-    """Single object disappearing by decreasing opacity."""
-    scale = ctx.size("medium")
-    mover = ctx.track(ctx.scatter([scale], region=0.5 * ctx.extent)[0], scale=scale, role="mover")
-    start, duration = ctx.uniform(0.1, 0.4), ctx.uniform(0.3, 0.5)
-    kin.fade(mover, ctx.times, start, start + duration, appear=False)
-    return ctx.timeline([mover], start=start, duration=duration)
-
-
-@register_motion(coarse="disappearing", number=2)
-def multiple_disappearing_simultaneously(ctx: MotionContext) -> Timeline:
-    """Multiple objects all disappearing simultaneously by decreasing opacity."""
-    count = ctx.integer(2, 4)
-    scales = [ctx.size("medium") * 0.8 for _ in range(count)]
-    movers = [
-        ctx.track(p, scale=s, role="mover")
-        for p, s in zip(ctx.scatter(scales, region=0.7 * ctx.extent), scales, strict=True)
-    ]
-    start, duration = ctx.uniform(0.1, 0.4), ctx.uniform(0.3, 0.5)
-    for mover in movers:
-        kin.fade(mover, ctx.times, start, start + duration, appear=False)
-    return ctx.timeline(movers, count=count, start=start, duration=duration)
-
-
-@register_motion(coarse="disappearing", number=3)
-def multiple_disappearing_one_by_one(ctx: MotionContext) -> Timeline:
-    """Multiple objects all disappearing one by one by decreasing opacity."""
-    count = ctx.integer(3, 4)
-    scales = [ctx.size("medium") * 0.8 for _ in range(count)]
-    movers = [
-        ctx.track(p, scale=s, role="mover")
-        for p, s in zip(ctx.scatter(scales, region=0.7 * ctx.extent), scales, strict=True)
-    ]
-    first = ctx.uniform(0.05, 0.15)
-    step = ctx.uniform(0.16, (0.95 - first) / count)
-    duration = step * ctx.uniform(0.6, 0.85)
-    starts = [first + k * step for k in range(count)]
-    for mover, start in zip(movers, starts, strict=True):
-        kin.fade(mover, ctx.times, start, start + duration, appear=False)
-    return ctx.timeline(movers, count=count, starts=starts, duration=duration)
+for _number, _program in enumerate((appearing.single, appearing.simultaneously, appearing.one_by_one), start=1):
+    register_motion(coarse="disappearing", number=_number, fade=DISAPPEARING)(_program)
 
 
 @register_motion(coarse="disappearing", number=4)

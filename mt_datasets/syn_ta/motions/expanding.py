@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions import _kinematics as kin
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import ObjectTrack, Timeline
 
 # "Similar larger size" of two objects: between medium and large, the same for both.
@@ -33,16 +34,12 @@ def resize(ctx: MotionContext, starts: list[float], ends: list[float], *, same_l
     return ctx.timeline(movers, start_scales=starts, end_scales=ends, begin=begin, end=end, shapes=shapes)
 
 
-@register_motion(coarse="expanding", number=1)
-def small_to_medium(ctx: MotionContext) -> Timeline:
-    """Small single object expanding into medium object."""
-    return resize(ctx, [ctx.size("small")], [ctx.size("medium")], same_look=False)
-
-
-@register_motion(coarse="expanding", number=2)
-def small_to_large(ctx: MotionContext) -> Timeline:
-    """Small single object expanding into large object."""
-    return resize(ctx, [ctx.size("small")], [ctx.size("large")], same_look=False)
+@register_motion(coarse="expanding", number=1, start="small", end="medium")
+@register_motion(coarse="expanding", number=2, start="small", end="large")
+def one_named_size_to_another(ctx: MotionContext, start: str, end: str) -> Timeline:
+    """One object changing from a scale of the named size ``start`` to one of ``end`` (see ``SIZES``); shared by
+    expanding and shrinking."""
+    return resize(ctx, [ctx.size(start)], [ctx.size(end)], same_look=False)
 
 
 @register_motion(coarse="expanding", number=3)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions import _kinematics as kin
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import Timeline
 
 PATHS = ("straight", "zigzag", "angle", "curved")
@@ -37,8 +38,7 @@ def vertical_travel(ctx: MotionContext, path: str, *, falling: bool) -> Timeline
     else:
         vertical = u * u if falling else 1.0 - (1.0 - u) ** 2
         lateral = sideways * u
-    center = np.zeros(3)
-    center[[0, 2]] = ctx.rng.uniform(-1.0, 1.0, 2)
+    center = ctx.ground_point(1.0)
     start = center - direction * sideways / 2
     mover = ctx.track(start, scale=scale, role="mover")
     low, high = scale / 2, scale / 2 + height
@@ -50,25 +50,7 @@ def vertical_travel(ctx: MotionContext, path: str, *, falling: bool) -> Timeline
     return ctx.timeline([mover], **meta)
 
 
-@register_motion(coarse="falling", number=1)
-def falling_straight(ctx: MotionContext) -> Timeline:
-    """Single object falling straight down without changing direction."""
-    return vertical_travel(ctx, "straight", falling=True)
-
-
-@register_motion(coarse="falling", number=2)
-def falling_zigzag(ctx: MotionContext) -> Timeline:
-    """Single object falling down in a zigzag pattern."""
-    return vertical_travel(ctx, "zigzag", falling=True)
-
-
-@register_motion(coarse="falling", number=3)
-def falling_at_angle(ctx: MotionContext) -> Timeline:
-    """Single object falling at an angle."""
-    return vertical_travel(ctx, "angle", falling=True)
-
-
-@register_motion(coarse="falling", number=4)
-def falling_curved(ctx: MotionContext) -> Timeline:
-    """Single object falling at a curved path."""
-    return vertical_travel(ctx, "curved", falling=True)
+# The four classes are the four paths, in the release's numbering ("falling straight down", "in a zigzag pattern", "at
+# an angle", "at a curved path"); rising registers the same paths upwards.
+for _number, _path in enumerate(PATHS, start=1):
+    register_motion(coarse="falling", number=_number, path=_path, falling=True)(vertical_travel)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions import _kinematics as kin
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import ObjectTrack, Timeline
 
 
@@ -41,8 +42,7 @@ def _converge(ctx: MotionContext, center, count: int, scale: float, ring: float,
 def two_merging_moving_towards(ctx: MotionContext) -> Timeline:
     """Two objects merging into one similar sized object while moving towards each other."""
     scale = ctx.size("medium") * 0.8
-    center = np.zeros(3)
-    center[[0, 2]] = ctx.rng.uniform(-0.8, 0.8, 2)
+    center = ctx.ground_point(0.8)
     ring, begin, at = ctx.uniform(2.0, 2.6), ctx.uniform(0.05, 0.2), ctx.uniform(0.55, 0.75)
     sources = _converge(ctx, center, 2, scale, ring, begin, at)
     merged_scale = scale * ctx.uniform(0.95, 1.15)
@@ -87,8 +87,7 @@ def many_merging_into_one_big(ctx: MotionContext) -> Timeline:
     """Multiple objects merging into one big object (at least 1.6x a source)."""
     count = ctx.integer(3, 4)
     scale = ctx.size("small") * 1.2
-    center = np.zeros(3)
-    center[[0, 2]] = ctx.rng.uniform(-0.5, 0.5, 2)
+    center = ctx.ground_point(0.5)
     ring, begin, at = ctx.uniform(2.2, 2.8), ctx.uniform(0.05, 0.2), ctx.uniform(0.55, 0.75)
     sources = _converge(ctx, center, count, scale, ring, begin, at)
     big = scale * ctx.uniform(1.8, 2.3)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions import _kinematics as kin
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import Timeline
 
 
@@ -84,7 +85,9 @@ def two_switching_positions(ctx: MotionContext) -> Timeline:
     return ctx.timeline(movers, spots=p["spots"], bulge=p["bulge"], begin=begin, end=end)
 
 
-def _across(ctx: MotionContext, direction: float) -> Timeline:
+@register_motion(coarse="moving in a path", number=5, direction=1.0)
+@register_motion(coarse="moving in a path", number=6, direction=-1.0)
+def across(ctx: MotionContext, direction: float) -> Timeline:
     """Across the front camera's view along x (``direction`` +1: left to right, -1: right to left)."""
     scale = ctx.size("medium")
     distance = ctx.uniform(4.0, 2 * (ctx.extent - scale) - 0.2)
@@ -95,15 +98,3 @@ def _across(ctx: MotionContext, direction: float) -> Timeline:
     end = begin + ctx.uniform(0.65, 0.85)
     mover.position[:, 0] = kin.keyframes(ctx.times, (begin, end), (x0, x0 + direction * distance))
     return ctx.timeline([mover], distance=distance, depth=depth, begin=begin, end=end)
-
-
-@register_motion(coarse="moving in a path", number=5)
-def left_to_right(ctx: MotionContext) -> Timeline:
-    """Single object moving from left to right (increasing x, as seen from the front camera)."""
-    return _across(ctx, 1.0)
-
-
-@register_motion(coarse="moving in a path", number=6)
-def right_to_left(ctx: MotionContext) -> Timeline:
-    """Single object moving from right to left (decreasing x, as seen from the front camera)."""
-    return _across(ctx, -1.0)

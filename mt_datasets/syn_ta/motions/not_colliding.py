@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions import _kinematics as kin
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import ObjectTrack, Timeline
 
 # Gap left between collision spheres where the objects stop: visible, but close enough to read as "almost".
@@ -77,8 +78,7 @@ def _towards_still(ctx: MotionContext, still: list[ObjectTrack], scale: float) -
 def two_towards_each_other(ctx: MotionContext) -> Timeline:
     """Two objects moving towards each other but not colliding: they stop just short of each other."""
     scale = ctx.size("medium") * 0.8
-    center = np.zeros(3)
-    center[[0, 2]] = ctx.rng.uniform(-0.5, 0.5, 2)
+    center = ctx.ground_point(0.5)
     begin, end = _timing(ctx)
     movers, gap = _approach(ctx, center, 2, scale, ctx.uniform(2.4, 3.0), begin, end)
     return ctx.timeline(movers, gap=gap, begin=begin, end=end)
@@ -98,8 +98,7 @@ def many_towards_each_other(ctx: MotionContext) -> Timeline:
     """Multiple objects moving towards each other but not colliding among themselves."""
     count = ctx.integer(3, 4)
     scale = ctx.size("small") * 1.2
-    center = np.zeros(3)
-    center[[0, 2]] = ctx.rng.uniform(-0.4, 0.4, 2)
+    center = ctx.ground_point(0.4)
     begin, end = _timing(ctx)
     movers, gap = _approach(ctx, center, count, scale, ctx.uniform(2.5, 3.0), begin, end)
     return ctx.timeline(movers, count=count, gap=gap, begin=begin, end=end)

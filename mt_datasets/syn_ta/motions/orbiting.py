@@ -5,30 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
 from mt_datasets.syn_ta.motions import _kinematics as kin
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import Timeline
-
-
-def _orbit(ctx: MotionContext, plane: str, turns) -> Timeline:
-    """One object orbiting a still one at the centre of the stage; ``turns(ctx)`` gives the keyframe times and
-    the angle (in turns, positive = clockwise) reached at each."""
-    anchor_scale, scale = ctx.size("medium"), ctx.size("medium") * 0.7
-    radius = float(kin.collision_radius(anchor_scale) + kin.collision_radius(scale)) + ctx.uniform(0.3, 0.9)
-    if plane == "horizontal":
-        center = np.array([0.0, scale / 2, 0.0])
-        anchor = ctx.track((0.0, 0.0, 0.0), scale=anchor_scale, role="anchor", resting=True)
-    else:
-        # The anchor floats high enough that the lowest point of the circle stays above the ground.
-        height = radius + scale / 2 + ctx.uniform(0.2, 0.6)
-        center = np.array([0.0, height, 0.0])
-        anchor = ctx.track(center, scale=anchor_scale, role="anchor")
-    times, angles = turns(ctx)
-    start = ctx.uniform(0, 2 * np.pi)
-    angle = start + 2 * np.pi * kin.keyframes(ctx.times, times, angles, easing=len(times) > 2)
-    mover = ctx.track(center, scale=scale, role="mover")
-    mover.position[:] = kin.orbit(center, radius, angle, plane)
-    return ctx.timeline([anchor, mover], plane=plane, radius=radius, start_angle=start, times=times, turns=angles)
 
 
 def _one_way(clockwise: bool):
@@ -47,23 +27,30 @@ def _clockwise_then_back(ctx: MotionContext):
     return (begin, turn, min(turn + ctx.uniform(0.4, 0.5), 1.0)), (0.0, forward, forward - backward)
 
 
-@register_motion(coarse="orbiting", number=1)
-def clockwise_horizontal(ctx: MotionContext) -> Timeline:
-    """Single object orbiting another object in the center in clockwise direction on horizontal plane."""
-    return _orbit(ctx, "horizontal", _one_way(clockwise=True))
-
-
-@register_motion(coarse="orbiting", number=2)
-def counter_clockwise_horizontal(ctx: MotionContext) -> Timeline:
-    """Single object orbiting another object in the center in counter clockwise direction on horizontal plane."""
-    return _orbit(ctx, "horizontal", _one_way(clockwise=False))
-
-
-@register_motion(coarse="orbiting", number=3)
-def clockwise_then_counter_clockwise(ctx: MotionContext) -> Timeline:
-    """Single object orbiting another object in the center in clockwise direction first and then counter clockwise
-    direction on horizontal plane."""
-    return _orbit(ctx, "horizontal", _clockwise_then_back)
+@register_motion(coarse="orbiting", number=1, plane="horizontal", turns=_one_way(clockwise=True))
+@register_motion(coarse="orbiting", number=2, plane="horizontal", turns=_one_way(clockwise=False))
+@register_motion(coarse="orbiting", number=3, plane="horizontal", turns=_clockwise_then_back)
+@register_motion(coarse="orbiting", number=5, plane="vertical", turns=_one_way(clockwise=True))
+@register_motion(coarse="orbiting", number=6, plane="vertical", turns=_one_way(clockwise=False))
+def orbit(ctx: MotionContext, plane: str, turns) -> Timeline:
+    """One object orbiting a still one at the centre of the stage; ``turns(ctx)`` gives the keyframe times and
+    the angle (in turns, positive = clockwise) reached at each."""
+    anchor_scale, scale = ctx.size("medium"), ctx.size("medium") * 0.7
+    radius = float(kin.collision_radius(anchor_scale) + kin.collision_radius(scale)) + ctx.uniform(0.3, 0.9)
+    if plane == "horizontal":
+        center = np.array([0.0, scale / 2, 0.0])
+        anchor = ctx.track((0.0, 0.0, 0.0), scale=anchor_scale, role="anchor", resting=True)
+    else:
+        # The anchor floats high enough that the lowest point of the circle stays above the ground.
+        height = radius + scale / 2 + ctx.uniform(0.2, 0.6)
+        center = np.array([0.0, height, 0.0])
+        anchor = ctx.track(center, scale=anchor_scale, role="anchor")
+    times, angles = turns(ctx)
+    start = ctx.uniform(0, 2 * np.pi)
+    angle = start + 2 * np.pi * kin.keyframes(ctx.times, times, angles, easing=len(times) > 2)
+    mover = ctx.track(center, scale=scale, role="mover")
+    mover.position[:] = kin.orbit(center, radius, angle, plane)
+    return ctx.timeline([anchor, mover], plane=plane, radius=radius, start_angle=start, times=times, turns=angles)
 
 
 @register_motion(coarse="orbiting", number=4)
@@ -93,15 +80,3 @@ def orbit_then_orbited(ctx: MotionContext) -> Timeline:
     return ctx.timeline(
         [first, second], radius=radius, start_angle=start, sweeps=sweeps, times=(begin, switch, resume, end)
     )
-
-
-@register_motion(coarse="orbiting", number=5)
-def clockwise_vertical(ctx: MotionContext) -> Timeline:
-    """Single object orbiting another object in the center in clockwise direction on vertical plane."""
-    return _orbit(ctx, "vertical", _one_way(clockwise=True))
-
-
-@register_motion(coarse="orbiting", number=6)
-def counter_clockwise_vertical(ctx: MotionContext) -> Timeline:
-    """Single object orbiting another object in the center in counter clockwise direction on vertical plane."""
-    return _orbit(ctx, "vertical", _one_way(clockwise=False))

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
-from mt_datasets.syn_ta.motions.expanding import resize
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.expanding import one_named_size_to_another, resize
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.timeline import Timeline
 
-
-@register_motion(coarse="shrinking", number=1)
-def large_to_medium(ctx: MotionContext) -> Timeline:
-    """Large single object shrinking into medium sized object."""
-    return resize(ctx, [ctx.size("large")], [ctx.size("medium")], same_look=False)
-
-
-@register_motion(coarse="shrinking", number=2)
-def large_to_very_small(ctx: MotionContext) -> Timeline:
-    """Large single object shrinking into very small object."""
-    return resize(ctx, [ctx.size("large")], [ctx.size("very small")], same_look=False)
+register_motion(coarse="shrinking", number=1, start="large", end="medium")(one_named_size_to_another)
+register_motion(coarse="shrinking", number=2, start="large", end="very small")(one_named_size_to_another)
 
 
 @register_motion(coarse="shrinking", number=3)

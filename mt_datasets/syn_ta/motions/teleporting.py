@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mt_datasets.syn_ta.motions import MotionContext, register_motion
+from mt_datasets.syn_ta.motions.context import MotionContext
+from mt_datasets.syn_ta.motions.registry import register_motion
 from mt_datasets.syn_ta.motions.shooting_projectile import corner
 from mt_datasets.syn_ta.timeline import ObjectTrack, Timeline
 
@@ -20,7 +21,10 @@ def _jump_time(ctx: MotionContext) -> float:
     return ctx.uniform(0.35, 0.65)
 
 
-def _corner_to_corner(ctx: MotionContext, with_anchor: bool) -> Timeline:
+@register_motion(coarse="teleporting", number=1, with_anchor=False)
+@register_motion(coarse="teleporting", number=2, with_anchor=True)
+def corner_to_corner(ctx: MotionContext, with_anchor: bool) -> Timeline:
+    """One object jumping from one corner to any other, around a still object at the centre when ``with_anchor``."""
     scale, inset = ctx.size("medium") * 0.8, ctx.uniform(0.9, 1.3)
     first = int(ctx.rng.integers(4))
     second = (first + ctx.integer(1, 3)) % 4  # any other corner: beside along x or z, or diagonally across
@@ -31,18 +35,6 @@ def _corner_to_corner(ctx: MotionContext, with_anchor: bool) -> Timeline:
     if with_anchor:
         objects.insert(0, ctx.track((0.0, 0.0, 0.0), scale=ctx.size("medium"), role="anchor", resting=True))
     return ctx.timeline(objects, corners=(CORNERS[first], CORNERS[second]), inset=inset, at=at)
-
-
-@register_motion(coarse="teleporting", number=1)
-def corner_to_corner(ctx: MotionContext) -> Timeline:
-    """Single object teleporting from one corner to another."""
-    return _corner_to_corner(ctx, with_anchor=False)
-
-
-@register_motion(coarse="teleporting", number=2)
-def corner_to_corner_around_center(ctx: MotionContext) -> Timeline:
-    """Single object teleporting from one corner to another while another object is in the center."""
-    return _corner_to_corner(ctx, with_anchor=True)
 
 
 def _swap_corners(ctx: MotionContext, corners: list[int], destinations: list[int]) -> Timeline:
