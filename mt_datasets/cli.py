@@ -8,6 +8,7 @@ parser and sets ``func`` (a callable taking the parsed ``argparse.Namespace`` an
     mt-datasets k400-ta build ...     (mt_datasets.kinetics)
     mt-datasets ssv2-ta build ...     (mt_datasets.ssv2)
     mt-datasets publish DIR ...       (mt_datasets.publish)
+    mt-datasets publish-metric ...    (mt_datasets.publish)
 """
 
 from __future__ import annotations
