@@ -2,7 +2,7 @@
 
 ``examples/diagnose.py`` evaluates a model on the known and unknown sets of one protocol direction, plain and under
 the temporal probes of :mod:`mt_models.probes`, then calls :func:`build_diagnosis` with the predictions. Every score
-comes from :func:`mt_metrics.transferability.compute_transferability` (per-factor scores through its ``groups``);
+comes from :func:`mt_metrics.compute_transferability` (per-factor scores through its ``groups``);
 this module adds what the metric does not have: coarse confusion matrices, the classes whose accuracy falls most from
 known to unknown, the confusion of opposite Syn-TA pairs, factor binning, and the record's layout. The record is plain
 JSON; :mod:`mt_models.diagnostics_report` renders it for a person to read.
@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mt_datasets.taxonomy import Taxonomy, did_you_mean
-from mt_metrics.transferability import compute_transferability, per_class_accuracy
+from mt_metrics import compute_transferability, per_class_accuracy
 from mt_models.probes import opposite_pairs, pair_confusion
 from mt_models.records import package_version, read_versioned_json, write_json
 
