@@ -5,7 +5,7 @@
    renderer; a later run reuses what an earlier one generated.
 2. Trains the baseline coarse classifier and the disentangled coarse/fine classifier on set 1 and on set 2, for every
    seed, and evaluates each on its known and unknown split with the ``motion_transferability`` metric
-   (``examples/run_protocol.py`` does this part).
+   (``mt_models.protocol``, as ``examples/run_protocol.py``, does this part).
 3. Prints the paper-style table (Known / Unknown / D_abs / HM, averaged over both directions and the seeds, with
    bootstrap confidence intervals), says whether the paper's three observations hold, and writes everything under
    ``--output_dir``: ``table.md``, ``table.csv``, ``known_unknown.png``, ``findings.md``, ``demo_results.json`` and
@@ -20,7 +20,6 @@ script scales up unchanged, e.g. on a GPU machine with internet::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from typing import Any
 
 from mt_datasets import get_taxonomy
 from mt_metrics import paper_results
+from mt_models.protocol import TABLE_COLUMNS, plot_known_unknown, protocol_table, run_label, run_protocol, write_table
 
 PROTOCOLS = ("motion-only", "paper")
 HEADS = ("baseline", "disentangled")
@@ -39,16 +39,6 @@ TINY_VIDEOMAE = dict(
     image_size=64, patch_size=8, num_frames=8, tubelet_size=2, hidden_size=64, num_hidden_layers=2,
     num_attention_heads=4, intermediate_size=128,
 )  # fmt: skip
-
-
-def _run_protocol_module():
-    """examples/run_protocol.py, imported from beside this file wherever the demo is run from."""
-    spec = importlib.util.spec_from_file_location(
-        "mt_examples_run_protocol", Path(__file__).with_name("run_protocol.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -188,14 +178,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     start = time.perf_counter()
     output_dir = Path(args.output_dir)
-    run_protocol = _run_protocol_module()
     model = ensure_model(args)
     datasets_by_protocol = {protocol: ensure_dataset(args, protocol) for protocol in args.protocols}
 
     table_rows, keyed = [], {}
     for protocol, dataset in datasets_by_protocol.items():
         print(f"[demo] training and evaluating on {protocol} ({', '.join(args.heads)}; seeds {args.seeds})", flush=True)
-        runs = run_protocol.run_protocol(
+        runs = run_protocol(
             str(dataset),
             [model],
             output_dir=output_dir / "runs" / protocol,
@@ -208,18 +197,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             train_args=args.train_args.split(),
         )
         for head in args.heads:
-            label = run_protocol.run_label(model, head)
-            row = run_protocol.protocol_table(
-                {label: runs[label]}, bootstrap_samples=args.bootstrap_samples, with_paper=False
-            )[0]
+            label = run_label(model, head)
+            row = protocol_table({label: runs[label]}, bootstrap_samples=args.bootstrap_samples, with_paper=False)[0]
             row["model"] = f"{protocol} / {head}"
             table_rows.append(row)
             keyed[(protocol, head)] = row
-    table_rows += [
-        {"source": "paper", **{k: r[k] for k in run_protocol.TABLE_COLUMNS[1:]}} for r in paper_results("syn-ta")
-    ]
-    md_path, _ = run_protocol.write_table(table_rows, output_dir)
-    run_protocol.plot_known_unknown(table_rows, output_dir / "known_unknown.png")
+    table_rows += [{"source": "paper", **{k: r[k] for k in TABLE_COLUMNS[1:]}} for r in paper_results("syn-ta")]
+    md_path, _ = write_table(table_rows, output_dir)
+    plot_known_unknown(table_rows, output_dir / "known_unknown.png")
     finding_lines = findings(keyed, args.protocols, args.heads, chance=100 / get_taxonomy("syn-ta").num_coarse)
     minutes = (time.perf_counter() - start) / 60
     (output_dir / "findings.md").write_text("\n".join(finding_lines) + "\n")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -46,11 +46,9 @@ def test_demo_runs_the_protocol_and_reuses_its_data(tmp_path):
     assert second.stdout.count("already holds this dataset") == 2
 
 
-def _demo_module():
-    spec = importlib.util.spec_from_file_location("mt_examples_demo", ROOT / "examples" / "demo.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _demo_findings():
+    """demo.py's ``findings``, from the script run as a module (not as __main__)."""
+    return runpy.run_path(str(ROOT / "examples" / "demo.py"))["findings"]
 
 
 def _row(known, unknown, width=2.0):
@@ -72,20 +70,20 @@ def _row(known, unknown, width=2.0):
 
 
 def test_findings_say_what_holds_and_warn_near_chance():
-    demo = _demo_module()
+    findings = _demo_findings()
     strong = {
         ("motion-only", "baseline"): _row(90, 70),
         ("motion-only", "disentangled"): _row(90, 80),
         ("paper", "baseline"): _row(90, 40),
         ("paper", "disentangled"): _row(90, 45),
     }
-    text = "\n".join(demo.findings(strong, ["motion-only", "paper"], ["baseline", "disentangled"], chance=5.0))
+    text = "\n".join(findings(strong, ["motion-only", "paper"], ["baseline", "disentangled"], chance=5.0))
     assert "Caution" not in text
     assert "motion-only / baseline: K 90.0 vs U 70.0: holds (intervals apart)" in text
     assert "baseline: D_abs 50.0 vs 20.0: holds (intervals apart)" in text
     assert "paper: U 45.0 vs 40.0: holds (intervals apart)" in text
 
     weak = {**strong, ("paper", "disentangled"): _row(7, 8)}
-    text = "\n".join(demo.findings(weak, ["motion-only", "paper"], ["baseline", "disentangled"], chance=5.0))
+    text = "\n".join(findings(weak, ["motion-only", "paper"], ["baseline", "disentangled"], chance=5.0))
     assert "Caution" in text and "paper / disentangled reaches twice that" in text
     assert "paper / disentangled: K 7.0 vs U 8.0: does not hold" in text
