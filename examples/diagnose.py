@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> dict:
         dataset = load_eval_dataset(args.dataset, args.config, revision=args.revision)
         taxonomy = taxonomy_of(dataset)
         check_label_spaces(model, taxonomy, model_name=args.model, dataset_name=args.dataset)
-        dataset = attach_eval_videos(dataset, dataset=args.dataset, videos=args.videos)
+        dataset, missing = attach_eval_videos(dataset, dataset=args.dataset, videos=args.videos, report_dir=args.report)
         probes = resolve_probes(args.probes, taxonomy=taxonomy)
         group_spec = parse_group_spec(args.groups)
         groups_by_split = {split: factor_groups(dataset[split], group_spec) for split in SPLITS}
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> dict:
     if accelerator.is_main_process:
         decoded = data["decoded"].bool()
         is_known = data["is_known"].bool()
-        skipped = skipped_videos(dataset, data)
+        skipped = missing + skipped_videos(dataset, data)
         keep = decoded.numpy()
         splits = ["known" if k else "unknown" for k in is_known[decoded].tolist()]
         indices = data["index"][decoded].tolist()

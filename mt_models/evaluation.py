@@ -117,11 +117,15 @@ def load_eval_dataset(dataset: str, config: str, *, revision: str | None = None)
     return load_dataset(dataset, config, revision=revision)
 
 
-def attach_eval_videos(loaded: Any, *, dataset: str, videos: str | None) -> Any:
+def attach_eval_videos(
+    loaded: Any, *, dataset: str, videos: str | None, report_dir: str | os.PathLike | None = None
+) -> tuple[Any, list[dict[str, str]]]:
     """Join a metadata-only dataset with the videos under ``videos`` (:func:`mt_datasets.attach_videos`).
 
-    Rows whose file is missing or undecodable are kept (``video`` None), so that the results list them as skipped.
-    Without ``videos`` a metadata-only dataset is refused with the fix; with it, a dataset that has its videos is.
+    Returns the dataset, without the rows whose file is missing or undecodable, and those rows as skipped-video
+    entries (``{"split", "video_id", "reason"}``); with ``report_dir`` the presence report (per video, why) is written
+    there. Without ``videos`` a metadata-only dataset is refused with the fix; with it, a dataset that has its videos
+    is.
     """
     has_video = "video" in next(iter(loaded.values())).column_names
     if videos is None:
@@ -130,15 +134,24 @@ def attach_eval_videos(loaded: Any, *, dataset: str, videos: str | None) -> Any:
                 f"--dataset {dataset} is metadata-only (no video column): pass --videos DIR, the folder of your copy "
                 "of its videos"
             )
-        return loaded
+        return loaded, []
     if has_video:
         raise EvaluationInputError(f"--videos {videos}: --dataset {dataset} already has its videos; leave it out")
     from mt_datasets import attach_videos
 
     try:
-        return attach_videos(loaded, videos, on_missing="flag")
+        joined = attach_videos(loaded, videos, on_missing="flag", report_dir=report_dir)
     except FileNotFoundError as error:
         raise EvaluationInputError(f"--videos {videos}: {error}") from None
+    reason = f"no decodable video file under {videos} (missing or undecodable: see meta/presence.md)"
+    skipped = [
+        {"split": split, "video_id": str(video_id), "reason": reason}
+        for split in SPLITS
+        for video_id, present in zip(joined[split]["video_id"], joined[split]["video_present"], strict=True)
+        if not present
+    ]
+    kept = {name: split.filter(lambda row: row["video_present"]) for name, split in joined.items()}
+    return type(joined)({name: split.remove_columns("video_present") for name, split in kept.items()}), skipped
 
 
 def _model_type(model: str) -> str | None:
@@ -275,14 +288,11 @@ def skipped_videos(dataset: Mapping[str, Any], data: Mapping[str, torch.Tensor])
             table = table.cast_column("video", Video(decode=False))
         for index in sorted(rows):
             row = table[index]
-            if row.get("video") is None:
-                reason = "no video file (missing or undecodable under --videos)"
-            else:
-                try:
-                    read_clip(row["video"], num_frames=1)
-                    reason = "decoding failed during evaluation"
-                except VideoDecodeError as error:
-                    reason = str(error)
+            try:
+                read_clip(row["video"], num_frames=1)
+                reason = "decoding failed during evaluation"
+            except VideoDecodeError as error:
+                reason = str(error)
             entries.append({"split": split, "video_id": str(row["video_id"]), "reason": reason})
     return entries
 
@@ -351,7 +361,9 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
     taxonomy = taxonomy_of(dataset)
     # Model and dataset must agree before any video is probed or decoded.
     check_label_spaces(model, taxonomy, model_name=options.model, dataset_name=options.dataset)
-    dataset = attach_eval_videos(dataset, dataset=options.dataset, videos=options.videos)
+    dataset, missing = attach_eval_videos(
+        dataset, dataset=options.dataset, videos=options.videos, report_dir=options.output_dir
+    )
     spec = model.input_spec
     model = accelerator.prepare_model(model, evaluation_mode=True)
     seed = options.seed if options.seed is not None else _training_seed(options.model)
@@ -396,7 +408,7 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if accelerator.is_main_process:
         decoded, is_known = data["decoded"].bool(), data["is_known"].bool()
-        skipped = skipped_videos(dataset, data)
+        skipped = missing + skipped_videos(dataset, data)
         predictions = data["coarse_scores"].argmax(-1)
         num_coarse = len(taxonomy.coarse_names)
         keep = decoded.numpy()
