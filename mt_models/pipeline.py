@@ -91,6 +91,7 @@ class MotionVideoClassificationPipeline(Pipeline):
         prompt_template: str | None = None,
     ) -> tuple[dict, dict, dict]:
         forward: dict[str, Any] = {}
+        postprocess: dict[str, Any] = {"top_k": top_k} if top_k is not None else {}
         if candidate_labels is not None:
             if self._open_vocabulary is None:
                 raise ValueError(
@@ -99,10 +100,10 @@ class MotionVideoClassificationPipeline(Pipeline):
                 )
             if isinstance(candidate_labels, str):
                 raise ValueError(f"candidate_labels must be a list of class names, e.g. [{candidate_labels!r}]")
-            forward["candidate_labels"] = list(candidate_labels)
+            forward["candidate_labels"] = postprocess["candidate_labels"] = list(candidate_labels)
         if prompt_template is not None:
             forward["prompt_template"] = prompt_template
-        return {}, forward, ({"top_k": top_k} if top_k is not None else {})
+        return {}, forward, postprocess
 
     def preprocess(self, video: Any) -> dict[str, Any]:
         from mt_datasets import read_clip
@@ -121,7 +122,7 @@ class MotionVideoClassificationPipeline(Pipeline):
     ) -> dict[str, Any]:
         pixel_values = model_inputs["pixel_values"]
         if self._open_vocabulary is None:
-            return {"logits": self.model(pixel_values).coarse_logits, "labels": list(self.model.config.coarse_labels)}
+            return {"logits": self.model(pixel_values).coarse_logits}
         if not candidate_labels:
             raise ValueError(
                 'X-CLIP classifies among class names you give: pass candidate_labels=["falling", "rising", ...]'
@@ -129,13 +130,42 @@ class MotionVideoClassificationPipeline(Pipeline):
         if prompt_template is not None:
             self._open_vocabulary.prompt_template = prompt_template
             self._open_vocabulary._prompt_cache.clear()
-        return {"logits": self._open_vocabulary(pixel_values, candidate_labels), "labels": candidate_labels}
+        return {"logits": self._open_vocabulary(pixel_values, candidate_labels)}
 
-    def postprocess(self, model_outputs: dict[str, Any], top_k: int = 5) -> list[dict[str, Any]]:
-        labels = model_outputs["labels"]
+    def get_iterator(
+        self,
+        inputs: Any,
+        num_workers: int,
+        batch_size: int,
+        preprocess_params: dict,
+        forward_params: dict,
+        postprocess_params: dict,
+    ) -> Any:
+        """Batches of clips stacked as they are (all of the model's size); decoding runs in ``num_workers``."""
+        from collections.abc import Sized
+
+        from torch.utils.data import DataLoader
+        from transformers.pipelines.pt_utils import PipelineDataset, PipelineIterator
+
+        # transformers' default collation pads with a tokenizer's or feature extractor's settings; ours has neither.
+        source = PipelineDataset if isinstance(inputs, Sized) else PipelineIterator
+        dataset = source(inputs, self.preprocess, preprocess_params)
+        loader = DataLoader(dataset, num_workers=num_workers, batch_size=batch_size, collate_fn=_stack_clips)
+        outputs = PipelineIterator(loader, self.forward, forward_params, loader_batch_size=batch_size)
+        return PipelineIterator(outputs, self.postprocess, postprocess_params)
+
+    def postprocess(
+        self, model_outputs: dict[str, Any], top_k: int = 5, candidate_labels: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        # Only tensors in the model outputs: the pipeline's batching splits every value of them per video.
+        labels = candidate_labels if self._open_vocabulary else list(self.model.config.coarse_labels)
         probabilities = model_outputs["logits"][0].float().softmax(-1)
         scores, ids = probabilities.topk(min(top_k, len(labels)))
         return [{"label": labels[i], "score": s} for s, i in zip(scores.tolist(), ids.tolist(), strict=True)]
+
+
+def _stack_clips(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    return {"pixel_values": torch.cat([item["pixel_values"] for item in items])}
 
 
 def register_pipeline() -> None:

@@ -34,7 +34,7 @@ classify = pipeline("video-classification", model=sys.argv[1])
 videos = json.loads(sys.argv[2])
 kwargs = json.loads(sys.argv[3])
 print(json.dumps({"one": classify(videos[0], **kwargs), "many": classify(videos, **kwargs),
-                  "class": type(classify).__name__}))
+                  "batched": classify(videos, batch_size=2, **kwargs), "class": type(classify).__name__}))
 """
 
 
@@ -91,6 +91,9 @@ def test_trained_classifier_gives_coarse_names_with_scores_on_a_path_and_a_list(
     names = list(model.config.coarse_labels)
     assert result["class"] == "MotionVideoClassificationPipeline"
     assert len(result["many"]) == 3 and result["many"][0] == result["one"]
+    for batched, single in zip(result["batched"], result["many"], strict=True):
+        assert [a["label"] for a in batched] == [a["label"] for a in single]
+        assert [a["score"] for a in batched] == pytest.approx([a["score"] for a in single], abs=1e-5)
     for path, answer in zip(paths, result["many"], strict=True):
         probabilities = expected_scores(model, path).softmax(-1)
         top = probabilities.topk(3)
@@ -104,6 +107,9 @@ def test_xclip_classifies_among_candidate_labels(videos, tmp_path):
     checkpoint = make_xclip_checkpoint(tmp_path / "xclip", [f"a video of {name}." for name in labels])
     result = run_user(tmp_path, checkpoint, paths[:2], candidate_labels=labels)
     assert result["class"] == "MotionVideoClassificationPipeline"
+    assert [[a["label"] for a in answer] for answer in result["batched"]] == [
+        [a["label"] for a in answer] for answer in result["many"]
+    ]
     for answer in result["many"]:
         assert sorted(a["label"] for a in answer) == sorted(labels)
         assert sum(a["score"] for a in answer) == pytest.approx(1.0, abs=1e-5)
