@@ -18,6 +18,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "PublishError",
@@ -134,14 +135,7 @@ def publish(
         raise PublishError(f"--repo-id must be ORG/NAME, got {repo_id!r}")
     if dry_run:
         return plan
-    from huggingface_hub import HfApi, constants, get_token
-
-    if constants.HF_HUB_OFFLINE:
-        raise PublishError("HF_HUB_OFFLINE is set: unset it (and HF_DATASETS_OFFLINE) to publish")
-    if token is None and get_token() is None:
-        # Without a token the Hub answers 401 to an anonymous write; say the actual cause instead.
-        raise PublishError(_NO_TOKEN)
-    api = HfApi(token=token)
+    api = _writable_hub(token)
     release_tag = tag or f"v{plan.format_version}"
     with _hub_errors(repo_id, api.endpoint):
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
@@ -231,13 +225,7 @@ def publish_metric(
         raise PublishError(f"--repo-id must be ORG/NAME, got {repo_id!r}")
     if dry_run:
         return plan
-    from huggingface_hub import HfApi, constants, get_token
-
-    if constants.HF_HUB_OFFLINE:
-        raise PublishError("HF_HUB_OFFLINE is set: unset it to publish")
-    if token is None and get_token() is None:
-        raise PublishError(_NO_TOKEN)
-    api = HfApi(token=token)
+    api = _writable_hub(token)
     with _hub_errors(repo_id, api.endpoint):
         api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
         api.upload_folder(
@@ -256,6 +244,18 @@ def metric_release_tag() -> str:
     from importlib.metadata import version
 
     return f"v{version('evaluate')}"
+
+
+def _writable_hub(token: str | None) -> Any:
+    """An ``HfApi`` to upload with, or a :class:`PublishError` saying why no upload can start (offline, no token)."""
+    from huggingface_hub import HfApi, constants, get_token
+
+    if constants.HF_HUB_OFFLINE:
+        raise PublishError("HF_HUB_OFFLINE is set: unset it (and HF_DATASETS_OFFLINE) to publish")
+    if token is None and get_token() is None:
+        # Without a token the Hub answers 401 to an anonymous write; say the actual cause instead.
+        raise PublishError(_NO_TOKEN)
+    return HfApi(token=token)
 
 
 class _hub_errors:

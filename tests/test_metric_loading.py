@@ -162,3 +162,20 @@ def test_hub_id_from_the_published_space_with_nothing_of_ours_installed(tmp_path
         setup = "import importlib.util; assert importlib.util.find_spec('mt_datasets') is None"
         result = run_user("motion-transfer/motion_transferability", setup, data, tmp_path, env, [sys.executable, "-S"])
     assert result == expected(data)
+
+
+def test_publish_metric_hub_errors_come_back_as_one_line(tmp_path):
+    with status_server(403) as (url, seen):
+        env = fresh_env(tmp_path, HF_ENDPOINT=url, HF_HUB_OFFLINE="0", HF_TOKEN="hf_test_token")
+        done = subprocess.run(
+            ["mt-datasets", "publish-metric", "--repo-id", "motion-transfer/motion_transferability"],
+            env={**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(
+        "mt-datasets publish-metric: no write access to motion-transfer/motion_transferability"
+    )
+    assert "POST /api/repos/create" in seen and "transferability.py" in done.stdout  # the listing came first
