@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import runpy
 import shutil
 import subprocess
@@ -133,6 +134,8 @@ def test_two_processes_score_like_one_and_corrupt_videos_are_counted(corrupt_dat
     assert completed.returncode == 0, completed.stderr[-3000:]
     printed = json.loads(completed.stdout.strip().splitlines()[-1])
     assert printed["skipped_videos"] == {"known": 1, "unknown": 0}
+    # one progress bar per split, from the main process only
+    assert len(re.findall(r"(?<!un)known:   0%", completed.stderr)) == completed.stderr.count("unknown:   0%") == 1
 
     one, two = read_record(tmp_path / "one"), read_record(tmp_path / "two")
     assert one.scores == two.scores

@@ -71,8 +71,9 @@ def test_bare_name_after_import_offline_from_a_scratch_directory(tmp_path, data)
     assert result == expected(data)
 
 
-def test_bare_name_after_import_online_when_the_hub_has_no_such_space(tmp_path, data):
-    with status_server(404) as (url, seen):
+@pytest.mark.parametrize("status", [404, 401])  # the Hub answers 401 for a repo that does not exist, unless logged in
+def test_bare_name_after_import_online_when_the_hub_has_no_such_space(tmp_path, data, status):
+    with status_server(status) as (url, seen):
         env = fresh_env(tmp_path, HF_EVALUATE_OFFLINE="0", HF_HUB_OFFLINE="0", HF_ENDPOINT=url)
         result = run_user("motion_transferability", "import mt_metrics", data, tmp_path, env, [sys.executable])
     assert result == expected(data)
