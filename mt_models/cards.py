@@ -38,7 +38,7 @@ def is_hub_id(value: str | os.PathLike | None) -> bool:
     if value is None:
         return False
     text = str(value)
-    if Path(text).exists() or text.startswith((".", "/", "~")) or os.sep in text.replace("/", ""):
+    if Path(text).exists() or text.startswith((".", "/", "~")) or "\\" in text:
         return False
     try:
         validate_repo_id(text)

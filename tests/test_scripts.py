@@ -230,9 +230,8 @@ print(json.dumps(classify(sys.argv[2], top_k=1)))
 
 
 def test_a_pushed_model_loads_from_the_hub_like_any_model(trained, syn_ta, tmp_path):
-    """What push_to_hub uploads (the output directory less the training states), served by olah, into pipeline()."""
-    from mt_models.training import PUSH_IGNORE_PATTERNS  # noqa: F401 - the upload's exclusions, mirrored below
-
+    """What push_to_hub uploads (the output directory's files; no training states here), served by olah, into
+    pipeline()."""
     files = [p.name for p in trained.iterdir() if p.is_file()]
     assert {"config.json", "model.safetensors", "README.md", "train_results.json"} <= set(files)
     mirrors, server = tmp_path / "mirrors", tmp_path / "olah"
