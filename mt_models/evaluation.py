@@ -30,6 +30,7 @@ from typing import Any
 import torch
 
 from mt_datasets.taxonomy import Taxonomy, other_set
+from mt_models.classifier import DisentangledConfig
 from mt_models.data import PROTOCOL_CONFIGS, VideoClipDataset, make_dataloader, taxonomy_of, training_set_of
 from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE
 from mt_models.preprocess import InputSpec
@@ -62,7 +63,6 @@ SPLITS = ("known", "unknown")
 HEAD_OPTIONS = ("embedding_dim", "fine_loss_weight", "decorrelation_weight", "adversarial_weight")
 PREDICTIONS_FILENAME = "predictions.json"
 PREDICTIONS_VERSION = 1
-_CLASSIFIER_TYPE = "motion_transfer_disentangled"
 
 
 class EvaluationInputError(ValueError):
@@ -194,11 +194,11 @@ def load_model(
                 "--open_vocabulary for a classifier trained by train.py"
             )
         return OpenVocabularyClassifier.from_pretrained(model, prompt_template=prompt_template)
-    if model_type != _CLASSIFIER_TYPE:
+    if model_type != DisentangledConfig.model_type:
         hint = (
             "add --open_vocabulary to classify with class-name prompts"
             if model_type == "xclip"
-            else (f"train a classifier first: accelerate launch examples/train.py --model {model} ...")
+            else f"train a classifier first: accelerate launch examples/train.py --model {model} ..."
         )
         raise EvaluationInputError(
             f"--model {model} is a bare {model_type!r} backbone, not a classifier trained by train.py: {hint}"
