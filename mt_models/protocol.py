@@ -4,7 +4,9 @@
 (:func:`mt_models.training.train`, :func:`mt_models.evaluation.evaluate_direction`), so
 ``accelerate launch examples/run_protocol.py ...`` distributes all of it. :func:`pooled_scores` pools the per-video
 predictions of several evaluations (directions, seeds) into the paper's direction-averaged scores;
-:func:`protocol_table`, :func:`write_table` and :func:`plot_known_unknown` make the paper-style table and bar chart.
+:func:`per_class_scores` gives each coarse class's pooled known and unknown accuracy; :func:`protocol_table`,
+:func:`write_table` and :func:`plot_known_unknown` make the paper-style table and bar chart. A grid run again after an
+interruption skips the trainings whose evaluation was written.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from typing import Any
 
 import mt_metrics
 from mt_models.data import PROTOCOL_CONFIGS
-from mt_models.evaluation import evaluate_direction, evaluation_options, read_predictions
-from mt_models.records import read_record
+from mt_models.evaluation import PREDICTIONS_FILENAME, evaluate_direction, evaluation_options, read_predictions
+from mt_models.records import RESULTS_FILENAME, read_record
 from mt_models.training import train, training_options
 
 __all__ = [
     "HEADS",
     "TABLE_COLUMNS",
+    "per_class_scores",
     "plot_known_unknown",
+    "pooled_predictions",
     "pooled_scores",
     "protocol_table",
     "run_label",
@@ -106,6 +110,10 @@ def run_protocol(
     bar = tqdm(grid, desc="protocol", unit="run", disable=not PartialState().is_main_process)
     for label, model, arguments, config, eval_dir in bar:
         bar.set_postfix_str(f"{label} {config}")
+        runs.setdefault(label, []).append(eval_dir)
+        finished = (eval_dir / RESULTS_FILENAME).is_file() and (eval_dir / PREDICTIONS_FILENAME).is_file()
+        if arguments is not None and finished:
+            continue  # trained and evaluated by an earlier, interrupted run of the same grid: not redone
         if arguments is not None:
             train(training_options(arguments))
         zero_shot = ["--open_vocabulary"] if arguments is None else []
@@ -114,8 +122,26 @@ def run_protocol(
                 [*evaluation, "--config", config, "--model", model, "--output_dir", str(eval_dir), *zero_shot]
             )
         )
-        runs.setdefault(label, []).append(eval_dir)
     return runs
+
+
+def pooled_predictions(eval_dirs: Sequence[str | Path]) -> dict[str, list]:
+    """The decoded videos' predictions of several evaluations, pooled: each evaluation is one "direction".
+
+    Returns ``{"predictions", "references", "is_known", "direction"}`` lists, in the metric's argument names.
+    """
+    pooled: dict[str, list] = {"predictions": [], "references": [], "is_known": [], "direction": []}
+    for number, eval_dir in enumerate(eval_dirs):
+        per_video = read_predictions(eval_dir)
+        for split, decoded, prediction, reference in zip(
+            per_video["split"], per_video["decoded"], per_video["prediction"], per_video["reference"], strict=True
+        ):
+            if decoded:
+                pooled["predictions"].append(prediction)
+                pooled["references"].append(reference)
+                pooled["is_known"].append(split == "known")
+                pooled["direction"].append(number)
+    return pooled
 
 
 def pooled_scores(eval_dirs: Sequence[str | Path], *, bootstrap_samples: int = 0, seed: int = 0) -> dict[str, Any]:
@@ -124,20 +150,25 @@ def pooled_scores(eval_dirs: Sequence[str | Path], *, bootstrap_samples: int = 0
     The metric averages known/unknown accuracy and HM over directions, so pooling ``seeds x {set1, set2}``
     evaluations gives the mean over seeds of the paper's direction-averaged scores, with bootstrap intervals.
     """
-    predictions, references, is_known, direction = [], [], [], []
-    for number, eval_dir in enumerate(eval_dirs):
-        per_video = read_predictions(eval_dir)
-        for split, decoded, prediction, reference in zip(
-            per_video["split"], per_video["decoded"], per_video["prediction"], per_video["reference"], strict=True
-        ):
-            if decoded:
-                predictions.append(prediction)
-                references.append(reference)
-                is_known.append(split == "known")
-                direction.append(number)
     return mt_metrics.compute_transferability(
-        predictions, references, is_known, direction=direction, bootstrap_samples=bootstrap_samples, seed=seed
+        **pooled_predictions(eval_dirs), bootstrap_samples=bootstrap_samples, seed=seed
     )
+
+
+def per_class_scores(
+    eval_dirs: Sequence[str | Path], class_names: Sequence[str]
+) -> dict[str, tuple[float | None, float | None]]:
+    """``{coarse class name: (known %, unknown %)}`` over pooled evaluations (``None`` where a class has no video)."""
+    pooled = pooled_predictions(eval_dirs)
+    scores = mt_metrics.compute_transferability(**pooled, groups={"class": pooled["references"]})
+    result = {}
+    for index, group in scores["per_group"]["class"].items():
+        known, unknown = group["known_accuracy"], group["unknown_accuracy"]
+        result[class_names[int(index)]] = (
+            None if known is None else 100 * known,
+            None if unknown is None else 100 * unknown,
+        )
+    return result
 
 
 def protocol_table(
