@@ -42,7 +42,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bootstrap_samples", type=int, default=0, help="bootstrap replicates for the table's CIs")
     parser.add_argument("--train_args", default="", help="extra train.py arguments, one string")
     parser.add_argument("--output_dir", required=True)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.models and not args.open_vocabulary_models:
+        parser.error("nothing to run: give --models to train and/or --open_vocabulary_models to evaluate zero-shot")
+    return args
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
