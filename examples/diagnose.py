@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
         probes = resolve_probes(args.probes, taxonomy=taxonomy)
         group_spec = parse_group_spec(args.groups)
         groups_by_split = {split: factor_groups(dataset[split], group_spec) for split in SPLITS}
-    except (EvaluationInputError, FileNotFoundError) as error:
+    except (EvaluationInputError, FileNotFoundError, ConnectionError) as error:
         sys.exit(f"diagnose.py: {error}")
     training_set = training_set_of(args.config)
     spec = model.input_spec

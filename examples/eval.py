@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     try:
         return evaluate_direction(EvaluationOptions(**vars(args)))
-    except (EvaluationInputError, FileNotFoundError) as error:
+    except (EvaluationInputError, FileNotFoundError, ConnectionError) as error:
         sys.exit(f"eval.py: {error}")
 
 

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     try:
         return train(TrainingOptions(**vars(args)))
-    except TrainingError as error:
+    except (TrainingError, FileNotFoundError, ConnectionError) as error:  # a mistyped dataset or model, offline
         sys.exit(f"train.py: {error}")
 
 
