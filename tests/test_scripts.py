@@ -252,3 +252,8 @@ def test_a_pushed_model_loads_from_the_hub_like_any_model(trained, syn_ta, tmp_p
     assert done.returncode == 0, done.stderr[-3000:]
     [answer] = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["label"] in get_taxonomy("syn-ta").coarse_names and 0 < answer["score"] <= 1
+
+
+def test_a_dataset_that_is_not_there_is_one_line(backbone, tmp_path):
+    done = run("train", "--dataset", "no-such-dataset", "--model", str(backbone), "--output_dir", "out", cwd=tmp_path)
+    assert "no-such-dataset" in one_line_error(done, "train")
