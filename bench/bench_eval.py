@@ -1,12 +1,16 @@
 """Eval throughput: our eval path against transformers' video-classification pipeline, same model and clips.
 
-Two comparisons, in one run, on one machine:
+Three comparisons, in one run, on one machine:
 
 * **end to end** (clips/s), at the same batch size and at the pipeline's default batch size of 1:
   ``examples/eval.py``'s path (``VideoClipDataset`` decoding in DataLoader workers, uint8
   resize/crop there, batched normalisation and a batched forward of a ``DisentangledVideoClassifier``) against
   ``pipeline("video-classification")`` with the same VideoMAE weights (``VideoMAEForVideoClassification``), fed the
   same mp4 files;
+* **our pipeline** (clips/s): ``pipeline("video-classification", model=<saved classifier>)`` after
+  ``import mt_models`` (:mod:`mt_models.pipeline`: ``read_clip`` + ``preprocess``, batched, decoding in
+  ``num_workers`` DataLoader processes) on the same classifier as our eval path, at the same batch size and at batch
+  size 1, against our eval path and against transformers' pipeline;
 * **data path alone** (clips/s): decode + sample + preprocess, ours against ``transformers.video_utils.load_video``
   plus the checkpoint's image processor (transformers' video processors need torchvision, which this torch lacks).
 
@@ -31,7 +35,7 @@ from transformers import VideoMAEConfig, VideoMAEForVideoClassification, pipelin
 from transformers.video_utils import load_video
 
 from mt_datasets.video import encode_mp4
-from mt_models import DisentangledVideoClassifier, create_backbone, normalize
+from mt_models import DisentangledVideoClassifier, create_backbone, normalize  # also registers our pipeline
 from mt_models.data import VideoClipDataset, make_dataloader
 
 MODEL_CONFIG = dict(
@@ -82,12 +86,16 @@ def clip_dataset(paths: list[str]) -> Dataset:
     )
 
 
-def ours_end_to_end(checkpoint: Path, paths: list[str], batch_size: int, num_workers: int) -> float:
-    backbone = create_backbone(str(checkpoint))
-    model = DisentangledVideoClassifier.from_backbone(
-        backbone, coarse_labels=[str(i) for i in range(5)], fine_loss_weight=0.0, decorrelation_weight=0.0,
-        adversarial_weight=0.0,
+def our_classifier(checkpoint: Path) -> DisentangledVideoClassifier:
+    """The classifier both our eval path and our pipeline run: the checkpoint's VideoMAE with a coarse head."""
+    torch.manual_seed(0)
+    return DisentangledVideoClassifier.from_backbone(
+        create_backbone(str(checkpoint)), coarse_labels=[str(i) for i in range(5)], fine_loss_weight=0.0,
+        decorrelation_weight=0.0, adversarial_weight=0.0,
     ).eval()  # fmt: skip
+
+
+def ours_end_to_end(model: DisentangledVideoClassifier, paths: list[str], batch_size: int, num_workers: int) -> float:
     spec = model.input_spec
     loader = make_dataloader(
         VideoClipDataset(clip_dataset(paths), spec), batch_size=batch_size, num_workers=num_workers
@@ -102,11 +110,12 @@ def ours_end_to_end(checkpoint: Path, paths: list[str], batch_size: int, num_wor
     return len(paths) / elapsed
 
 
-def pipeline_end_to_end(checkpoint: Path, paths: list[str], batch_size: int) -> float:
+def pipeline_end_to_end(checkpoint: Path, paths: list[str], batch_size: int, num_workers: int = 0) -> float:
+    """``pipeline("video-classification")`` on ``checkpoint``: transformers' for a VideoMAE, ours for our classifier."""
     classifier = pipeline("video-classification", model=str(checkpoint))
     classifier(paths[0])  # warm-up, as our loop's first batch pays for worker start-up
     start = time.perf_counter()
-    outputs = classifier(paths, batch_size=batch_size)
+    outputs = classifier(paths, batch_size=batch_size, num_workers=num_workers)
     elapsed = time.perf_counter() - start
     assert len(outputs) == len(paths)
     return len(paths) / elapsed
@@ -145,9 +154,13 @@ def main() -> None:
         paths = make_clips(tmp / "clips", count)
         checkpoint = make_checkpoint(tmp / "model")
         spec = create_backbone(str(checkpoint)).input_spec
-        ours = ours_end_to_end(checkpoint, paths, args.batch_size, args.num_workers)
+        classifier = our_classifier(checkpoint)
+        classifier.save_pretrained(tmp / "classifier")
+        ours = ours_end_to_end(classifier, paths, args.batch_size, args.num_workers)
         anchor = pipeline_end_to_end(checkpoint, paths, args.batch_size)
         anchor_default = pipeline_end_to_end(checkpoint, paths, 1)
+        our_pipeline = pipeline_end_to_end(tmp / "classifier", paths, args.batch_size, args.num_workers)
+        our_pipeline_default = pipeline_end_to_end(tmp / "classifier", paths, 1)
         ours_data = ours_data_path(paths, spec, args.num_workers, args.batch_size)
         ours_data_one_process = ours_data_path(paths, spec, 0, args.batch_size)
         anchor_data = anchor_data_path(checkpoint, paths, spec.num_frames)
@@ -164,6 +177,11 @@ def main() -> None:
                 "eval_speedup": round(ours / anchor, 2),
                 "anchor_pipeline_batch1_clips_per_s": round(anchor_default, 2),
                 "eval_speedup_vs_pipeline_batch1": round(ours / anchor_default, 2),
+                "our_pipeline_clips_per_s": round(our_pipeline, 2),
+                "our_pipeline_batch1_clips_per_s": round(our_pipeline_default, 2),
+                "our_pipeline_vs_transformers_pipeline": round(our_pipeline / anchor, 2),
+                "our_pipeline_batch1_vs_transformers_pipeline_batch1": round(our_pipeline_default / anchor_default, 2),
+                "our_pipeline_vs_our_eval": round(our_pipeline / ours, 2),
                 "ours_data_path_clips_per_s": round(ours_data, 2),
                 "ours_data_path_one_process_clips_per_s": round(ours_data_one_process, 2),
                 "anchor_load_video_image_processor_clips_per_s": round(anchor_data, 2),

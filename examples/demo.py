@@ -29,7 +29,6 @@ The same script scales up unchanged, e.g. on a GPU machine with internet::
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import time
 from pathlib import Path
@@ -38,7 +37,17 @@ from typing import Any
 from mt_datasets import get_taxonomy
 from mt_datasets.syn_ta.generate import GenerationOptions, generate
 from mt_metrics import paper_results
+from mt_models.diagnostics import probe_accuracies
 from mt_models.findings import findings, row_name
+from mt_models.protocol import (
+    TABLE_COLUMNS,
+    per_class_scores,
+    plot_known_unknown,
+    protocol_table,
+    run_label,
+    run_protocol,
+    write_table,
+)
 
 PROTOCOLS = ("motion-only", "paper")
 HEADS = ("baseline", "disentangled")
@@ -47,16 +56,6 @@ DEFAULT_MODEL = "resnet3d"
 DEFAULT_TRAIN_ARGS = (
     "--cache_clips --weight_decay 0.05 --num_warmup_epochs 1 --label_smoothing 0.1 --augment shift --dropout 0.2"
 )
-
-
-def _run_protocol_module():
-    """examples/run_protocol.py, imported from beside this file wherever the demo is run from."""
-    spec = importlib.util.spec_from_file_location(
-        "mt_examples_run_protocol", Path(__file__).with_name("run_protocol.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -119,7 +118,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     start = time.perf_counter()
     output_dir = Path(args.output_dir)
-    run_protocol = _run_protocol_module()
     datasets_by_protocol = {protocol: ensure_dataset(args, protocol) for protocol in args.protocols}
     taxonomy = get_taxonomy("syn-ta")
     chance = 100 / taxonomy.num_coarse
@@ -130,7 +128,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for modality, heads in grid.items():
             print(f"[demo] {protocol}, {modality}: training and evaluating ({', '.join(heads)}; seeds {args.seeds})",
                   flush=True)  # fmt: skip
-            runs = run_protocol.run_protocol(
+            runs = run_protocol(
                 str(dataset),
                 [args.model],
                 output_dir=output_dir / "runs" / protocol / modality,
@@ -143,8 +141,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 train_args=[*args.train_args.split(), "--modality", modality],
             )
             for head in heads:
-                label = run_protocol.run_label(args.model, head)
-                row = run_protocol.protocol_table(
+                label = run_label(args.model, head)
+                row = protocol_table(
                     {label: runs[label]}, bootstrap_samples=args.bootstrap_samples, with_paper=False
                 )[0]
                 row["model"] = row_name((protocol, modality, head))
@@ -152,19 +150,34 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 keyed[(protocol, modality, head)] = row
                 eval_dirs[(protocol, modality, head)] = runs[label]
     table_rows += [
-        {"source": "paper", **{k: r[k] for k in run_protocol.TABLE_COLUMNS[1:]}} for r in paper_results("syn-ta")
+        {"source": "paper", **{k: r[k] for k in TABLE_COLUMNS[1:]}} for r in paper_results("syn-ta")
     ]
-    md_path, _ = run_protocol.write_table(table_rows, output_dir)
-    run_protocol.plot_known_unknown(table_rows, output_dir / "known_unknown.png")
+    md_path, _ = write_table(table_rows, output_dir)
+    plot_known_unknown(table_rows, output_dir / "known_unknown.png", chance=chance)
     first = (args.protocols[0], args.modality, args.heads[0])
     per_class = {
-        protocol: run_protocol.per_class_scores(eval_dirs[(protocol, *first[1:])], taxonomy.coarse_names)
+        protocol: per_class_scores(eval_dirs[(protocol, *first[1:])], taxonomy.coarse_names)
         for protocol in args.protocols
     }
-    finding_lines = findings(keyed, chance, per_class=per_class)
+    probes = None
+    if args.probes:
+        # The first model (first protocol, main modality, first head, first seed, trained on set 1).
+        model_dir = eval_dirs[first][0].parent
+        print(f"[demo] temporal probes ({args.probes}) on {model_dir}", flush=True)
+        probes = probe_accuracies(
+            model_dir, str(datasets_by_protocol[args.protocols[0]]), "set1", args.probes, num_workers=args.workers
+        )
+    finding_lines = findings(keyed, chance, per_class=per_class, probes=probes)
     minutes = (time.perf_counter() - start) / 60
     (output_dir / "findings.md").write_text("\n".join(finding_lines) + "\n")
-    summary = {"settings": vars(args), "minutes": round(minutes, 2), "rows": table_rows, "findings": finding_lines}
+    summary = {
+        "settings": vars(args),
+        "minutes": round(minutes, 2),
+        "rows": table_rows,
+        "per_class": per_class,
+        "probes": probes,
+        "findings": finding_lines,
+    }
     (output_dir / "demo_results.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(md_path.read_text())
     print("\n".join(finding_lines))

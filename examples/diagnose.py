@@ -10,41 +10,38 @@ frames in between, and every probe is made from that clip in memory. Any number 
 
 ``--report DIR`` receives ``diagnosis.json`` (every score, from the ``motion_transferability`` metric's core),
 ``report.md`` and the PNG plots. ``--groups`` names dataset columns to score per value (Syn-TA's factors; float
-columns binned, ``name:width`` sets the bin width). Videos that fail to decode are skipped and counted.
+columns binned, ``name:width`` sets the bin width). ``--videos DIR`` joins a metadata-only dataset with your videos.
+Videos that fail to decode are skipped and listed (split, id, reason) in ``diagnosis.json``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-from pathlib import Path
-from types import ModuleType
+import sys
 
-import torch
 from accelerate import Accelerator
-from datasets import load_dataset
 
 from mt_datasets.protocol import TEST_SPLITS, direction, training_set_of
-from mt_models import normalize
-from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of
-from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec
+from mt_models.data import taxonomy_of
+from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec, predict_under_probes
 from mt_models.diagnostics_report import render_report
-from mt_models.probes import DEFAULT_OVERSAMPLING, list_probes, plain_clip, resolve_probes
+from mt_models.evaluation import (
+    EvaluationInputError,
+    add_data_and_model_arguments,
+    attach_eval_videos,
+    check_label_spaces,
+    load_eval_dataset,
+    load_model,
+    skipped_videos,
+)
+from mt_models.probes import DEFAULT_OVERSAMPLING, list_probes, resolve_probes
 from mt_models.records import dataset_revision
-
-
-def _example(name: str) -> ModuleType:
-    """Import a sibling example script as a module (for eval.py's model loading), wherever this one is run from."""
-    spec = importlib.util.spec_from_file_location(f"mt_examples_{name}", Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    _example("eval").add_data_and_model_arguments(parser)
+    add_data_and_model_arguments(parser)
     parser.add_argument(
         "--probes", default="all", help=f"'all', 'none' or a comma-separated list of {', '.join(list_probes())}"
     )
@@ -61,57 +58,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     accelerator = Accelerator(mixed_precision=args.mixed_precision)
-    dataset = load_dataset(args.dataset, args.config, revision=args.revision)
-    taxonomy = taxonomy_of(dataset)
-    probes = resolve_probes(args.probes, taxonomy=taxonomy)
-    # Group labels are read before any video is decoded, so a misspelt column fails at once.
-    group_spec = parse_group_spec(args.groups)
-    groups_by_split = {split: factor_groups(dataset[split], group_spec) for split in TEST_SPLITS}
-    training_set = training_set_of(args.config)
-    model = _example("eval").load_model(args, training_set)
-    spec = model.input_spec
-    num_frames = spec.num_frames
-    # One decode per video: dense enough for every probe (the plain clip is a subsample of it).
-    oversampling = DEFAULT_OVERSAMPLING if any(p.uses_dense_clip for p in probes) else 1
-    dense_spec = spec.replace(num_frames=oversampling * num_frames)
-    model = accelerator.prepare_model(model, evaluation_mode=True)
-
-    def predict(clips: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad():
-            pixel_values = normalize(clips, spec)
-            if args.open_vocabulary:
-                return model(pixel_values, taxonomy.coarse_names).argmax(-1)
-            return model(pixel_values).coarse_logits.argmax(-1)
-
-    input_names = ["plain", *(p.name for p in probes)]
-    columns: dict[str, list[torch.Tensor]] = {}
-    for split_number, split in enumerate(TEST_SPLITS):
-        split_set = VideoClipDataset(dataset[split], dense_spec)
-        dataloader = accelerator.prepare(
-            make_dataloader(split_set, batch_size=args.batch_size, num_workers=args.num_workers)
+    # Everything that can be wrong with the inputs is checked before any video is decoded.
+    try:
+        model = load_model(
+            args.model, config=args.config, open_vocabulary=args.open_vocabulary, prompt_template=args.prompt_template
         )
-        for batch in dataloader:
-            dense = batch["frames"]
-            # One shuffle order per video, whichever batch or process it falls in.
-            seeds = [(args.seed, split_number, int(i)) for i in batch["index"]]
-            predictions = [predict(plain_clip(dense, num_frames))]
-            predictions += [predict(probe.apply(dense, num_frames, seeds)) for probe in probes]
-            record = {
-                "predictions": torch.stack(predictions, dim=1),
-                "coarse_label": batch["coarse_label"],
-                "decoded": batch["decoded"].long(),  # integers: not every collective backend gathers bools
-                "index": batch["index"],
-                "is_known": torch.full_like(batch["index"], int(split == "known")),
-            }
-            for name, value in accelerator.gather_for_metrics(record).items():
-                columns.setdefault(name, []).append(value.cpu())
-    data = {name: torch.cat(values) for name, values in columns.items()}
+        dataset = load_eval_dataset(args.dataset, args.config, revision=args.revision)
+        taxonomy = taxonomy_of(dataset)
+        check_label_spaces(model, taxonomy, model_name=args.model, dataset_name=args.dataset)
+        dataset, missing = attach_eval_videos(dataset, dataset=args.dataset, videos=args.videos, report_dir=args.report)
+        probes = resolve_probes(args.probes, taxonomy=taxonomy)
+        group_spec = parse_group_spec(args.groups)
+        groups_by_split = {split: factor_groups(dataset[split], group_spec) for split in TEST_SPLITS}
+    except (EvaluationInputError, FileNotFoundError, ConnectionError) as error:
+        sys.exit(f"diagnose.py: {error}")
+    training_set = training_set_of(args.config)
+    num_frames = model.input_spec.num_frames
+    oversampling = DEFAULT_OVERSAMPLING if any(p.uses_dense_clip for p in probes) else 1
+    model = accelerator.prepare_model(model, evaluation_mode=True)
+    input_names, data = predict_under_probes(
+        accelerator,
+        model,
+        dataset,
+        probes,
+        class_names=taxonomy.coarse_names if args.open_vocabulary else None,
+        batch_size=args.batch_size,
+        num_workers=args.num_workers,
+        seed=args.seed,
+    )
 
     result: dict = {}
     if accelerator.is_main_process:
         decoded = data["decoded"].bool()
         is_known = data["is_known"].bool()
-        skipped = {"known": int((~decoded & is_known).sum()), "unknown": int((~decoded & ~is_known).sum())}
+        skipped = missing + skipped_videos(dataset, data)
         keep = decoded.numpy()
         splits = ["known" if k else "unknown" for k in is_known[decoded].tolist()]
         indices = data["index"][decoded].tolist()
@@ -138,12 +118,13 @@ def main(argv: list[str] | None = None) -> dict:
                 "seed": args.seed,
                 "num_frames": num_frames,
                 "oversampling": oversampling,
-                "skipped_videos": skipped,
+                "skipped_videos": {split: sum(s["split"] == split for s in skipped) for split in TEST_SPLITS},
+                "skipped": skipped,
             },
         )
         report = render_report(diagnosis, args.report)
         result = diagnosis
-        summary = {"report": str(report), "skipped_videos": skipped}
+        summary = {"report": str(report), "skipped_videos": diagnosis["skipped_videos"]}
         for name in input_names:
             scores = diagnosis["plain"] if name == "plain" else diagnosis["probes"][name]["scores"]
             summary[name] = {k: scores[k] for k in ("known_accuracy", "unknown_accuracy")}

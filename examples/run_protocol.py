@@ -9,234 +9,22 @@ direction, then averaged, the paper's convention), in percent, beside the paper'
         --heads baseline disentangled --num_epochs 10 --output_dir protocol_results
 
 writes ``protocol_results/table.md``, ``table.csv`` and ``known_unknown.png``. Every step runs in this process
-(train.py's and eval.py's ``main``), so ``accelerate launch examples/run_protocol.py ...`` distributes all of it.
-``run_protocol`` and ``protocol_table`` are importable for other scripts.
+(:mod:`mt_models.protocol`), so ``accelerate launch examples/run_protocol.py ...`` distributes all of it.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import importlib.util
 import json
-from collections.abc import Sequence
+import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import mt_metrics
-from mt_datasets.protocol import PROTOCOL_CONFIGS
-from mt_models.records import read_record
+from accelerate import PartialState
 
-HEADS = ("disentangled", "baseline")
-TABLE_COLUMNS = ("source", "model", "known_accuracy", "unknown_accuracy", "absolute_drop", "harmonic_mean")
-
-
-def _example(name: str) -> ModuleType:
-    """Import a sibling example script (train.py, eval.py) as a module, wherever this one is run from."""
-    spec = importlib.util.spec_from_file_location(f"mt_examples_{name}", Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def run_label(model: str, head: str) -> str:
-    """The label of a model x head in the table and the output tree: ``<model dir name>-<head>``."""
-    return f"{Path(model.rstrip('/')).name}-{head}"
-
-
-def run_protocol(
-    dataset: str,
-    models: Sequence[str] = (),
-    *,
-    output_dir: str | Path,
-    heads: Sequence[str] = ("disentangled",),
-    open_vocabulary_models: Sequence[str] = (),
-    seeds: Sequence[int] = (0,),
-    num_epochs: int = 10,
-    batch_size: int = 8,
-    learning_rate: float = 1e-4,
-    num_workers: int = 2,
-    num_clips: int = 1,
-    bootstrap_samples: int = 0,
-    train_args: Sequence[str] = (),
-    eval_args: Sequence[str] = (),
-) -> dict[str, list[Path]]:
-    """Train and evaluate every model x head x seed in both directions; returns ``{run label: [eval dirs]}``.
-
-    Args:
-        dataset: Hub id or local directory of a motion-transfer dataset.
-        models: backbones to train (Hub ids, directories or registered names).
-        output_dir: everything goes under it: ``<label>/seed<k>/<config>/`` holds the trained model and its eval.
-        heads: ``"disentangled"`` (the default loss weights, or those in ``train_args``) and/or ``"baseline"``.
-        open_vocabulary_models: X-CLIP checkpoints evaluated zero-shot with class-name prompts (no training).
-        seeds: training seeds; results are averaged over them.
-        num_epochs, batch_size, learning_rate, num_workers: training options (see ``train.py --help``).
-        num_clips: clips per video at evaluation.
-        bootstrap_samples: replicates for confidence intervals in each record (the table bootstraps separately).
-        train_args, eval_args: extra command-line arguments for ``train.py`` / ``eval.py``.
-    """
-    for head in heads:
-        if head not in HEADS:
-            raise ValueError(f"unknown head {head!r}; choose from {HEADS}")
-    if not models and not open_vocabulary_models:
-        raise ValueError("nothing to run: give models to train and/or open_vocabulary_models")
-    train, evaluate_script = _example("train"), _example("eval")
-    output_dir = Path(output_dir)
-    runs: dict[str, list[Path]] = {}
-    common_eval = ["--dataset", dataset, "--num_clips", str(num_clips), "--num_workers", str(num_workers)]
-    common_eval += ["--batch_size", str(batch_size), "--bootstrap_samples", str(bootstrap_samples), *eval_args]
-    for model in models:
-        for head in heads:
-            label = run_label(model, head)
-            for seed in seeds:
-                for config in PROTOCOL_CONFIGS:
-                    run_dir = output_dir / label / f"seed{seed}" / config
-                    eval_dir = run_dir / "eval"
-                    runs.setdefault(label, []).append(eval_dir)
-                    if (eval_dir / "all_results.json").is_file() and (eval_dir / "predictions.json").is_file():
-                        continue  # finished by an earlier, interrupted run of the same grid: not redone
-                    train.main(
-                        ["--dataset", dataset, "--config", config, "--model", model, "--output_dir", str(run_dir)]
-                        + ["--seed", str(seed), "--num_epochs", str(num_epochs), "--batch_size", str(batch_size)]
-                        + ["--learning_rate", str(learning_rate), "--num_workers", str(num_workers)]
-                        + (["--baseline"] if head == "baseline" else [])
-                        + list(train_args)
-                    )
-                    evaluate_script.main(
-                        ["--config", config, "--model", str(run_dir), "--output_dir", str(eval_dir), *common_eval]
-                    )
-    for model in open_vocabulary_models:
-        label = run_label(model, "zero-shot")
-        for config in PROTOCOL_CONFIGS:
-            eval_dir = output_dir / label / config
-            evaluate_script.main(
-                ["--config", config, "--model", model, "--open_vocabulary", "--output_dir", str(eval_dir)] + common_eval
-            )
-            runs.setdefault(label, []).append(eval_dir)
-    return runs
-
-
-def pooled_predictions(eval_dirs: Sequence[str | Path]) -> dict[str, list]:
-    """The decoded videos' predictions of several evaluations, pooled: each evaluation is one "direction".
-
-    Returns ``{"predictions", "references", "is_known", "direction"}`` lists, in the metric's argument names.
-    """
-    pooled: dict[str, list] = {"predictions": [], "references": [], "is_known": [], "direction": []}
-    for number, eval_dir in enumerate(eval_dirs):
-        per_video = json.loads((Path(eval_dir) / "predictions.json").read_text())
-        for split, decoded, prediction, reference in zip(
-            per_video["split"], per_video["decoded"], per_video["prediction"], per_video["reference"], strict=True
-        ):
-            if decoded:
-                pooled["predictions"].append(prediction)
-                pooled["references"].append(reference)
-                pooled["is_known"].append(split == "known")
-                pooled["direction"].append(number)
-    return pooled
-
-
-def pooled_scores(eval_dirs: Sequence[str | Path], *, bootstrap_samples: int = 0, seed: int = 0) -> dict[str, Any]:
-    """Scores of several evaluations (directions, seeds) pooled: each is one "direction" of the metric.
-
-    The metric averages known/unknown accuracy and HM over directions, so pooling ``seeds x {set1, set2}``
-    evaluations gives the mean over seeds of the paper's direction-averaged scores, with bootstrap intervals.
-    """
-    return mt_metrics.compute_transferability(
-        **pooled_predictions(eval_dirs), bootstrap_samples=bootstrap_samples, seed=seed
-    )
-
-
-def per_class_scores(
-    eval_dirs: Sequence[str | Path], class_names: Sequence[str]
-) -> dict[str, tuple[float | None, float | None]]:
-    """``{coarse class name: (known %, unknown %)}`` over pooled evaluations (``None`` where a class has no video)."""
-    pooled = pooled_predictions(eval_dirs)
-    scores = mt_metrics.compute_transferability(**pooled, groups={"class": pooled["references"]})
-    result = {}
-    for index, group in scores["per_group"]["class"].items():
-        known, unknown = group["known_accuracy"], group["unknown_accuracy"]
-        result[class_names[int(index)]] = (
-            None if known is None else 100 * known,
-            None if unknown is None else 100 * unknown,
-        )
-    return result
-
-
-def protocol_table(
-    runs: dict[str, Sequence[str | Path]], *, bootstrap_samples: int = 0, with_paper: bool = True
-) -> list[dict[str, Any]]:
-    """Rows of the protocol table (percent): ours (one per run label), then the paper's for the same dataset.
-
-    Each of our rows may carry ``*_ci_low`` / ``*_ci_high`` columns when ``bootstrap_samples`` > 0.
-    """
-    rows: list[dict[str, Any]] = []
-    dataset_names: set[str] = set()
-    for label, eval_dirs in runs.items():
-        for eval_dir in eval_dirs:
-            dataset_names.add(read_record(eval_dir).extra.get("taxonomy", ""))
-        scores = pooled_scores(eval_dirs, bootstrap_samples=bootstrap_samples)
-        row: dict[str, Any] = {"source": "ours", "model": label}
-        for name in TABLE_COLUMNS[2:]:
-            row[name] = 100 * scores[name]
-            if bootstrap_samples:
-                low, high = scores["confidence_intervals"][name]
-                row[f"{name}_ci_low"], row[f"{name}_ci_high"] = 100 * low, 100 * high
-        rows.append(row)
-    dataset_names.discard("")
-    if with_paper and len(dataset_names) == 1:
-        for paper_row in mt_metrics.paper_results(dataset_names.pop()):
-            rows.append({"source": "paper", **{k: paper_row[k] for k in TABLE_COLUMNS[1:]}})
-    return rows
-
-
-def write_table(rows: Sequence[dict[str, Any]], output_dir: str | Path) -> tuple[Path, Path]:
-    """Write the rows as ``table.md`` (rounded, the paper's column names) and ``table.csv`` (full precision)."""
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    csv_path = output_dir / "table.csv"
-    with csv_path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    titles = {"known_accuracy": "Known", "unknown_accuracy": "Unknown", "absolute_drop": "D_abs", "harmonic_mean": "HM"}
-    lines = ["| Source | Model | " + " | ".join(titles.values()) + " |", "|---|---|" + "---:|" * len(titles)]
-    for row in rows:
-        cells = []
-        for name in titles:
-            cell = f"{row[name]:.1f}"
-            if f"{name}_ci_low" in row:
-                cell += f" [{row[f'{name}_ci_low']:.1f}, {row[f'{name}_ci_high']:.1f}]"
-            cells.append(cell)
-        lines.append(f"| {row['source']} | {row['model']} | " + " | ".join(cells) + " |")
-    md_path = output_dir / "table.md"
-    md_path.write_text("\n".join(lines) + "\n")
-    return md_path, csv_path
-
-
-def plot_known_unknown(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
-    """Bar chart of known vs unknown accuracy per model (ours first, then the paper's), saved as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display needed
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    labels = [f"{row['model']}{' (paper)' if row['source'] == 'paper' else ''}" for row in rows]
-    positions = np.arange(len(rows))
-    figure, axes = plt.subplots(figsize=(max(6.0, 0.5 * len(rows) + 2), 4.5))
-    axes.bar(positions - 0.2, [row["known_accuracy"] for row in rows], 0.4, label="Known")
-    axes.bar(positions + 0.2, [row["unknown_accuracy"] for row in rows], 0.4, label="Unknown")
-    axes.set_xticks(positions, labels, rotation=60, ha="right", fontsize=8)
-    axes.set_ylabel("coarse accuracy (%)")
-    axes.set_ylim(0, 100)
-    axes.legend()
-    figure.tight_layout()
-    path = Path(path)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+from mt_models.evaluation import EvaluationInputError
+from mt_models.protocol import HEADS, plot_known_unknown, protocol_table, run_protocol, write_table
+from mt_models.training import TrainingError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -254,27 +42,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bootstrap_samples", type=int, default=0, help="bootstrap replicates for the table's CIs")
     parser.add_argument("--train_args", default="", help="extra train.py arguments, one string")
     parser.add_argument("--output_dir", required=True)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.models and not args.open_vocabulary_models:
+        parser.error("nothing to run: give --models to train and/or --open_vocabulary_models to evaluate zero-shot")
+    return args
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     args = parse_args(argv)
-    runs = run_protocol(
-        args.dataset,
-        args.models,
-        output_dir=args.output_dir,
-        heads=args.heads,
-        open_vocabulary_models=args.open_vocabulary_models,
-        seeds=args.seeds,
-        num_epochs=args.num_epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        num_workers=args.num_workers,
-        num_clips=args.num_clips,
-        train_args=args.train_args.split(),
-    )
-    from accelerate import PartialState
-
+    try:
+        runs = run_protocol(
+            args.dataset,
+            args.models,
+            output_dir=args.output_dir,
+            heads=args.heads,
+            open_vocabulary_models=args.open_vocabulary_models,
+            seeds=args.seeds,
+            num_epochs=args.num_epochs,
+            batch_size=args.batch_size,
+            learning_rate=args.learning_rate,
+            num_workers=args.num_workers,
+            num_clips=args.num_clips,
+            train_args=args.train_args.split(),
+        )
+    except (EvaluationInputError, TrainingError) as error:
+        sys.exit(f"run_protocol.py: {error}")
     rows: list[dict[str, Any]] = []
     if PartialState().is_main_process:
         rows = protocol_table(runs, bootstrap_samples=args.bootstrap_samples)

@@ -9,6 +9,7 @@ Subcommands live next to the code they drive: each module decorates its ``add_pa
     mt-datasets k400-ta build ...     (mt_datasets.kinetics)
     mt-datasets ssv2-ta build ...     (mt_datasets.ssv2)
     mt-datasets publish DIR ...       (mt_datasets.publish)
+    mt-datasets publish-metric ...    (mt_datasets.publish)
 """
 
 from __future__ import annotations

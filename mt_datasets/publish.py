@@ -1,5 +1,9 @@
 """Publish a dataset directory to the Hugging Face Hub: ``mt-datasets publish DIR --repo-id ORG/NAME``.
 
+The metric's Space (``mt_metrics/motion_transferability``: script, NumPy core, card, ``requirements.txt``,
+``app.py``) goes up with its sibling, ``mt-datasets publish-metric --repo-id motion-transfer/motion_transferability``,
+after which ``evaluate.load("motion-transfer/motion_transferability")`` works with only evaluate and numpy installed.
+
 The directory is checked locally first (the card's metadata parses, the configs ``set1`` / ``set2`` / ``all`` exist
 and each of their data-file patterns matches files, the info record has a format version), the files to upload are
 listed with their sizes, then ``create_repo`` + ``upload_large_folder`` (resumable, many files) upload it and
@@ -10,14 +14,26 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mt_datasets.cli import command
 from mt_datasets.errors import PublishError
 
-__all__ = ["PublishError", "PublishPlan", "plan_upload", "publish", "add_parser"]
+__all__ = [
+    "PublishError",
+    "PublishPlan",
+    "add_parser",
+    "metric_release_tag",
+    "metric_space_dir",
+    "plan_metric_upload",
+    "plan_upload",
+    "publish",
+    "publish_metric",
+]
 
 REQUIRED_CONFIGS = ("set1", "set2", "all")
 # Writer bookkeeping that must not reach the Hub: the lock file, temp files, upload caches.
@@ -44,7 +60,8 @@ class PublishPlan:
     def describe(self) -> str:
         """A listing of the files and sizes, for the terminal."""
         lines = [f"{size:>14,d}  {name}" for name, size in self.files]
-        lines.append(f"{self.total_bytes:>14,d}  total ({len(self.files)} files; configs: {', '.join(self.configs)})")
+        configs = f"; configs: {', '.join(self.configs)}" if self.configs else ""
+        lines.append(f"{self.total_bytes:>14,d}  total ({len(self.files)} files{configs})")
         return "\n".join(lines)
 
 
@@ -117,14 +134,7 @@ def publish(
         raise PublishError(f"--repo-id must be ORG/NAME, got {repo_id!r}")
     if dry_run:
         return plan
-    from huggingface_hub import HfApi, constants, get_token
-
-    if constants.HF_HUB_OFFLINE:
-        raise PublishError("HF_HUB_OFFLINE is set: unset it (and HF_DATASETS_OFFLINE) to publish")
-    if token is None and get_token() is None:
-        # Without a token the Hub answers 401 to an anonymous write; say the actual cause instead.
-        raise PublishError(_NO_TOKEN)
-    api = HfApi(token=token)
+    api = _writable_hub(token)
     release_tag = tag or f"v{plan.format_version}"
     with _hub_errors(repo_id, api.endpoint):
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
@@ -140,6 +150,111 @@ def publish(
         )
         api.create_tag(repo_id, repo_type="dataset", tag=release_tag, revision=revision, exist_ok=True)
     return plan
+
+
+# What the Space may ask pip for: it must run without the motion-transfer package, which is not on PyPI.
+SPACE_REQUIREMENTS = ("evaluate", "numpy")
+
+
+def metric_space_dir() -> Path:
+    """The directory of the evaluate module in the installed ``mt_metrics`` (found without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mt_metrics")
+    if spec is None or not spec.submodule_search_locations:
+        raise PublishError("the mt_metrics package is not installed: run `make setup` (or pip install -e .)")
+    return Path(next(iter(spec.submodule_search_locations))) / "motion_transferability"
+
+
+def plan_metric_upload(folder: str | Path | None = None) -> PublishPlan:
+    """Validate the metric's Space directory (default: :func:`metric_space_dir`) and list what would be uploaded.
+
+    The Space must run on evaluate and numpy alone: the card has a Space header, ``requirements.txt`` names only
+    :data:`SPACE_REQUIREMENTS`, and the script imports nothing of this project's packages.
+    """
+    from huggingface_hub import SpaceCard
+
+    folder = Path(folder) if folder is not None else metric_space_dir()
+    name = folder.name
+    for required in (f"{name}.py", "README.md", "requirements.txt", "app.py"):
+        if not (folder / required).is_file():
+            raise PublishError(f"{folder / required} not found: the Space needs the script, card, requirements, app")
+    try:
+        header = SpaceCard.load(folder / "README.md", repo_type="space").data.to_dict()
+    except Exception as error:  # the card parser raises several types for bad YAML
+        raise PublishError(f"{folder / 'README.md'}: the card's YAML metadata does not parse ({error})") from None
+    if header.get("sdk") != "gradio" or not header.get("app_file"):
+        raise PublishError(f"{folder / 'README.md'}: the Space header needs `sdk: gradio` and `app_file: app.py`")
+    for line in (folder / "requirements.txt").read_text().splitlines():
+        requirement = line.split("#")[0].strip()
+        package = re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].lower()
+        if requirement and package not in SPACE_REQUIREMENTS:
+            raise PublishError(
+                f"{folder / 'requirements.txt'} asks for {requirement!r}, which the Space cannot install: "
+                f"keep it to {', '.join(SPACE_REQUIREMENTS)} and put the code beside the script"
+            )
+    script = (folder / f"{name}.py").read_text()
+    for package in ("mt_datasets", "mt_metrics", "mt_models"):
+        if f"import {package}" in script or f"from {package}" in script:
+            raise PublishError(f"{folder / f'{name}.py'} imports {package}, which the Space does not have")
+    files = sorted(
+        (path.name, path.stat().st_size)
+        for path in folder.iterdir()
+        if path.is_file() and path.suffix in (".py", ".md", ".txt") and not _ignored(path.name)
+    )
+    return PublishPlan(folder, tuple(files), (), "")
+
+
+def publish_metric(
+    repo_id: str,
+    *,
+    folder: str | Path | None = None,
+    private: bool = False,
+    dry_run: bool = False,
+    token: str | None = None,
+) -> PublishPlan:
+    """Validate the metric's Space directory, then create the Gradio Space ``repo_id`` (if needed) and upload it.
+
+    The upload is tagged ``v<evaluate version>`` (:func:`metric_release_tag`): evaluate asks a Space for the revision
+    named after its own version first, then ``main``. Errors raise :class:`PublishError` with one line, as
+    :func:`publish`. The endpoint is ``HF_ENDPOINT``.
+    """
+    plan = plan_metric_upload(folder)
+    if repo_id.count("/") != 1:
+        raise PublishError(f"--repo-id must be ORG/NAME, got {repo_id!r}")
+    if dry_run:
+        return plan
+    api = _writable_hub(token)
+    with _hub_errors(repo_id, api.endpoint):
+        api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
+        api.upload_folder(
+            repo_id=repo_id,
+            folder_path=plan.folder,
+            repo_type="space",
+            allow_patterns=[name for name, _ in plan.files],
+            commit_message="Publish the motion_transferability metric",
+        )
+        api.create_tag(repo_id, repo_type="space", tag=metric_release_tag(), exist_ok=True)
+    return plan
+
+
+def metric_release_tag() -> str:
+    """The tag of a metric upload: ``v`` + the installed evaluate's version, the revision evaluate.load asks for."""
+    from importlib.metadata import version
+
+    return f"v{version('evaluate')}"
+
+
+def _writable_hub(token: str | None) -> Any:
+    """An ``HfApi`` to upload with, or a :class:`PublishError` saying why no upload can start (offline, no token)."""
+    from huggingface_hub import HfApi, constants, get_token
+
+    if constants.HF_HUB_OFFLINE:
+        raise PublishError("HF_HUB_OFFLINE is set: unset it (and HF_DATASETS_OFFLINE) to publish")
+    if token is None and get_token() is None:
+        # Without a token the Hub answers 401 to an anonymous write; say the actual cause instead.
+        raise PublishError(_NO_TOKEN)
+    return HfApi(token=token)
 
 
 class _hub_errors:
@@ -203,6 +318,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--tag", default=None, help="release tag (default: v<format version>)")
     parser.add_argument("--dry-run", action="store_true", help="validate and list the files; upload nothing")
     parser.set_defaults(func=_run)
+    metric = subparsers.add_parser(
+        "publish-metric",
+        help="validate the motion_transferability metric and upload it as a Hub Space",
+        description=publish_metric.__doc__.split("\n")[0],
+    )
+    metric.add_argument(
+        "--repo-id", required=True, help="ORG/NAME of the Space (motion-transfer/motion_transferability)"
+    )
+    metric.add_argument("--private", action="store_true", help="create the Space as private")
+    metric.add_argument("--dry-run", action="store_true", help="validate and list the files; upload nothing")
+    metric.set_defaults(func=_run_metric)
+
+
+def _run_metric(args: argparse.Namespace) -> int:
+    try:
+        plan = plan_metric_upload()
+        print(plan.describe())
+        publish_metric(args.repo_id, private=args.private, dry_run=args.dry_run)
+    except PublishError as error:
+        print(f"mt-datasets publish-metric: {error}", file=sys.stderr)
+        return 1
+    print("dry run: nothing uploaded" if args.dry_run else f"published {plan.folder} to the Space {args.repo_id}")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

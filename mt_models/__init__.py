@@ -1,7 +1,8 @@
 """transformers video models for motion transferability: backbones, the disentangled classifier, X-CLIP prompts.
 
 Importing this package registers :class:`DisentangledConfig` / :class:`DisentangledVideoClassifier` with
-``AutoConfig`` / ``AutoModel``.
+``AutoConfig`` / ``AutoModel`` / ``AutoModelForVideoClassification``, and makes ``pipeline("video-classification",
+model=...)`` work on our classifiers and X-CLIP prompt models (:mod:`mt_models.pipeline`).
 """
 
 from mt_models.backbones import (
@@ -13,13 +14,17 @@ from mt_models.backbones import (
     save_tiny_checkpoint,
 )
 from mt_models.classifier import DisentangledClassifierOutput, DisentangledConfig, DisentangledVideoClassifier
+from mt_models.pipeline import MotionVideoClassificationPipeline, register_pipeline
 from mt_models.preprocess import InputSpec, normalize, preprocess, resize_and_crop
+
+register_pipeline()
 
 __all__ = [
     "DisentangledClassifierOutput",
     "DisentangledConfig",
     "DisentangledVideoClassifier",
     "InputSpec",
+    "MotionVideoClassificationPipeline",
     "VideoBackbone",
     "backbone_class",
     "create_backbone",

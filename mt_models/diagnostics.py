@@ -2,7 +2,7 @@
 
 ``examples/diagnose.py`` evaluates a model on the known and unknown sets of one protocol direction, plain and under
 the temporal probes of :mod:`mt_models.probes`, then calls :func:`build_diagnosis` with the predictions. Every score
-comes from :func:`mt_metrics.transferability.compute_transferability` (per-factor scores through its ``groups``);
+comes from :func:`mt_metrics.compute_transferability` (per-factor scores through its ``groups``);
 this module adds what the metric does not have: coarse confusion matrices, the classes whose accuracy falls most from
 known to unknown, the confusion of opposite Syn-TA pairs, factor binning, and the record's layout. The record is plain
 JSON; :mod:`mt_models.diagnostics_report` renders it for a person to read.
@@ -25,11 +25,13 @@ from numpy.typing import ArrayLike
 
 from mt_datasets.errors import did_you_mean
 from mt_datasets.taxonomy import Taxonomy
-from mt_metrics.transferability import compute_transferability, per_class_accuracy
+from mt_metrics import compute_transferability, per_class_accuracy
 from mt_models.opposites import opposite_pairs, pair_confusion
 from mt_models.records import package_version, read_versioned_json, write_json
 
 __all__ = [
+    "predict_under_probes",
+    "probe_accuracies",
     "DEFAULT_BIN_WIDTHS",
     "DIAGNOSIS_FILENAME",
     "DIAGNOSIS_FORMAT_VERSION",
@@ -270,3 +272,109 @@ def read_diagnosis(path: str | os.PathLike) -> dict[str, Any]:
     if "plain" not in values:
         raise ValueError(f"{path} is not a motion-transfer diagnosis (no plain scores)")
     return values
+
+
+def predict_under_probes(
+    accelerator: Any,
+    model: Any,
+    dataset: Mapping[str, Any],
+    probes: Sequence[Any],
+    *,
+    class_names: Sequence[str] | None = None,
+    batch_size: int = 8,
+    num_workers: int = 2,
+    seed: int = 0,
+) -> tuple[list[str], dict[str, Any]]:
+    """Coarse predictions of the known and unknown videos, plain and under each probe, each video decoded once.
+
+    Args:
+        accelerator: an ``accelerate.Accelerator``; ``model`` must be prepared with it already.
+        model: a trained classifier, or an open-vocabulary one (then give ``class_names``, its prompts' classes).
+        dataset: a ``DatasetDict`` with ``known`` and ``unknown`` splits.
+        probes: from :func:`mt_models.probes.resolve_probes`.
+        class_names: the coarse class names for an open-vocabulary model; ``None`` for a trained classifier.
+        batch_size, num_workers: of the decoding DataLoader.
+        seed: of the shuffle probe (one order per video, whichever batch or process it falls in).
+
+    Returns:
+        ``(input names, columns)``: ``"plain"`` then the probes' names, and the gathered columns of
+        :func:`mt_models.evaluation.predict_splits` with ``predictions`` ``(videos, inputs)``.
+    """
+    import torch
+
+    from mt_datasets.protocol import TEST_SPLITS
+    from mt_models.evaluation import predict_splits
+    from mt_models.preprocess import normalize
+    from mt_models.probes import DEFAULT_OVERSAMPLING, plain_clip
+
+    spec = accelerator.unwrap_model(model).input_spec
+    num_frames = spec.num_frames
+    # One decode per video: dense enough for every probe (the plain clip is a subsample of it).
+    oversampling = DEFAULT_OVERSAMPLING if any(p.uses_dense_clip for p in probes) else 1
+
+    def classify(clips: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            pixel_values = normalize(clips, spec)
+            if class_names is not None:
+                return model(pixel_values, list(class_names)).argmax(-1)
+            return model(pixel_values).coarse_logits.argmax(-1)
+
+    def predict(batch: dict[str, torch.Tensor], split: str) -> dict[str, torch.Tensor]:
+        dense = batch["frames"]
+        seeds = [(seed, TEST_SPLITS.index(split), int(i)) for i in batch["index"]]
+        predictions = [classify(plain_clip(dense, num_frames))]
+        predictions += [classify(probe.apply(dense, num_frames, seeds)) for probe in probes]
+        return {"predictions": torch.stack(predictions, dim=1)}
+
+    data = predict_splits(
+        accelerator,
+        dataset,
+        spec.replace(num_frames=oversampling * num_frames),
+        predict,
+        batch_size=batch_size,
+        num_workers=num_workers,
+    )
+    return ["plain", *(p.name for p in probes)], data
+
+
+def probe_accuracies(
+    model_dir: str | os.PathLike,
+    dataset: str,
+    config: str,
+    probes: str | Sequence[str] = "shuffle,static",
+    *,
+    batch_size: int = 16,
+    num_workers: int = 2,
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
+    """Known and unknown accuracy (percent) of a trained classifier, plain and under temporal probes.
+
+    A model that uses motion falls towards chance when the frames are shuffled or one frame is repeated
+    (``"static"``); one that reads single frames does not. ``examples/demo.py`` reports this for its first model;
+    ``examples/diagnose.py`` gives the whole diagnosis.
+
+    Returns:
+        ``{"plain" | probe name: {"known_accuracy": %, "unknown_accuracy": %}}``.
+    """
+    from accelerate import Accelerator
+
+    from mt_models.evaluation import load_eval_dataset, load_model
+    from mt_models.probes import resolve_probes
+
+    accelerator = Accelerator()
+    model = load_model(str(model_dir), config=config)
+    splits = load_eval_dataset(dataset, config)
+    taxonomy_probes = resolve_probes(probes)
+    model = accelerator.prepare_model(model, evaluation_mode=True)
+    names, data = predict_under_probes(
+        accelerator, model, splits, taxonomy_probes, batch_size=batch_size, num_workers=num_workers, seed=seed
+    )
+    decoded = data["decoded"].bool().numpy()
+    is_known = data["is_known"].bool().numpy()[decoded]
+    references = data["coarse_label"].numpy()[decoded]
+    result = {}
+    for column, name in enumerate(names):
+        scores = compute_transferability(data["predictions"][:, column].numpy()[decoded], references, is_known)
+        result[name] = {k: 100 * scores[k] for k in ("known_accuracy", "unknown_accuracy")}
+    return result
+

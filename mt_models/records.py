@@ -21,7 +21,8 @@ from mt_datasets.files import atomic_write_bytes
 
 __all__ = ["FORMAT_VERSION", "RESULTS_FILENAME", "ResultsRecord", "dataset_revision", "package_version", "read_record"]
 
-FORMAT_VERSION = 1
+# 2: the skipped videos listed by split, id and reason (``skipped``).
+FORMAT_VERSION = 2
 RESULTS_FILENAME = "all_results.json"
 
 
@@ -103,6 +104,7 @@ class ResultsRecord:
         num_frames: frames per clip.
         num_clips: clips (views) per video, averaged.
         skipped_videos: ``{"known": n, "unknown": n}`` videos that failed to decode (not scored).
+        skipped: each of those videos: ``{"split", "video_id", "reason"}``.
         scores: every output of the ``motion_transferability`` metric for the coarse task.
         fine_scores: the same for the fine (base-to-novel) task, where the model has one.
         head: the classifier's head options (loss weights, embedding size); empty for open-vocabulary models.
@@ -120,6 +122,7 @@ class ResultsRecord:
     num_clips: int
     skipped_videos: dict[str, int]
     scores: dict[str, Any]
+    skipped: list[dict[str, str]] = field(default_factory=list)
     fine_scores: dict[str, Any] | None = None
     head: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)

@@ -66,15 +66,30 @@ def status_server(status: int, headers: dict[str, str] | None = None) -> Iterato
         thread.join(timeout=5)
 
 
-def commit_repo(source: Path, mirrors: Path, repo_id: str) -> Path:
-    """Copy a dataset directory into olah's mirror tree as a git repository with one commit; returns its path.
+def commit_repo(
+    source: Path,
+    mirrors: Path,
+    repo_id: str,
+    *,
+    repo_type: str = "datasets",
+    files: list[str] | None = None,
+    tags: tuple[str, ...] = (),
+) -> Path:
+    """Copy a directory (or only ``files`` of it) into olah's mirror tree as a git repository with one commit.
 
-    olah serves ``<mirrors>/datasets/<org>/<name>`` straight from git objects (no LFS: the files are small).
+    olah serves ``<mirrors>/<repo_type>/<org>/<name>`` (``datasets``, ``models`` or ``spaces``) straight from git
+    objects (no LFS: the files are small); ``tags`` name the commit too. Returns the repository's path.
     """
-    target = mirrors / "datasets" / repo_id
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".lock", ".*.tmp"))
+    target = mirrors / repo_type / repo_id
+    if files is None:
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(".lock", ".*.tmp"))
+    else:
+        target.mkdir(parents=True)
+        for name in files:
+            shutil.copyfile(source / name, target / name)
     git = ["git", "-C", str(target), "-c", "user.name=tests", "-c", "user.email=tests@localhost"]
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "release"]):
+    tagging = [["tag", tag] for tag in tags]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "release"], *tagging):
         subprocess.run([*git, *args], check=True, capture_output=True)
     return target
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from scripts.models_checkpoints import make_xclip_checkpoint
 from mt_datasets import get_taxonomy
 from mt_models import save_tiny_checkpoint
 from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE, make_prompts
-from mt_models.records import read_record
+from mt_models.records import FORMAT_VERSION, read_record
 
 TRAIN_ARGS = ["--num_epochs", "2", "--batch_size", "4", "--learning_rate", "1e-3", "--num_workers", "1"]
 
@@ -121,6 +122,8 @@ def test_two_processes_score_like_one_and_corrupt_videos_are_counted(corrupt_dat
     assert completed.returncode == 0, completed.stderr[-3000:]
     printed = json.loads(completed.stdout.strip().splitlines()[-1])
     assert printed["skipped_videos"] == {"known": 1, "unknown": 0}
+    # one progress bar per split, from the main process only
+    assert len(re.findall(r"(?<!un)known:   0%", completed.stderr)) == completed.stderr.count("unknown:   0%") == 1
 
     one, two = read_record(tmp_path / "one"), read_record(tmp_path / "two")
     assert one.scores == two.scores
@@ -131,11 +134,17 @@ def test_two_processes_score_like_one_and_corrupt_videos_are_counted(corrupt_dat
         known = [i for i, s in zip(per_video["index"], per_video["split"], strict=True) if s == "known"]
         assert known == list(range(18))  # every sample exactly once: none duplicated, none dropped
         assert per_video["decoded"].count(False) == 1
-    assert one.direction == "set1->set2" and one.format_version == 1 and one.dataset_revision.startswith("sha256:")
+    assert one.direction == "set1->set2" and one.format_version == FORMAT_VERSION
+    assert one.dataset_revision.startswith("sha256:")
+    # the skipped video is named, with the decoder's reason
+    truncated = pq.read_table(next((corrupt_dataset_dir / "data").glob("set1-val-*.parquet"))).to_pylist()[3]
+    assert one.skipped == two.skipped
+    assert [(s["split"], s["video_id"]) for s in one.skipped] == [("known", truncated["video_id"])]
+    assert one.skipped[0]["reason"]
 
 
 def test_eval_refuses_the_wrong_direction(dataset_dir, trained, tmp_path):
-    with pytest.raises(ValueError, match="pass --config set1"):
+    with pytest.raises(SystemExit, match="pass --config set1"):
         run_example(
             "eval", "--dataset", str(dataset_dir), "--config", "set2", "--model", str(trained),
             "--output_dir", str(tmp_path),
@@ -204,10 +213,9 @@ def test_quickstart_prints_headline_scores(dataset_dir, trained, capsys):
     assert set(headline) == {"known_accuracy", "unknown_accuracy", "absolute_drop", "harmonic_mean"}
 
 
-def test_train_rejects_bad_options(dataset_dir, backbone_dir, tmp_path, capsys):
-    with pytest.raises(SystemExit):
+def test_train_rejects_bad_options(dataset_dir, backbone_dir, tmp_path):
+    with pytest.raises(SystemExit, match="multiple of --gradient_accumulation_steps"):
         run_example(
             "train", "--dataset", str(dataset_dir), "--model", str(backbone_dir), "--output_dir", str(tmp_path),
             "--checkpointing_steps", "3", "--gradient_accumulation_steps", "2",
         )  # fmt: skip
-    assert "multiple of --gradient_accumulation_steps" in capsys.readouterr().err

@@ -20,8 +20,8 @@ from sklearn.metrics import (
 )
 
 import mt_metrics
+import mt_metrics.motion_transferability.transferability
 import mt_metrics.paper
-import mt_metrics.transferability
 from mt_metrics import (
     accuracy,
     compute_transferability,
@@ -409,7 +409,7 @@ def test_paper_results_bad_names_suggest_the_right_one():
         paper_results("syn-ta", "coarce")
 
 
-@pytest.mark.parametrize("module", [mt_metrics, mt_metrics.transferability, mt_metrics.paper])
+@pytest.mark.parametrize("module", [mt_metrics, mt_metrics.motion_transferability.transferability, mt_metrics.paper])
 def test_docstring_examples_run(module):
     failed, attempted = doctest.testmod(module)
     assert attempted > 0 and failed == 0

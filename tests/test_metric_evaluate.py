@@ -10,7 +10,6 @@ import evaluate
 import numpy as np
 import pytest
 import yaml
-from evaluate.loading import get_imports
 from test_metric import make_protocol_data
 
 import mt_metrics
@@ -54,8 +53,8 @@ def test_loaded_by_path_from_any_cwd_add_batch_and_add_equal_the_core(tmp_path, 
     assert set(result["per_group"]) == set(GROUP_NAMES) and "known_top5_accuracy" in result
 
 
-def test_loaded_by_name_from_inside_mt_metrics_equals_the_core(monkeypatch):
-    monkeypatch.chdir(EVALUATE_MODULE_DIR.parent)
+def test_loaded_by_name_from_any_directory_equals_the_core(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # import mt_metrics registered the module with evaluate
     data = make_protocol_data(n=120, seed=1)
     metric = evaluate.load("motion_transferability")
     assert list(metric.features) == ["predictions", "references", "is_known"]
@@ -81,15 +80,6 @@ def test_core_errors_pass_through_compute_and_bad_config_names_are_named():
         mt_metrics.load(config_name="top-5")
     with pytest.raises(ValueError, match="group_names must be a list"):
         mt_metrics.load(group_names="view")
-
-
-def test_module_names_its_pip_package_for_hub_users_without_it():
-    # evaluate turns "# From:" on an import into the "pip install ..." hint when the import fails.
-    imports = get_imports(str(EVALUATE_MODULE_DIR / "motion_transferability.py"))
-    ours = {name: hint for kind, name, hint, _ in imports if kind == "library" and name.startswith("mt_")}
-    assert ours == {"mt_datasets": "motion-transfer", "mt_metrics": "motion-transfer"}
-    requirements = (EVALUATE_MODULE_DIR / "requirements.txt").read_text().split()
-    assert "motion-transfer" in requirements and any(r.startswith("evaluate") for r in requirements)
 
 
 def test_space_app_launches_the_gradio_widget_on_the_hub_module():
@@ -137,8 +127,8 @@ def test_card_paper_tables_equal_the_paper_results():
             assert [float(x) for x in numbers] == [row[s] for s in scores]
 
 
-def test_examples_in_the_card_and_the_docstring_run(monkeypatch):
-    monkeypatch.chdir(EVALUATE_MODULE_DIR.parent)  # where evaluate.load("motion_transferability") finds the module
+def test_examples_in_the_card_and_the_docstring_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # evaluate.load("motion_transferability") resolves from anywhere after the import
     parser = doctest.DocTestParser()
     # Code fences end a Markdown example; blank them so doctest does not read them as expected output.
     card = re.sub(r"^```.*$", "", CARD.read_text(), flags=re.MULTILINE)

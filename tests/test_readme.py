@@ -22,7 +22,28 @@ def readme_blocks() -> list[tuple[str, str]]:
 
 def test_readme_has_tested_blocks_for_the_three_user_calls():
     code = "\n".join(block for _, block in readme_blocks())
-    assert "load_dataset(" in code and "mt_metrics.load()" in code and "accelerate launch examples/" in code
+    assert "load_dataset(" in code and 'evaluate.load("motion_transferability")' in code
+    assert "accelerate launch examples/" in code and 'pipeline("video-classification"' in code
+
+
+ENVIRONMENT_BLOCK = re.compile(r"<!-- environment -->\n```bash\n(.*?)```", re.DOTALL)
+
+
+def test_readme_says_how_to_enter_the_environment_and_that_it_works():
+    """The activation lines come before the first command, and in a shell without the venv they put ours on PATH."""
+    text = (ROOT / "README.md").read_text()
+    block = ENVIRONMENT_BLOCK.search(text)
+    assert block and "source .venv/bin/activate" in block.group(1)
+    assert text.index("<!-- environment -->") < text.index("<!-- tested -->")
+    if not (ROOT / ".venv" / "bin" / "activate").is_file():
+        pytest.skip("no .venv here: make setup was not run in this checkout")
+    lines = [line for line in block.group(1).splitlines() if not line.startswith("make ")]  # setup already ran
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if ".venv" not in p)
+    script = "\n".join([*lines, "command -v python accelerate mt-datasets", 'python -c "import mt_models, mt_metrics"'])
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert all(path.startswith(str(ROOT / ".venv")) for path in done.stdout.split())
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +64,7 @@ def readme_run(tmp_path_factory) -> Path:
 def test_readme_blocks_run_and_leave_their_results(readme_run):
     outputs = "\n".join(p.read_text() for p in sorted(readme_run.glob("block*.out")))
     assert "DatasetDict" in outputs and "torch.uint8" in outputs and "known_accuracy" in outputs
+    assert "'label':" in outputs and "'score':" in outputs
     record = json.loads((readme_run / "runs" / "set1" / "eval" / "all_results.json").read_text())
     assert record["config"] == "set1" and 0.0 <= record["scores"]["known_accuracy"] <= 1.0
     assert (readme_run / "runs" / "set1" / "diagnosis" / "report.md").is_file()

@@ -18,7 +18,8 @@ import numpy as np
 
 from mt_datasets.cli import command
 from mt_datasets.presence import PresenceReport, SourceClip, build_dataset
-from mt_datasets.taxonomy import FINE_SETS, SPLITS, SYNTA_VIEWS, get_taxonomy
+from mt_datasets.protocol import FINE_SETS, SPLITS
+from mt_datasets.taxonomy import SYNTA_VIEWS, get_taxonomy
 
 __all__ = ["convert_release", "iter_release_clips", "transcode", "add_parser"]
 

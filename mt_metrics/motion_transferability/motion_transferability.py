@@ -1,12 +1,13 @@
 """Motion transferability: how well a video classifier recognises unseen fine variants of the actions it learned."""
 
+import difflib
 from collections.abc import Sequence
 
 import datasets
 import evaluate
 
-from mt_datasets.taxonomy import did_you_mean  # From: motion-transfer
-from mt_metrics.transferability import compute_transferability  # From: motion-transfer
+# A file beside this script: evaluate copies it into its modules cache with the script (locally and from the Hub).
+from .transferability import compute_transferability
 
 _CITATION = """\
 @inproceedings{abdullah2025punching,
@@ -30,8 +31,9 @@ K - U, the relative drop (K - U) / K, and the harmonic mean 2KU / (K + U), compu
 in the paper. Also mean-class accuracies, per-class unknown accuracy, top-5 variants when per-class scores are given,
 per-fine-class and per-group breakdowns, and bootstrap confidence intervals.
 
-This module is a thin shell over `mt_metrics.transferability.compute_transferability` from the `motion-transfer`
-package, which holds the one implementation of the scores.
+This module is a thin shell over `compute_transferability` of `transferability.py`, the NumPy file beside it and the one
+implementation of the scores (the `motion-transfer` package re-exports it as `mt_metrics.compute_transferability`).
+It needs `evaluate` and `numpy` only.
 """
 
 _KWARGS_DESCRIPTION = """
@@ -112,6 +114,13 @@ Examples:
 CONFIG_NAMES = ("default", "top5")
 
 
+def _unknown_config_message(name: str) -> str:
+    """The error for a config name that is not one of CONFIG_NAMES, suggesting the closest."""
+    close = difflib.get_close_matches(name, CONFIG_NAMES, n=1, cutoff=0.5)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return f"Unknown config name {name!r}.{hint} Valid config names: {', '.join(map(repr, CONFIG_NAMES))}."
+
+
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class MotionTransferability(evaluate.Metric):
     """Known / unknown accuracy, drops and harmonic mean of the motion-transferability protocol."""
@@ -135,7 +144,7 @@ class MotionTransferability(evaluate.Metric):
     def _info(self):
         if self.config_name not in CONFIG_NAMES:
             # "top5" adds the prediction_scores feature.
-            raise ValueError(did_you_mean(self.config_name, CONFIG_NAMES, "config name"))
+            raise ValueError(_unknown_config_message(self.config_name))
         features = {
             "predictions": datasets.Value("int32"),
             "references": datasets.Value("int32"),

@@ -1,0 +1,417 @@
+"""Training a disentangled coarse/fine classifier on one protocol direction: the loop ``examples/train.py`` runs.
+
+:func:`train` takes :class:`TrainingOptions` (the script's command-line options) and runs in the calling process
+under Accelerate (one CPU, one GPU or many processes alike), so ``examples/train.py`` and the protocol runner
+(:mod:`mt_models.protocol`) share it. It saves the classifier with ``save_pretrained``, a versioned
+``train_results.json`` and a model card (:mod:`mt_models.cards`) into ``output_dir``, and with ``push_to_hub``
+uploads them to ``hub_model_id``. Checkpoints (``checkpointing_steps``) hold the full training state; a resumed run
+skips the batches already seen and ends with the same weights as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from mt_datasets.protocol import PROTOCOL_CONFIGS
+from mt_models.augment import AUGMENTATIONS, augment
+from mt_models.evaluation import HEAD_OPTIONS
+from mt_models.records import read_versioned_json, write_json
+
+__all__ = [
+    "TRAIN_RESULTS_FILENAME",
+    "TRAIN_RESULTS_VERSION",
+    "TrainingError",
+    "TrainingOptions",
+    "add_training_arguments",
+    "find_checkpoint",
+    "push_model_to_hub",
+    "read_train_results",
+    "train",
+    "training_options",
+]
+
+TRAIN_RESULTS_FILENAME = "train_results.json"
+TRAIN_RESULTS_VERSION = 1
+# What a model upload leaves out: the resumable training states and the trackers' logs.
+PUSH_IGNORE_PATTERNS = ("step_*", "epoch_*", "step_*/**", "epoch_*/**", "runs/**", "eval/**", "*.tmp")
+
+
+class TrainingError(ValueError):
+    """Options or a Hub upload that cannot go ahead; the message is one line with the fix."""
+
+
+@dataclass
+class TrainingOptions:
+    """The options of ``examples/train.py`` (see its ``--help``)."""
+
+    dataset: str
+    model: str
+    output_dir: str
+    modality: str | None = None
+    config: str = "set1"
+    revision: str | None = None
+    num_frames: int | None = None
+    sampling: str = "uniform"
+    num_workers: int = 2
+    cache_clips: bool = False
+    embedding_dim: int = 256
+    dropout: float = 0.0
+    fine_loss_weight: float = 1.0
+    decorrelation_weight: float = 1.0
+    adversarial_weight: float = 0.1
+    label_smoothing: float = 0.0
+    baseline: bool = False
+    num_epochs: int = 10
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.05
+    lr_scheduler_type: str = "cosine"
+    num_warmup_steps: int = 0
+    num_warmup_epochs: float = 0.0
+    augment: str = "none"
+    batch_size: int = 8
+    gradient_accumulation_steps: int = 1
+    mixed_precision: str | None = None
+    seed: int = 0
+    checkpointing_steps: str | None = None
+    resume_from_checkpoint: str | None = None
+    stop_after_steps: int | None = None
+    with_tracking: bool = False
+    push_to_hub: bool = False
+    hub_model_id: str | None = None
+    hub_private: bool = False
+
+    def __post_init__(self) -> None:
+        if self.baseline:
+            self.fine_loss_weight = self.decorrelation_weight = self.adversarial_weight = 0.0
+        steps = self.checkpointing_steps
+        if steps not in (None, "epoch") and not str(steps).isdigit():
+            raise TrainingError(f"--checkpointing_steps must be an integer or 'epoch', got {steps!r}")
+        if steps and str(steps).isdigit() and int(steps) % self.gradient_accumulation_steps:
+            # A checkpoint taken mid-accumulation would lose the gradients accumulated so far.
+            raise TrainingError("--checkpointing_steps must be a multiple of --gradient_accumulation_steps")
+        if self.augment not in AUGMENTATIONS:
+            raise TrainingError(f"--augment must be one of {list(AUGMENTATIONS)}, got {self.augment!r}")
+        if self.push_to_hub and not self.hub_model_id:
+            raise TrainingError("--push_to_hub needs --hub_model_id ORG/NAME, the model repository to upload to")
+
+
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command-line options of ``train.py`` (the fields of :class:`TrainingOptions`), in groups."""
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", required=True, help="Hub id or local directory of a motion-transfer dataset")
+    data.add_argument("--config", default="set1", choices=list(PROTOCOL_CONFIGS), help="protocol direction")
+    data.add_argument("--revision", default=None, help="dataset revision (branch, tag or commit) on the Hub")
+    data.add_argument("--num_frames", type=int, default=None, help="frames per clip (default: the backbone's)")
+    data.add_argument("--sampling", default="uniform", choices=["uniform", "stride"], help="frame sampling")
+    data.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
+    data.add_argument(
+        "--cache_clips", action="store_true", help="decode the training clips once and keep them in memory"
+    )
+    head = parser.add_argument_group("model")
+    head.add_argument("--model", required=True, help="backbone: Hub id, local directory or registered name")
+    head.add_argument(
+        "--modality",
+        default=None,
+        help="input modality: rgb, fg, diff or a '+' stack such as fg+diff (default: the backbone's; stored with "
+        "the model, so eval, diagnose and pipeline() use it too)",
+    )
+    head.add_argument("--embedding_dim", type=int, default=256)
+    head.add_argument("--dropout", type=float, default=0.0)
+    head.add_argument("--fine_loss_weight", type=float, default=1.0)
+    head.add_argument("--decorrelation_weight", type=float, default=1.0)
+    head.add_argument("--adversarial_weight", type=float, default=0.1)
+    head.add_argument("--label_smoothing", type=float, default=0.0, help="of the coarse cross-entropy")
+    head.add_argument("--baseline", action="store_true", help="plain coarse classifier: every extra weight 0")
+    optim = parser.add_argument_group("optimisation")
+    optim.add_argument("--num_epochs", type=int, default=10)
+    optim.add_argument("--learning_rate", type=float, default=1e-4)
+    optim.add_argument("--weight_decay", type=float, default=0.05)
+    optim.add_argument("--lr_scheduler_type", default="cosine", help="a transformers scheduler name")
+    optim.add_argument("--num_warmup_steps", type=int, default=0)
+    optim.add_argument("--num_warmup_epochs", type=float, default=0.0, help="warm-up in epochs (adds to the steps)")
+    optim.add_argument(
+        "--augment",
+        default="none",
+        choices=AUGMENTATIONS,
+        help="training augmentation: 'shift' moves each clip by up to 4 pixels. Flips and time reversal are not "
+        "offered: they turn a fine variant into another (left-to-right into right-to-left, appearing into "
+        "disappearing) and would leak held-out variants into training",
+    )
+    optim.add_argument("--batch_size", type=int, default=8, help="per process")
+    optim.add_argument("--gradient_accumulation_steps", type=int, default=1)
+    optim.add_argument("--mixed_precision", default=None, choices=["no", "fp16", "bf16"])
+    optim.add_argument("--seed", type=int, default=0)
+    run = parser.add_argument_group("run")
+    run.add_argument("--output_dir", required=True)
+    run.add_argument("--checkpointing_steps", default=None, help="save the training state every N steps, or 'epoch'")
+    run.add_argument("--resume_from_checkpoint", default=None, help="a checkpoint directory, or 'latest'")
+    run.add_argument(
+        "--stop_after_steps",
+        type=int,
+        default=None,
+        help="stop after N steps as if interrupted (the LR schedule still spans --num_epochs); resume later",
+    )
+    run.add_argument("--with_tracking", action="store_true", help="log to the trackers Accelerate finds")
+    run.add_argument("--push_to_hub", action="store_true", help="upload the model and its card to --hub_model_id")
+    run.add_argument("--hub_model_id", default=None, help="ORG/NAME of the model repository on the Hub")
+    run.add_argument("--hub_private", action="store_true", help="create that repository as private")
+
+
+def training_options(argv: Sequence[str]) -> TrainingOptions:
+    """:class:`TrainingOptions` from command-line arguments, as ``train.py`` takes them (the protocol runner's
+    ``train_args`` pass through here)."""
+    parser = argparse.ArgumentParser(prog="train.py")
+    add_training_arguments(parser)
+    return TrainingOptions(**vars(parser.parse_args(list(argv))))
+
+
+def find_checkpoint(output_dir: Path, requested: str) -> Path:
+    """The checkpoint directory to resume from: ``requested``, or the most advanced one for ``"latest"``."""
+    if requested != "latest":
+        path = Path(requested)
+        if not path.is_dir():
+            raise TrainingError(f"--resume_from_checkpoint {requested!r} is not a directory")
+        return path
+    candidates = [p for p in output_dir.glob("*_*") if re.fullmatch(r"(step|epoch)_\d+", p.name)]
+    if not candidates:
+        raise TrainingError(f"--resume_from_checkpoint latest: no step_N / epoch_N directory in {output_dir}")
+    return max(candidates, key=lambda p: p.stat().st_mtime)
+
+
+def read_train_results(path: str | os.PathLike) -> dict[str, Any]:
+    """Read ``train_results.json`` (or a directory holding one)."""
+    _, values = read_versioned_json(path, TRAIN_RESULTS_FILENAME, max_version=TRAIN_RESULTS_VERSION, what="training")
+    return values
+
+
+def push_model_to_hub(output_dir: str | os.PathLike, repo_id: str, *, private: bool = False) -> str:
+    """Upload a trained model directory (weights, config, card, ``train_results.json``) to the model repo ``repo_id``.
+
+    Training states and logs stay local. Hub errors raise :class:`TrainingError` with one line. Returns the commit URL.
+    """
+    from huggingface_hub import HfApi, constants
+    from huggingface_hub.errors import HfHubHTTPError
+
+    if repo_id.count("/") != 1:
+        raise TrainingError(f"--hub_model_id must be ORG/NAME, got {repo_id!r}")
+    if constants.HF_HUB_OFFLINE:
+        raise TrainingError("HF_HUB_OFFLINE is set: unset it to --push_to_hub")
+    api = HfApi()
+    try:
+        api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
+        commit = api.upload_folder(
+            repo_id=repo_id,
+            folder_path=str(output_dir),
+            repo_type="model",
+            ignore_patterns=list(PUSH_IGNORE_PATTERNS),
+            commit_message="Upload a motion-transfer classifier",
+        )
+    except HfHubHTTPError as error:
+        status = error.response.status_code if error.response is not None else "?"
+        raise TrainingError(
+            f"the Hub answered {status} for {repo_id} at {api.endpoint}: {str(error).splitlines()[0]} "
+            "(check HF_TOKEN has write access, or run `hf auth login`)"
+        ) from None
+    return str(commit)
+
+
+def train(options: TrainingOptions) -> dict[str, Any]:
+    """Train on the ``train`` split of ``options.config``; returns the summary written to ``train_results.json``."""
+    from accelerate import Accelerator, DataLoaderConfiguration
+    from accelerate.utils import set_seed
+    from datasets import load_dataset
+    from tqdm.auto import tqdm
+    from transformers import get_scheduler
+
+    from mt_datasets.protocol import other_set, training_set_of
+    from mt_models.backbones import create_backbone
+    from mt_models.cards import training_model_card
+    from mt_models.classifier import DisentangledVideoClassifier
+    from mt_models.data import CachedClipDataset, VideoClipDataset, make_dataloader, taxonomy_of
+    from mt_models.preprocess import normalize
+    from mt_models.records import package_version
+
+    output_dir = Path(options.output_dir)
+    accelerator = Accelerator(
+        mixed_precision=options.mixed_precision,
+        gradient_accumulation_steps=options.gradient_accumulation_steps,
+        log_with="all" if options.with_tracking else None,
+        project_dir=str(output_dir),
+        # The sampler's order is a function of (seed, epoch), so a resumed run sees the batches the original would.
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
+    )
+    if options.with_tracking:
+        accelerator.init_trackers("motion_transfer_train", config=asdict(options))
+    set_seed(options.seed)
+
+    # The dataset: the training split of the config, fine labels mapped to the fine head (the training set's classes).
+    dataset = load_dataset(options.dataset, options.config, revision=options.revision)
+    if "video" not in dataset["train"].column_names:
+        raise TrainingError(
+            f"{options.dataset} is metadata-only (no video column): join it with your videos first "
+            "(mt_datasets.attach_videos) and save it, or build it with its videos (mt-datasets k400-ta build --videos)"
+        )
+    taxonomy = taxonomy_of(dataset)
+    training_set = training_set_of(options.config)
+    head_fine_ids = taxonomy.fine_indices(training_set)
+
+    # The model: a pretrained backbone and new heads.
+    backbone = create_backbone(options.model, num_frames=options.num_frames, modality=options.modality)
+    model = DisentangledVideoClassifier.for_training_set(
+        backbone,
+        taxonomy,
+        training_set,
+        embedding_dim=options.embedding_dim,
+        dropout=options.dropout,
+        fine_loss_weight=options.fine_loss_weight,
+        decorrelation_weight=options.decorrelation_weight,
+        adversarial_weight=options.adversarial_weight,
+        label_smoothing=options.label_smoothing,
+        dataset=options.dataset,
+    )
+    spec = model.input_spec
+    train_set = VideoClipDataset(
+        dataset["train"],
+        spec,
+        sampling=options.sampling,
+        fine_label_map={dataset_id: head_id for head_id, dataset_id in enumerate(head_fine_ids)},
+    )
+    if options.cache_clips:
+        train_set = CachedClipDataset(
+            train_set, num_workers=options.num_workers, show_progress=accelerator.is_main_process
+        )
+    train_dataloader = make_dataloader(
+        train_set,
+        batch_size=options.batch_size,
+        shuffle=True,
+        num_workers=0 if options.cache_clips else options.num_workers,
+        seed=options.seed,
+    )
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=options.learning_rate, weight_decay=options.weight_decay)
+    steps_per_epoch = math.ceil(len(train_dataloader) / accelerator.num_processes)
+    updates_per_epoch = math.ceil(steps_per_epoch / options.gradient_accumulation_steps)
+    lr_scheduler = get_scheduler(
+        options.lr_scheduler_type,
+        optimizer=optimizer,
+        num_warmup_steps=options.num_warmup_steps + round(options.num_warmup_epochs * updates_per_epoch),
+        num_training_steps=updates_per_epoch * options.num_epochs,
+    )
+    model, optimizer, train_dataloader, lr_scheduler = accelerator.prepare(
+        model, optimizer, train_dataloader, lr_scheduler
+    )
+
+    # Resume: restore every state, then skip the epochs and batches already done.
+    overall_step, starting_epoch, resume_step = 0, 0, 0
+    if options.resume_from_checkpoint:
+        checkpoint = find_checkpoint(output_dir, options.resume_from_checkpoint)
+        accelerator.print(f"resuming from {checkpoint}")
+        accelerator.load_state(str(checkpoint))
+        kind, number = checkpoint.name.rsplit("_", 1)
+        if kind == "epoch":
+            starting_epoch = int(number) + 1
+            overall_step = starting_epoch * len(train_dataloader)
+        else:
+            overall_step = int(number)
+            starting_epoch, resume_step = divmod(overall_step, len(train_dataloader))
+
+    steps = options.checkpointing_steps
+    checkpoint_every = int(steps) if steps and str(steps).isdigit() else None
+    epoch_losses: list[float] = []
+    stopped = False
+    for epoch in range(starting_epoch, options.num_epochs):
+        model.train()
+        train_dataloader.set_epoch(epoch)
+        active_dataloader = train_dataloader
+        if epoch == starting_epoch and resume_step:
+            active_dataloader = accelerator.skip_first_batches(train_dataloader, resume_step)
+        total_loss, num_batches = torch.zeros((), device=accelerator.device), 0
+        bar = tqdm(active_dataloader, desc=f"epoch {epoch}", unit="batch", disable=not accelerator.is_main_process)
+        for batch in bar:
+            with accelerator.accumulate(model):
+                pixel_values = normalize(augment(batch["frames"], options.augment), spec)
+                outputs = model(pixel_values, coarse_labels=batch["coarse_label"], fine_labels=batch["fine_label"])
+                accelerator.backward(outputs.loss)
+                optimizer.step()
+                lr_scheduler.step()
+                optimizer.zero_grad()
+            total_loss += outputs.loss.detach()
+            num_batches += 1
+            overall_step += 1
+            if checkpoint_every and overall_step % checkpoint_every == 0:
+                accelerator.save_state(str(output_dir / f"step_{overall_step}"))
+            if options.stop_after_steps is not None and overall_step >= options.stop_after_steps:
+                stopped = True
+                break
+        mean_loss = accelerator.reduce(total_loss / max(num_batches, 1), reduction="mean").item()
+        epoch_losses.append(mean_loss)
+        accelerator.print(f"epoch {epoch}: train loss {mean_loss:.4f}")
+        if options.with_tracking:
+            accelerator.log({"train_loss": mean_loss, "epoch": epoch}, step=overall_step)
+        if stopped:
+            break
+        if options.checkpointing_steps == "epoch":
+            accelerator.save_state(str(output_dir / f"epoch_{epoch}"))
+
+    # Save the classifier (weights and config: backbone, labels, head options, input spec) and a summary.
+    accelerator.wait_for_everyone()
+    summary = {
+        "format_version": TRAIN_RESULTS_VERSION,
+        "dataset": options.dataset,
+        "config": options.config,
+        "model": options.model,
+        "seed": options.seed,
+        "steps": overall_step,
+        "epochs_run": len(epoch_losses),
+        "train_loss_per_epoch": epoch_losses,
+        "stopped_early": stopped,
+    }
+    if not stopped:
+        unwrapped = accelerator.unwrap_model(model)
+        unwrapped.save_pretrained(
+            output_dir, is_main_process=accelerator.is_main_process, save_function=accelerator.save
+        )
+    if accelerator.is_main_process:
+        write_json(output_dir / TRAIN_RESULTS_FILENAME, summary)
+        if not stopped:
+            config = accelerator.unwrap_model(model).config
+            card = training_model_card(
+                {
+                    "base_model": options.model,
+                    "backbone": config.backbone,
+                    "dataset": options.dataset,
+                    "config": options.config,
+                    "fine_set": training_set,
+                    "held_out_set": other_set(training_set),
+                    "head": {k: getattr(config, k) for k in HEAD_OPTIONS},
+                    "num_coarse": len(config.coarse_labels),
+                    "num_fine": len(config.fine_labels),
+                    "num_frames": spec.num_frames,
+                    "crop_size": spec.crop_size,
+                    "modality": spec.modality,
+                    "training": {
+                        "num_epochs": options.num_epochs,
+                        "learning_rate": options.learning_rate,
+                        "batch_size": options.batch_size,
+                        "seed": options.seed,
+                        "train_loss_per_epoch": epoch_losses,
+                    },
+                    "package_version": package_version(),
+                }
+            )
+            card.save(output_dir / "README.md")
+            if options.push_to_hub:
+                summary["pushed_to"] = push_model_to_hub(output_dir, options.hub_model_id, private=options.hub_private)
+                accelerator.print(f"pushed {output_dir} to {options.hub_model_id}")
+    accelerator.wait_for_everyone()  # leave together: a rank tearing down gloo while another still works can abort
+    accelerator.end_training()
+    return summary

@@ -1,0 +1,133 @@
+"""``pipeline("video-classification", model=...)`` after ``import mt_models``, as a user calls it.
+
+The model is a directory written by ``examples/train.py`` (run as a script), the videos real mp4 files; each call runs
+in a fresh interpreter from a scratch directory. The scores must equal the model's own output on the package's one
+preprocessing path, and other models must still get transformers' own pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import datasets
+import pytest
+import torch
+from factories import make_tiny_dataset
+from scripts.models_checkpoints import make_xclip_checkpoint
+from transformers import VideoMAEConfig, VideoMAEForVideoClassification, pipeline
+
+from mt_datasets import read_clip
+from mt_models import DisentangledVideoClassifier, preprocess, save_tiny_checkpoint  # registers the pipeline
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+_USER = """
+import json, sys
+import mt_models
+from transformers import pipeline
+
+classify = pipeline("video-classification", model=sys.argv[1])
+videos = json.loads(sys.argv[2])
+kwargs = json.loads(sys.argv[3])
+print(json.dumps({"one": classify(videos[0], **kwargs), "many": classify(videos, **kwargs),
+                  "batched": classify(videos, batch_size=2, **kwargs), "class": type(classify).__name__}))
+"""
+
+
+def run_user(tmp_path: Path, model: Path | str, videos: list[str], **kwargs) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-c", _USER, str(model), json.dumps(videos), json.dumps(kwargs)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory) -> list[str]:
+    """Three mp4 files of the tiny Syn-TA (set-1 val)."""
+    directory = make_tiny_dataset(tmp_path_factory.mktemp("pipeline-syn-ta"), coarse_classes=(0, 1), clips_per_fine=1)
+    split = datasets.load_dataset(str(directory), "set1")["known"].cast_column("video", datasets.Video(decode=False))
+    out = tmp_path_factory.mktemp("videos")
+    paths = []
+    for row in split.select(range(3)):
+        path = out / f"{row['video_id']}.mp4"
+        path.write_bytes(row["video"]["bytes"])
+        paths.append(str(path))
+    return paths, directory
+
+
+@pytest.fixture(scope="module")
+def trained(videos, tmp_path_factory) -> Path:
+    _, dataset_dir = videos
+    backbone = save_tiny_checkpoint("videomae", tmp_path_factory.mktemp("videomae"))
+    out = tmp_path_factory.mktemp("trained")
+    args = ["--dataset", str(dataset_dir), "--model", str(backbone), "--output_dir", str(out), "--num_epochs", "1"]
+    args += ["--batch_size", "4", "--num_workers", "0"]
+    done = subprocess.run([sys.executable, str(EXAMPLES / "train.py"), *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
+def expected_scores(model, path: str) -> torch.Tensor:
+    spec = model.input_spec
+    with torch.no_grad():
+        return model(preprocess(read_clip(path, num_frames=spec.num_frames), spec).unsqueeze(0)).coarse_logits[0]
+
+
+def test_trained_classifier_gives_coarse_names_with_scores_on_a_path_and_a_list(trained, videos, tmp_path):
+    paths, _ = videos
+    result = run_user(tmp_path, trained, paths, top_k=3)
+    model = DisentangledVideoClassifier.from_pretrained(trained).eval()
+    names = list(model.config.coarse_labels)
+    assert result["class"] == "MotionVideoClassificationPipeline"
+    assert len(result["many"]) == 3 and result["many"][0] == result["one"]
+    for batched, single in zip(result["batched"], result["many"], strict=True):
+        assert [a["label"] for a in batched] == [a["label"] for a in single]
+        assert [a["score"] for a in batched] == pytest.approx([a["score"] for a in single], abs=1e-5)
+    for path, answer in zip(paths, result["many"], strict=True):
+        probabilities = expected_scores(model, path).softmax(-1)
+        top = probabilities.topk(3)
+        assert [a["label"] for a in answer] == [names[i] for i in top.indices.tolist()]
+        assert [a["score"] for a in answer] == pytest.approx(top.values.tolist(), abs=1e-5)
+
+
+def test_xclip_classifies_among_candidate_labels(videos, tmp_path):
+    paths, _ = videos
+    labels = ["falling", "rising", "appearing"]
+    checkpoint = make_xclip_checkpoint(tmp_path / "xclip", [f"a video of {name}." for name in labels])
+    result = run_user(tmp_path, checkpoint, paths[:2], candidate_labels=labels)
+    assert result["class"] == "MotionVideoClassificationPipeline"
+    assert [[a["label"] for a in answer] for answer in result["batched"]] == [
+        [a["label"] for a in answer] for answer in result["many"]
+    ]
+    for answer in result["many"]:
+        assert sorted(a["label"] for a in answer) == sorted(labels)
+        assert sum(a["score"] for a in answer) == pytest.approx(1.0, abs=1e-5)
+        assert [a["score"] for a in answer] == sorted((a["score"] for a in answer), reverse=True)
+
+
+def test_mistakes_are_named(trained, videos):
+    paths, _ = videos
+    classify = pipeline("video-classification", model=str(trained))
+    with pytest.raises(ValueError, match="candidate_labels is for X-CLIP prompt models"):
+        classify(paths[0], candidate_labels=["falling"])
+
+
+def test_other_models_still_get_transformers_pipeline(tmp_path):
+    config = VideoMAEConfig(
+        image_size=32, patch_size=8, num_frames=4, tubelet_size=2, hidden_size=32, num_hidden_layers=1,
+        num_attention_heads=2, intermediate_size=64, num_labels=2,
+    )  # fmt: skip
+    model = VideoMAEForVideoClassification(config)
+    with pytest.raises(ValueError, match="requires either a video processor or an image processor"):
+        pipeline("video-classification", model=model)  # transformers' own pipeline and its own error

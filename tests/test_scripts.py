@@ -1,0 +1,259 @@
+"""The example scripts as a user meets them: one-line errors, ``--videos``, model cards, and the Hub.
+
+Every script runs in a fresh interpreter from a scratch directory (``tmp_path``), as typed in a shell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from factories import make_tiny_dataset, write_test_video
+from hubserver import commit_repo, olah_server, status_server
+from huggingface_hub import ModelCard
+
+from mt_datasets import get_taxonomy
+from mt_datasets.kinetics import build_k400_ta, kinetics_video_id
+from mt_models import DisentangledVideoClassifier, create_backbone, save_tiny_checkpoint
+from mt_models.cards import is_hub_id, training_model_card
+from mt_models.records import read_record
+from mt_models.training import read_train_results
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+K400 = get_taxonomy("k400-ta")
+
+
+def run(script: str, *args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python examples/<script>.py ARGS`` from ``cwd``."""
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{script}.py"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def one_line_error(done: subprocess.CompletedProcess, script: str) -> str:
+    """The error a script printed: exit code 1, one line, no traceback."""
+    assert done.returncode == 1, done.stderr[-3000:]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in done.stderr and lines[-1].startswith(f"{script}.py: "), done.stderr[-3000:]
+    return lines[-1]
+
+
+@pytest.fixture(scope="module")
+def syn_ta(tmp_path_factory) -> Path:
+    return make_tiny_dataset(tmp_path_factory.mktemp("scripts-syn-ta"), coarse_classes=(0, 1), clips_per_fine=1)
+
+
+@pytest.fixture(scope="module")
+def backbone(tmp_path_factory) -> Path:
+    return save_tiny_checkpoint("videomae", tmp_path_factory.mktemp("scripts-videomae"))
+
+
+@pytest.fixture(scope="module")
+def trained(syn_ta, backbone, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("scripts-trained")
+    done = run(
+        "train", "--dataset", str(syn_ta), "--model", str(backbone), "--output_dir", str(out),
+        "--num_epochs", "1", "--batch_size", "4", "--num_workers", "0",
+        cwd=out,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "epoch 0: 100%" in done.stderr  # the progress bar
+    return out
+
+
+def test_train_results_and_predictions_are_versioned(trained, syn_ta, tmp_path):
+    assert read_train_results(trained)["format_version"] == 1
+    done = run("eval", "--dataset", str(syn_ta), "--model", str(trained), "--output_dir", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "known: 100%" in done.stderr and "unknown: 100%" in done.stderr
+    assert json.loads((tmp_path / "out" / "predictions.json").read_text())["format_version"] == 1
+
+
+def test_a_bare_backbone_is_named_not_a_traceback(syn_ta, backbone, tmp_path):
+    for script, extra in (("eval", ["--output_dir", "out"]), ("diagnose", ["--report", "out"])):
+        done = run(script, "--dataset", str(syn_ta), "--model", str(backbone), *extra, cwd=tmp_path)
+        message = one_line_error(done, script)
+        assert f"--model {backbone} is a bare 'videomae' backbone, not a classifier trained by train.py" in message
+        assert "examples/train.py --model" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_set1_model_with_config_set2_is_named(syn_ta, trained, tmp_path):
+    done = run(
+        "eval", "--dataset", str(syn_ta), "--config", "set2", "--model", str(trained), "--output_dir", "o", cwd=tmp_path
+    )
+    assert "trained on fine set 1 but --config set2" in one_line_error(done, "eval")
+
+
+def test_label_spaces_are_checked_before_any_video(trained, tmp_path):
+    k400 = make_tiny_dataset(tmp_path / "k400-ta", dataset="k400-ta", coarse_classes=(0,), clips_per_fine=1)
+    done = run("eval", "--dataset", str(k400), "--model", str(trained), "--output_dir", "out", cwd=tmp_path)
+    message = one_line_error(done, "eval")
+    assert "20 coarse classes" in message and "is k400-ta with 41" in message
+    assert "known:" not in done.stderr  # no video was decoded
+    done = run("diagnose", "--dataset", str(k400), "--model", str(trained), "--report", "out", cwd=tmp_path)
+    assert "is k400-ta with 41" in one_line_error(done, "diagnose")
+
+
+@pytest.fixture(scope="module")
+def k400_metadata(tmp_path_factory) -> dict[str, Path]:
+    """A metadata-only K400-TA (two set-1 and two set-2 val clips, a train clip of each set), and a video folder
+    without the train clips and one set-2 val clip."""
+    root = tmp_path_factory.mktemp("k400-meta")
+    annotations, videos = root / "annotations", root / "videos"
+    annotations.mkdir()
+    (videos / "val").mkdir(parents=True)
+    set1 = [K400.source_name(i) for i in K400.fine_indices(1)[:2]]
+    set2 = K400.source_name(K400.fine_indices(2)[0])
+    header = "label,youtube_id,time_start,time_end,split\n"
+    (annotations / "train.csv").write_text(
+        header + f"{set1[0]},trainAAAAAA,0,10,train\n{set2},trainBBBBBB,0,10,train\n"
+    )
+    val = [(set1[0], "valAAAAAAAA"), (set1[1], "valBBBBBBBB"), (set2, "valCCCCCCCC"), (set2, "valDDDDDDDD")]
+    (annotations / "validate.csv").write_text(header + "".join(f"{label},{yt},0,10,val\n" for label, yt in val))
+    for seed, (_, youtube_id) in enumerate(val[:3]):  # valDDDDDDDD has no file
+        write_test_video(videos / "val" / f"{kinetics_video_id(youtube_id, 0, 10)}.mp4", seed=seed)
+    dataset = build_k400_ta(annotations, root / "k400-ta")
+    classifier = DisentangledVideoClassifier.for_training_set(
+        create_backbone(str(save_tiny_checkpoint("videomae", root / "backbone"))), K400, 1, dataset="k400-ta"
+    )
+    classifier.save_pretrained(root / "k400-classifier")
+    return {"dataset": dataset, "videos": videos, "model": root / "k400-classifier"}
+
+
+def test_videos_join_a_metadata_only_dataset_and_missing_ones_are_listed(k400_metadata, tmp_path):
+    common = ["--dataset", str(k400_metadata["dataset"]), "--model", str(k400_metadata["model"])]
+    done = run("eval", *common, "--output_dir", "out", cwd=tmp_path)
+    assert "pass --videos DIR" in one_line_error(done, "eval")
+
+    done = run("eval", *common, "--videos", str(k400_metadata["videos"]), "--output_dir", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = read_record(tmp_path / "out")
+    assert (record.scores["num_known"], record.scores["num_unknown"]) == (2, 1)
+    assert record.skipped_videos == {"known": 0, "unknown": 1}
+    assert record.skipped == [
+        {
+            "split": "unknown",
+            "video_id": kinetics_video_id("valDDDDDDDD", 0, 10),
+            "reason": f"no decodable video file under {k400_metadata['videos']} (missing or undecodable: see "
+            "meta/presence.md)",
+        }
+    ]
+    assert record.extra["videos"] == str(k400_metadata["videos"])
+    assert (tmp_path / "out" / "meta" / "presence.md").is_file()
+
+    done = run(
+        "diagnose", *common, "--videos", str(k400_metadata["videos"]), "--probes", "reverse", "--report", "diag",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    diagnosis = json.loads((tmp_path / "diag" / "diagnosis.json").read_text())
+    assert [s["video_id"] for s in diagnosis["skipped"]] == [kinetics_video_id("valDDDDDDDD", 0, 10)]
+
+
+def test_model_card_names_hub_ids_only_and_eval_adds_its_scores(trained, syn_ta, tmp_path):
+    card = ModelCard.load(trained / "README.md")
+    assert card.data.library_name == "transformers" and card.data.pipeline_tag == "video-classification"
+    assert card.data.base_model is None and card.data.datasets is None  # local paths are not Hub ids
+    context = {
+        "base_model": "MCG-NJU/videomae-base", "backbone": "videomae", "dataset": "motion-transfer/syn-ta",
+        "config": "set1", "fine_set": 1, "held_out_set": 2, "head": {"embedding_dim": 8, "fine_loss_weight": 0,
+        "decorrelation_weight": 0, "adversarial_weight": 0}, "num_coarse": 20, "num_fine": 53, "num_frames": 8,
+        "crop_size": (32, 32), "training": {"num_epochs": 1, "learning_rate": 0.1, "batch_size": 2, "seed": 0,
+        "train_loss_per_epoch": [1.0]}, "package_version": "0",
+    }  # fmt: skip
+    hub_card = training_model_card(context)
+    assert hub_card.data.base_model == "MCG-NJU/videomae-base"
+    assert hub_card.data.datasets == ["motion-transfer/syn-ta"]
+    assert is_hub_id("motion-transfer/syn-ta") and not is_hub_id(str(syn_ta)) and not is_hub_id("./runs/set1")
+
+    model_dir = tmp_path / "model"
+    model_dir.symlink_to(trained, target_is_directory=True)
+    card_before = (trained / "README.md").read_text()
+    try:
+        done = run(
+            "eval", "--dataset", str(syn_ta), "--model", str(model_dir), "--output_dir", "out",
+            "--update_model_card", cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        record = read_record(tmp_path / "out")
+        results = ModelCard.load(trained / "README.md").data.eval_results
+        by_type = {r.metric_type: r for r in results}
+        assert by_type["known_accuracy"].metric_value == record.scores["known_accuracy"]
+        assert by_type["harmonic_mean"].metric_value == record.scores["harmonic_mean"]
+        first = by_type["known_accuracy"]
+        assert (first.dataset_type, first.dataset_config, first.dataset_revision) == (
+            syn_ta.name,
+            "set1",
+            record.dataset_revision,
+        )
+        assert first.task_type == "video-classification" and first.dataset_name == "syn-ta"
+    finally:
+        (trained / "README.md").write_text(card_before)  # the module's other tests read the original card
+
+
+def test_push_to_hub_errors_are_one_line(syn_ta, backbone, tmp_path):
+    with status_server(403) as (url, seen):
+        env = {**os.environ, "HF_ENDPOINT": url, "HF_HUB_OFFLINE": "0", "HF_TOKEN": "hf_test_token"}
+        done = run(
+            "train", "--dataset", str(syn_ta), "--model", str(backbone), "--output_dir", "out", "--num_epochs", "1",
+            "--batch_size", "4", "--num_workers", "0", "--push_to_hub", "--hub_model_id", "someone/tiny-classifier",
+            cwd=tmp_path, env=env,
+        )  # fmt: skip
+    message = one_line_error(done, "train")
+    assert "the Hub answered 403 for someone/tiny-classifier" in message
+    assert "POST /api/repos/create" in seen
+    assert (tmp_path / "out" / "model.safetensors").is_file()  # the local model was saved first
+    done = run(
+        "train", "--dataset", str(syn_ta), "--model", str(backbone), "--output_dir", "o", "--push_to_hub", cwd=tmp_path
+    )
+    assert "--push_to_hub needs --hub_model_id" in one_line_error(done, "train")
+
+
+_FROM_HUB = """
+import json, sys
+import mt_models
+from transformers import pipeline
+
+classify = pipeline("video-classification", model=sys.argv[1])
+print(json.dumps(classify(sys.argv[2], top_k=1)))
+"""
+
+
+def test_a_pushed_model_loads_from_the_hub_like_any_model(trained, syn_ta, tmp_path):
+    """What push_to_hub uploads (the output directory's files; no training states here), served by olah, into
+    pipeline()."""
+    files = [p.name for p in trained.iterdir() if p.is_file()]
+    assert {"config.json", "model.safetensors", "README.md", "train_results.json"} <= set(files)
+    mirrors, server = tmp_path / "mirrors", tmp_path / "olah"
+    server.mkdir()
+    commit_repo(trained, mirrors, "someone/tiny-classifier", repo_type="models", files=files)
+    video = tmp_path / "clip.mp4"
+    write_test_video(video)
+    with olah_server(mirrors, server) as url:
+        env = {**os.environ, "HF_ENDPOINT": url, "HF_HUB_OFFLINE": "0", "HF_HOME": str(tmp_path / "home")}
+        done = subprocess.run(
+            [sys.executable, "-c", _FROM_HUB, "someone/tiny-classifier", str(video)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    [answer] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["label"] in get_taxonomy("syn-ta").coarse_names and 0 < answer["score"] <= 1
+
+
+def test_a_dataset_that_is_not_there_is_one_line(backbone, tmp_path):
+    done = run("train", "--dataset", "no-such-dataset", "--model", str(backbone), "--output_dir", "out", cwd=tmp_path)
+    assert "no-such-dataset" in one_line_error(done, "train")
