@@ -6,7 +6,7 @@ import datasets
 import evaluate
 
 from mt_datasets.taxonomy import did_you_mean  # From: motion-transfer
-from mt_metrics.transferability import compute_transferability  # From: motion-transfer
+from mt_metrics.transferability import check_inputs, compute_transferability  # From: motion-transfer
 
 _CITATION = """\
 @inproceedings{abdullah2025punching,
@@ -156,6 +156,29 @@ class MotionTransferability(evaluate.Metric):
             features=datasets.Features(features),
             homepage="https://github.com/raiyaan-abdullah/Motion-Transfer",
             reference_urls=["https://arxiv.org/abs/2508.00085"],
+        )
+
+    def add_batch(self, *, predictions=None, references=None, **kwargs):
+        """Check the batch as given (evaluate's typed features would read "no" as True and 1.7 as 1), then store it."""
+        self._check(predictions, references, kwargs)
+        return super().add_batch(predictions=predictions, references=references, **kwargs)
+
+    def add(self, *, prediction=None, reference=None, **kwargs):
+        """Check one example as given, then store it."""
+        as_batch = {name: [value] for name, value in kwargs.items() if value is not None}
+        self._check([prediction], [reference], as_batch)
+        return super().add(prediction=prediction, reference=reference, **kwargs)
+
+    def _check(self, predictions, references, columns):
+        if predictions is None and references is None and all(value is None for value in columns.values()):
+            return  # nothing given: evaluate computes over what was added before
+        check_inputs(
+            predictions,
+            references,
+            columns.get("is_known"),
+            direction=columns.get("direction"),
+            prediction_scores=columns.get("prediction_scores"),
+            fine_references=columns.get("fine_references"),
         )
 
     def _compute(
