@@ -18,7 +18,9 @@ import difflib
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from mt_datasets.annotations import ENCODING, check_text_file
 from mt_datasets.presence import PresenceReport, SourceClip, add_build_parser, build_dataset
 from mt_datasets.taxonomy import Taxonomy, get_taxonomy
 
@@ -49,16 +51,27 @@ def _annotation_file(annotations: Path, split: str) -> Path:
 
 
 def _check_header(path: Path) -> None:
-    """Fail before anything is written when a CSV is empty or lacks Kinetics' columns."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        header = next(csv.reader(handle), None)
+    """Fail before anything is written when a CSV is compressed, not UTF-8, empty or lacks Kinetics' columns."""
+    check_text_file(path, "Kinetics-400's annotation CSV")
+    with path.open(newline="", encoding=ENCODING) as handle:
+        header = next(_csv_rows(csv.reader(handle), path), None)
         if header is None:
             raise ValueError(f"{path} is empty; expected Kinetics-400's CSV with the header {','.join(COLUMNS)}")
         missing = [c for c in COLUMNS if c not in [h.strip() for h in header]]
         if missing:
             raise ValueError(f"{path}: header {header} lacks the columns {missing}; expected {','.join(COLUMNS)}")
-        if next(csv.reader(handle), None) is None:
+        if next(_csv_rows(csv.reader(handle), path), None) is None:
             raise ValueError(f"{path} has a header but no rows")
+
+
+def _csv_rows(reader: Any, path: Path) -> Iterator[Any]:
+    """The rows of a ``csv`` reader; a CSV syntax error (a NUL byte, an unclosed quote) names the file and line."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        # A DictReader updates its own line_num only after a good row; its inner reader knows the failing line.
+        where = f"{path}:{getattr(reader, 'reader', reader).line_num}"
+        raise ValueError(f"{where}: not a readable CSV row ({error}); fix or remove that line") from None
 
 
 def _label_lookup(taxonomy: Taxonomy) -> dict[str, int]:
@@ -91,9 +104,9 @@ def iter_kinetics_clips(annotations: str | Path, report: PresenceReport) -> Iter
     hints: dict[str, str | None] = {}  # other labels -> "did you mean" hint, computed once per label
     seen: set[str] = set()
     for split, path in files.items():
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding=ENCODING) as handle:
             reader = csv.DictReader(handle)
-            for row in reader:
+            for row in _csv_rows(reader, path):
                 where = f"{path.name}:{reader.line_num}"
                 clip = _clip_of_row(row, split, where, taxonomy, lookup, hints, report)
                 if clip is None:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from mt_datasets.annotations import ENCODING, check_text_file
 from mt_datasets.presence import PresenceReport, SourceClip, add_build_parser, build_dataset
 from mt_datasets.taxonomy import did_you_mean, get_taxonomy
 
@@ -39,13 +40,17 @@ def _load_json(path: Path) -> Any:
             f"{path} not found: pass --annotations the folder of Something-Something-v2's labels.json, train.json "
             "and validation.json"
         )
-    text = path.read_text(encoding="utf-8")
+    check_text_file(path, "Something-Something-v2's annotation JSON")
+    text = path.read_text(encoding=ENCODING)
     if not text.strip():
         raise ValueError(f"{path} is empty")
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON ({error}); re-extract it from the SSv2 archive") from None
+        raise ValueError(
+            f"{path}:{error.lineno}: not valid JSON ({error.msg} at column {error.colno}); "
+            "re-extract it from the SSv2 archive"
+        ) from None
 
 
 def iter_ssv2_clips(annotations: str | Path, report: PresenceReport) -> Iterator[SourceClip]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -193,6 +194,41 @@ def test_unusable_csv_fails_before_anything_is_lost(kinetics, tmp_path, content,
         build_k400_ta(broken, out)
     assert {p.name: p.read_bytes() for p in (out / "data").iterdir()} == shards
     assert len(_all(out)) == 8
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (gzip.compress(b"label,youtube_id,time_start,time_end,split\n"), "validate.csv is gzip-compressed"),
+        (
+            "label,youtube_id,time_start,time_end,split\nabseiling,aaaaaaaaaaa,1,2,val\ncaf\xe9,b,1,2,val\n".encode(
+                "latin-1"
+            ),
+            "validate.csv:3: not UTF-8 text (byte 0xe9 at column 4)",
+        ),
+        (
+            # a damaged file: one "field" of 200 kB, beyond the csv module's limit
+            b"label,youtube_id,time_start,time_end,split\nabseiling,a,1,2,val\nabseiling," + b"x" * 200_000 + b"\n",
+            "validate.csv:3: not a readable CSV row (field larger than field limit",
+        ),
+    ],
+)
+def test_unreadable_csv_is_named_with_its_line_in_one_line(kinetics, tmp_path, capsys, content, message):
+    broken = tmp_path / "broken"
+    shutil.copytree(kinetics["annotations"], broken)
+    (broken / "validate.csv").write_bytes(content)
+    code = cli_main(["k400-ta", "build", "--annotations", str(broken), "--out", str(tmp_path / "out")])
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and message in error and len(error.splitlines()) == 1, error
+
+
+def test_a_byte_order_mark_is_not_part_of_the_header(kinetics, tmp_path):
+    # Spreadsheet programs save "UTF-8 with BOM"; the first column must still be called "label".
+    annotations = tmp_path / "bom"
+    shutil.copytree(kinetics["annotations"], annotations)
+    for name in ("train.csv", "validate.csv"):
+        (annotations / name).write_bytes(b"\xef\xbb\xbf" + (kinetics["annotations"] / name).read_bytes())
+    assert len(_all(build_k400_ta(annotations, tmp_path / "out"))) == 8
 
 
 def test_cli_reports_a_missing_annotation_file_in_one_line(tmp_path, capsys):

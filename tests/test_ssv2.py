@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 from pathlib import Path
 
 import datasets
@@ -108,6 +110,17 @@ def test_metadata_and_embedded_builds(ssv2, tmp_path):
         ("train.json", '[{"id": "1", "template": ', "not valid JSON"),
         ("validation.json", "{}", "non-empty JSON list"),
         ("labels.json", "[]", "labels.json must be"),
+        (
+            "train.json",
+            '[\n{"id": "1",\n "template": }]',
+            "train.json:3: not valid JSON (Expecting value at column 14)",
+        ),
+        ("train.json", gzip.compress(b"[]"), "train.json is gzip-compressed"),
+        (
+            "validation.json",
+            '[\n{"id": "caf\u00e9"}]'.encode("latin-1"),
+            "validation.json:2: not UTF-8 text (byte 0xe9",
+        ),
     ],
 )
 def test_unusable_annotation_files_raise_clearly(ssv2, tmp_path, file, content, message):
@@ -115,8 +128,11 @@ def test_unusable_annotation_files_raise_clearly(ssv2, tmp_path, file, content, 
     broken.mkdir()
     for name in ("labels.json", "train.json", "validation.json"):
         (broken / name).write_bytes((ssv2["annotations"] / name).read_bytes())
-    (broken / file).write_text(content)
-    with pytest.raises(ValueError, match=message):
+    if isinstance(content, bytes):
+        (broken / file).write_bytes(content)
+    else:
+        (broken / file).write_text(content)
+    with pytest.raises(ValueError, match=re.escape(message)):
         build_ssv2_ta(broken, tmp_path / "out")
     assert not (tmp_path / "out" / "data").exists() or not any((tmp_path / "out" / "data").glob("*.parquet"))
 
