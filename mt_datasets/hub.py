@@ -20,8 +20,8 @@ committed video ids (``add`` returns ``False``) and, given the same rows in the 
 to those of an uninterrupted run.
 
 A (fine set, split) group with no rows makes ``finalize`` fail, naming the config splits it would leave empty
-(``datasets`` cannot build an empty split); ``finalize(allow_missing_splits=True)`` leaves those splits out of the
-configs instead, and the card lists them.
+(``datasets`` cannot build an empty split: an empty shard fails with "BatchSize must be greater than 0");
+``finalize(allow_missing_splits=True)`` leaves those splits out of the configs instead, and the card lists them.
 """
 
 from __future__ import annotations
@@ -471,7 +471,7 @@ class HubDatasetWriter:
             ]
             raise ValueError(
                 f"{self.out_dir} has no rows for {', '.join(missing)}, which the config splits {', '.join(fed)} read. "
-                "Add those rows, or call finalize(allow_missing_splits=True) to leave these splits out of the configs."
+                "Add those rows, or leave these splits out of the configs with allow_missing_splits=True."
             )
         pretty = pretty_name or PRETTY_NAMES.get(self.taxonomy.name, self.taxonomy.name)
         context = {

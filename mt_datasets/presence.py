@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mt_datasets.files import atomic_write_bytes
 from mt_datasets.taxonomy import Taxonomy
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "PresenceReport",
     "SourceClip",
     "build_dataset",
+    "build_summary",
     "check_video",
     "check_videos",
 ]
@@ -129,6 +131,9 @@ class PresenceReport:
         self._problems: list[dict[str, str]] = []
         self._skipped_labels: Counter[str] = Counter()
         self._skipped_hints: dict[str, str] = {}
+        # filled by record_rows() once the rows are written: what a partial copy leaves out
+        self.left_out_splits: dict[str, dict[str, int]] = {}
+        self.classes_without_rows: dict[str, dict[str, int]] = {}
 
     @property
     def checked(self) -> bool:
@@ -175,6 +180,37 @@ class PresenceReport:
             UNDECODABLE: sum(len(entry[UNDECODABLE]) for entry in self._splits.values()),
         }
 
+    def record_rows(self, groups: Mapping[str, int], fine_rows: Mapping[str, int]) -> None:
+        """Note what the written dataset lacks: the splits (``set{S}-{split}``) and fine classes without any row.
+
+        ``groups`` and ``fine_rows`` are the rows written per split and per fine class; each entry left out gets the
+        number of videos the annotations expected for it and how many were missing or undecodable.
+        """
+
+        def counts(entry: Mapping[str, Any] | None) -> dict[str, int]:
+            if entry is None:
+                return {"expected": 0, MISSING: 0, UNDECODABLE: 0}
+            return {"expected": entry["expected"], MISSING: len(entry[MISSING]), UNDECODABLE: len(entry[UNDECODABLE])}
+
+        self.left_out_splits = {key: counts(self._splits.get(key)) for key, n in sorted(groups.items()) if n == 0}
+        self.classes_without_rows = {
+            name: counts(self._classes.get(name)) for name, n in sorted(fine_rows.items()) if n == 0
+        }
+
+    def left_out_lines(self) -> list[str]:
+        """One line per split left out, then one for the classes without rows (empty for a complete copy)."""
+        lines = [
+            f"split {key}: no rows ({entry['expected']} videos expected, {entry[MISSING]} missing, "
+            f"{entry[UNDECODABLE]} undecodable); left out of the configs"
+            for key, entry in self.left_out_splits.items()
+        ]
+        if self.classes_without_rows:
+            names = list(self.classes_without_rows)
+            expected = sum(entry["expected"] for entry in self.classes_without_rows.values())
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            lines.append(f"{len(names)} fine classes have no rows ({expected} videos expected for them): {shown}")
+        return lines
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the report."""
 
@@ -194,6 +230,8 @@ class PresenceReport:
             "problems": self._problems,
             "skipped_labels": dict(sorted(self._skipped_labels.items())),
             "skipped_label_hints": dict(sorted(self._skipped_hints.items())),
+            "left_out_splits": self.left_out_splits,
+            "classes_without_rows": self.classes_without_rows,
         }
 
     def to_markdown(self) -> str:
@@ -210,6 +248,15 @@ class PresenceReport:
             ]
         else:
             lines += [f"Videos were not checked (no video root given): {totals['expected']} clips expected.", ""]
+        if self.left_out_splits or self.classes_without_rows:
+            lines += ["## Left out of this copy", ""]
+            lines += [f"- {line}" for line in self.left_out_lines()]
+            for name, entry in self.classes_without_rows.items():
+                lines.append(
+                    f"  - {name}: {entry['expected']} expected, {entry[MISSING]} missing, "
+                    f"{entry[UNDECODABLE]} undecodable"
+                )
+            lines.append("")
         for title, table in (("split", self._splits), ("class", self._classes)):
             lines += [
                 f"## Per {title}",
@@ -260,14 +307,19 @@ class PresenceReport:
         json_path, md_path = Path(out_dir) / PRESENCE_JSON, Path(out_dir) / PRESENCE_MD
         json_path.parent.mkdir(parents=True, exist_ok=True)
         for path, text in ((json_path, json.dumps(self.to_dict(), indent=1) + "\n"), (md_path, self.to_markdown())):
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
+            atomic_write_bytes(path, text.encode("utf-8"))
         return json_path, md_path
 
     def card_summary(self) -> dict[str, Any]:
-        """What a dataset card says about presence: the totals, whether checked, and the number of input problems."""
-        return {"checked": self.checked, "totals": self.totals(), "num_problems": len(self._problems)}
+        """What a dataset card says about presence: the totals, whether checked, the number of input problems, and
+        what a partial copy leaves out (``left_out_splits``, ``classes_without_rows``: see :meth:`record_rows`)."""
+        return {
+            "checked": self.checked,
+            "totals": self.totals(),
+            "num_problems": len(self._problems),
+            "left_out_splits": self.left_out_splits,
+            "classes_without_rows": self.classes_without_rows,
+        }
 
 
 def build_dataset(
@@ -295,13 +347,17 @@ def build_dataset(
     ``video`` column. The writer resumes an interrupted build in the same ``out_dir`` (committed clips are kept and
     not probed again), and the report is written even when the build stops on an error, marked incomplete.
 
+    A partial copy builds: a split (``set{S}-{split}``) without a single usable video is left out of the configs
+    (``datasets`` cannot load an empty split), and the report and the card name the splits and fine classes left out
+    with their video counts. A build without any usable row raises ``ValueError`` in one line.
+
     ``transcode`` turns a found file into the bytes to embed (default: the file's own bytes); it runs on the
     probing threads. ``extra_features`` are the builder's columns besides the base ones and ``relative_path``;
     ``card_context`` is passed to the card template together with ``presence`` (:meth:`PresenceReport.card_summary`).
     """
     import datasets
 
-    from mt_datasets.hub import HubDatasetWriter, dataset_features
+    from mt_datasets.hub import HubDatasetWriter, dataset_counts, dataset_features
 
     if embed and video_root is None:
         raise ValueError("embedding videos needs a video root: pass --videos DIR together with --embed")
@@ -336,14 +392,36 @@ def build_dataset(
                     writer.add(row)
                 if on_progress is not None:
                     on_progress(count)
+            writer.flush()
+            counts = dataset_counts(out_dir)
+            report.record_rows(counts["groups"], {name: sum(n.values()) for name, n in counts["fine"].items()})
             report.complete = True
         finally:
             report.write(out_dir)
+        if counts["num_rows"] == 0:
+            raise ValueError(_no_rows_message(report, out_dir))
+        # A partial copy (some splits without a single video: e.g. only the validation videos downloaded) is still a
+        # dataset: its empty splits are left out of the configs, and the report and the card list them.
         return writer.finalize(
             card_template,
             {**(card_context or {}), "presence": report.card_summary()},
             license=license,
+            allow_missing_splits=True,
         )
+
+
+def _no_rows_message(report: PresenceReport, out_dir: str | Path) -> str:
+    totals = report.totals()
+    report_path = Path(out_dir) / PRESENCE_MD
+    if not totals["expected"]:
+        return f"the annotations hold no clip of the {report.dataset} classes: nothing to build (see {report_path})"
+    if report.checked:
+        return (
+            f"none of the {totals['expected']} videos of the annotations is usable under {report.video_root} "
+            f"({totals[MISSING]} missing, {totals[UNDECODABLE]} undecodable): check that --videos is the folder of "
+            f"your copy (see {report_path})"
+        )
+    return f"no row was written (see {report_path})"
 
 
 def _checked(
@@ -380,6 +458,27 @@ def _checked(
     yield from _map_ordered(check, clips, workers)
 
 
+def build_summary(dataset: str, out_dir: str | Path) -> str:
+    """What a build command prints when it ends: where the dataset is, how many videos were found, and which splits
+    and classes a partial copy leaves out (from the presence report it wrote)."""
+    out_dir = Path(out_dir)
+    report = json.loads((out_dir / PRESENCE_JSON).read_text(encoding="utf-8"))
+    totals = report["totals"]
+    if report["videos_checked"]:
+        found = (
+            f"{totals[FOUND]} of {totals['expected']} videos found ({totals[MISSING]} missing, "
+            f"{totals[UNDECODABLE]} undecodable)"
+        )
+    else:
+        found = f"{totals['expected']} clips listed (videos not checked)"
+    lines = [f"{dataset} written to {out_dir}: {found}"]
+    left_out = PresenceReport(report["dataset"], report["video_root"])
+    left_out.left_out_splits, left_out.classes_without_rows = report["left_out_splits"], report["classes_without_rows"]
+    lines += [f"  {line}" for line in left_out.left_out_lines()]
+    lines.append(f"presence report: {out_dir / PRESENCE_MD}")
+    return "\n".join(lines)
+
+
 def add_build_parser(
     subparsers: argparse._SubParsersAction,
     builder: Callable[..., Path],
@@ -403,7 +502,7 @@ def add_build_parser(
         except (OSError, ValueError) as error:
             print(f"mt-datasets {dataset.lower()} build: {error}", file=sys.stderr)
             return 2
-        print(f"{dataset} written to {out}; presence report in {out / 'meta' / 'presence.md'}")
+        print(build_summary(dataset, out))
         return 0
 
     parser.set_defaults(func=run)

@@ -231,6 +231,40 @@ def test_a_byte_order_mark_is_not_part_of_the_header(kinetics, tmp_path):
     assert len(_all(build_k400_ta(annotations, tmp_path / "out"))) == 8
 
 
+def test_a_copy_with_only_the_validation_videos_builds_and_says_what_it_lacks(kinetics, tmp_path, capsys):
+    # The usual partial copy: only Kinetics' validation videos were downloaded, to evaluate.
+    videos = tmp_path / "val-only"
+    for folder in ("val", "validate"):
+        shutil.copytree(kinetics["videos"] / folder, videos / folder)
+    out = tmp_path / "k400-ta"
+    args = ["k400-ta", "build", "--annotations", str(kinetics["annotations"]), "--videos", str(videos)]
+    assert cli_main([*args, "--out", str(out), "--embed"]) == 0
+    summary = capsys.readouterr().out
+    assert "3 of 8 videos found (5 missing, 0 undecodable)" in summary
+    assert "split set1-train: no rows (2 videos expected, 2 missing, 0 undecodable)" in summary
+    assert "split set2-train: no rows (3 videos expected, 3 missing, 0 undecodable)" in summary
+    # every split with rows loads; the train splits are left out of the configs
+    ds = datasets.load_dataset(str(out), "set1")
+    assert {split: len(rows) for split, rows in ds.items()} == {"known": 1, "unknown": 2}
+    assert ds["known"][0]["video"] is not None
+    report = json.loads((out / PRESENCE_JSON).read_text())
+    assert report["left_out_splits"]["set1-train"] == {"expected": 2, "missing": 2, "undecodable": 0}
+    assert SET1[1] in report["classes_without_rows"]
+    assert "## Left out of this copy" in (out / PRESENCE_MD).read_text()
+    card = (out / "README.md").read_text()
+    assert "This copy is partial" in card and "split `set2-train` has no rows (3 videos expected" in card
+
+
+def test_a_build_without_any_usable_video_fails_in_one_line(kinetics, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    args = ["k400-ta", "build", "--annotations", str(kinetics["annotations"]), "--videos", str(tmp_path / "empty")]
+    assert cli_main([*args, "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1, error
+    assert "none of the 8 videos of the annotations is usable" in error and "8 missing" in error
+    assert "finalize" not in error and "(" in error
+
+
 def test_cli_reports_a_missing_annotation_file_in_one_line(tmp_path, capsys):
     (tmp_path / "train.csv").write_text("label,youtube_id,time_start,time_end,split\n")
     code = cli_main(["k400-ta", "build", "--annotations", str(tmp_path), "--out", str(tmp_path / "out")])

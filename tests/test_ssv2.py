@@ -12,6 +12,7 @@ import pytest
 from factories import SquareMotion, render_square_clip
 
 from mt_datasets import get_taxonomy
+from mt_datasets.cli import main as cli_main
 from mt_datasets.presence import PRESENCE_JSON
 from mt_datasets.ssv2 import build_ssv2_ta, template_name
 from mt_datasets.video import encode_video
@@ -101,6 +102,20 @@ def test_metadata_and_embedded_builds(ssv2, tmp_path):
     assert report["classes"][SET2]["missing"] == ["107"]
     assert [u["video_id"] for u in report["classes"][SET1]["undecodable"]] == ["106"]
     assert "106.webm" in report["classes"][SET1]["undecodable"][0]["reason"]
+
+
+def test_a_copy_with_only_the_validation_videos_builds(ssv2, tmp_path, capsys):
+    videos = tmp_path / "val-only"
+    videos.mkdir()
+    for video_id in ("201", "202"):
+        (videos / f"{video_id}.webm").write_bytes((ssv2["videos"] / f"{video_id}.webm").read_bytes())
+    args = ["ssv2-ta", "build", "--annotations", str(ssv2["annotations"]), "--videos", str(videos), "--embed"]
+    assert cli_main([*args, "--out", str(tmp_path / "out")]) == 0
+    summary = capsys.readouterr().out
+    assert "2 of 6 videos found (4 missing, 0 undecodable)" in summary and "split set1-train: no rows" in summary
+    for config in ("set1", "set2"):
+        ds = datasets.load_dataset(str(tmp_path / "out"), config)
+        assert {split: len(rows) for split, rows in ds.items()} == {"known": 1, "unknown": 1}
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mt_datasets.presence import PresenceReport, SourceClip, build_dataset
+from mt_datasets.presence import PresenceReport, SourceClip, build_dataset, build_summary
 from mt_datasets.taxonomy import FINE_SETS, SPLITS, SYNTA_VIEWS, get_taxonomy
 
 __all__ = ["convert_release", "iter_release_clips", "transcode", "add_parser"]
@@ -142,5 +142,5 @@ def _run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         print(f"mt-datasets syn-ta convert: {error}", file=sys.stderr)
         return 2
-    print(f"Syn-TA written to {out}; presence report in {out / 'meta' / 'presence.md'}")
+    print(build_summary("Syn-TA", out))
     return 0
