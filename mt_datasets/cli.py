@@ -8,6 +8,7 @@ parser and sets ``func`` (a callable taking the parsed ``argparse.Namespace`` an
     mt-datasets k400-ta build ...     (mt_datasets.kinetics)
     mt-datasets ssv2-ta build ...     (mt_datasets.ssv2)
     mt-datasets publish DIR ...       (mt_datasets.publish)
+    mt-datasets verify DIR            (mt_datasets.verify)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ _COMMANDS: dict[str | None, tuple[str, ...]] = {
     "syn-ta": ("mt_datasets.syn_ta.generate", "mt_datasets.syn_ta.release"),
     "k400-ta": ("mt_datasets.kinetics",),
     "ssv2-ta": ("mt_datasets.ssv2",),
-    None: ("mt_datasets.publish",),
+    None: ("mt_datasets.publish", "mt_datasets.verify"),
 }
 
 _GROUP_HELP = {

@@ -26,7 +26,6 @@ A (fine set, split) group with no rows makes ``finalize`` fail, naming the confi
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import numbers
@@ -42,6 +41,7 @@ import pyarrow.parquet as pq
 from datasets.arrow_writer import get_parquet_column_options, get_writer_batch_size_from_data_size
 
 from mt_datasets.files import atomic_write_bytes
+from mt_datasets.locks import directory_lock
 from mt_datasets.taxonomy import FINE_SETS, SPLITS, Taxonomy, did_you_mean, other_set
 
 __all__ = [
@@ -56,8 +56,10 @@ __all__ = [
     "config_data_files",
     "dataset_counts",
     "dataset_features",
+    "is_incomplete",
     "read_info",
     "render_card",
+    "write_incomplete_card",
 ]
 
 FORMAT_VERSION = "1.0"
@@ -66,7 +68,10 @@ CARD_DIR = Path(__file__).resolve().parents[1] / "hub_cards"
 BASE_COLUMNS = ("video", "video_id", "coarse_label", "fine_label", "fine_set", "split")
 INFO_FILE = "meta/info.json"
 MANIFEST_FILE = "meta/shards.json"
-LOCK_FILE = "meta/.lock"
+# The README of an unfinished directory: its configs point at a "file" whose name tells load_dataset users what to do
+# (datasets answers "Unable to find '<that name>'"), and its body says the same.
+INCOMPLETE_MARKER = "<!-- mt-datasets: incomplete -->"
+INCOMPLETE_HINT = "INCOMPLETE - this build or generation did not finish - rerun the same command to resume"
 DATA_DIR = "data"
 # Content-defined chunking makes re-uploads of mostly unchanged shards cheap on the Hub's Xet storage.
 CDC_OPTIONS = datasets.config.DEFAULT_CDC_OPTIONS
@@ -99,6 +104,36 @@ def _config_splits() -> dict[str, dict[str, str]]:
 
 # config -> split -> (fine set, split) group whose shards it reads; the one place the protocol meets the file layout.
 CONFIG_SPLITS: dict[str, dict[str, str]] = _config_splits()
+
+
+# directories with an open HubDatasetWriter in this process (the directory lock is re-entrant, so it cannot tell)
+_OPEN_WRITERS: set[Path] = set()
+
+
+def write_incomplete_card(out_dir: str | Path) -> None:
+    """Mark ``out_dir`` as unfinished: a README whose configs make ``load_dataset`` fail with the hint to rerun the
+    command, and whose text says so. :meth:`HubDatasetWriter.finalize` replaces it with the dataset's card."""
+    configs = "".join(
+        f"- config_name: {config}\n  data_files:\n  - split: train\n    path: \"{INCOMPLETE_HINT}\"\n"
+        for config in CONFIG_SPLITS
+    )
+    body = (
+        f"{INCOMPLETE_MARKER}\n# Incomplete dataset directory\n\n"
+        "The command that writes this directory (`mt-datasets syn-ta generate`, `k400-ta build`, `ssv2-ta build` or "
+        "`syn-ta convert`) did not finish: it was interrupted or failed. Rerun the same command to resume; the rows "
+        "already written are kept. `meta/presence.md`, where present, says what a build found.\n"
+    )
+    atomic_write_bytes(Path(out_dir) / "README.md", f"---\nconfigs:\n{configs}---\n{body}".encode())
+
+
+def is_incomplete(out_dir: str | Path) -> bool:
+    """Whether ``out_dir``'s README is the mark of an unfinished build or generation."""
+    readme = Path(out_dir) / "README.md"
+    try:
+        with open(readme, encoding="utf-8") as handle:
+            return INCOMPLETE_MARKER in handle.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 class DatasetMismatchError(ValueError):
@@ -195,7 +230,10 @@ class HubDatasetWriter:
 
     Rows are dicts with every column of ``features``. ``coarse_label`` and ``fine_label`` may be indices or names;
     ``video`` may be bytes, a path (its bytes are embedded and its file name kept) or a ``{"bytes", "path"}`` dict.
-    One writer at a time per directory (a lock file enforces it).
+    One writer at a time per directory: a second one in this process raises ``RuntimeError``, one in another process
+    :class:`mt_datasets.locks.DirectoryBusyError` naming the first. Until :meth:`finalize` writes the card, the
+    directory's README marks it unfinished (:func:`write_incomplete_card`), so ``load_dataset`` on an interrupted
+    write fails with the hint to rerun the command.
 
     Leaving the ``with`` block normally commits the buffered rows; leaving it on an exception drops them, so that a
     resumed run writes the same shards as an uninterrupted one.
@@ -225,21 +263,24 @@ class HubDatasetWriter:
         self._has_video = "video" in features
         self._record = _info_record(taxonomy, features, info)
 
-        (self.out_dir / DATA_DIR).mkdir(parents=True, exist_ok=True)
-        (self.out_dir / "meta").mkdir(exist_ok=True)
-        self._lock = open(self.out_dir / LOCK_FILE, "w")  # held (and flock-ed) for the writer's lifetime
+        key = self.out_dir.resolve()
+        if key in _OPEN_WRITERS:
+            raise RuntimeError(f"another HubDatasetWriter is writing {self.out_dir}; use one writer per directory")
+        # The directory's lock (held for the writer's lifetime) keeps other processes out; re-entrant, so a command
+        # that holds it already (a build, a generation) opens its writer under it.
+        self._lock = directory_lock(self.out_dir)
+        self._lock.__enter__()
+        _OPEN_WRITERS.add(key)
         try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            raise RuntimeError(
-                f"another HubDatasetWriter is writing {self.out_dir}; use one writer per directory"
-            ) from None
-        try:
+            (self.out_dir / DATA_DIR).mkdir(parents=True, exist_ok=True)
+            (self.out_dir / "meta").mkdir(exist_ok=True)
             self._open_existing()
+            if not (self.out_dir / "README.md").is_file():
+                write_incomplete_card(self.out_dir)
         except BaseException:
             self._release_lock()
             raise
+        self._marked_incomplete = is_incomplete(self.out_dir)
         # Rows wait as dicts and become one Arrow table per shard: converting row by row costs ~100 us a row,
         # which dominated metadata-only builds of 100k+ rows.
         self._buffers: dict[str, list[dict[str, Any]]] = {}
@@ -389,6 +430,11 @@ class HubDatasetWriter:
         return f"{DATA_DIR}/{group}-{index:05d}.parquet"
 
     def _write_shard(self, file: str, group: str, table: pa.Table, video_ids: list[str]) -> None:
+        if not self._marked_incomplete:
+            # The card of a finished dataset no longer matches once a shard is added: until finalize writes the new
+            # one, the directory says it is unfinished.
+            write_incomplete_card(self.out_dir)
+            self._marked_incomplete = True
         path = self.out_dir / file
         tmp = path.with_name(f".{path.name}.tmp")
         batch_rows = get_writer_batch_size_from_data_size(table.num_rows, table.nbytes)
@@ -412,7 +458,7 @@ class HubDatasetWriter:
             "num_rows": table.num_rows,
             "num_bytes": table.nbytes,
             "file_bytes": path.stat().st_size,
-            "sha256": _sha256(path),
+            "sha256": sha256_of(path),
             "video_ids": video_ids,
         }
         _atomic_write_json(self.out_dir / MANIFEST_FILE, self._manifest())
@@ -485,6 +531,7 @@ class HubDatasetWriter:
         body = render_card(card_template, context)
         yaml_block = _card_yaml(self._shards, self.features, counts, license, pretty, list(tags), set(missing))
         atomic_write_bytes(self.out_dir / "README.md", f"---\n{yaml_block}---\n\n{body}".encode())
+        self._marked_incomplete = False
         return self.out_dir
 
     def close(self) -> None:
@@ -495,8 +542,8 @@ class HubDatasetWriter:
             self._release_lock()
 
     def _release_lock(self) -> None:
-        fcntl.flock(self._lock, fcntl.LOCK_UN)
-        self._lock.close()
+        _OPEN_WRITERS.discard(self.out_dir.resolve())
+        self._lock.__exit__(None, None, None)
 
     def __enter__(self) -> HubDatasetWriter:
         return self
@@ -507,8 +554,9 @@ class HubDatasetWriter:
         else:
             # Drop the uncommitted rows: a resumed run re-adds them and cuts the same shards.
             self._buffers.clear()
-            self._closed = True
-            self._release_lock()
+            if not self._closed:
+                self._closed = True
+                self._release_lock()
 
 
 def _value_check(arrow_type: pa.DataType) -> Any:
@@ -551,7 +599,8 @@ def _row_bytes(row: Mapping[str, Any]) -> int:
     return size
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: str | Path) -> str:
+    """The sha256 hex digest of a file (as recorded per shard in ``meta/shards.json``), read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(2**20), b""):

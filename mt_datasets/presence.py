@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mt_datasets.files import atomic_write_bytes
+from mt_datasets.locks import DirectoryBusyError
 from mt_datasets.taxonomy import Taxonomy
 
 __all__ = [
@@ -499,7 +500,7 @@ def add_build_parser(
     def run(args: argparse.Namespace) -> int:
         try:
             out = builder(args.annotations, args.out, videos=args.videos, embed=args.embed, workers=args.workers)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, DirectoryBusyError) as error:
             print(f"mt-datasets {dataset.lower()} build: {error}", file=sys.stderr)
             return 2
         print(build_summary(dataset, out))

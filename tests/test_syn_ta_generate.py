@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -120,7 +121,11 @@ def test_kill_then_resume_gives_the_uninterrupted_dataset(reference, tmp_path):
     process.wait()
     process.stderr.close()
     staged = {p.stem for p in clips.glob("*.json")}
-    assert 0 < len(staged) < NUM_CLIPS and not (out / "README.md").exists()
+    assert 0 < len(staged) < NUM_CLIPS
+    # The killed run's directory does not pass for a dataset: load_dataset says to rerun the command.
+    with pytest.raises(FileNotFoundError, match="did not finish - rerun the same command to resume"):
+        datasets.load_dataset(str(out), "set1")
+    assert "Rerun the same command to resume" in (out / "README.md").read_text()
     # what a kill can leave besides: a half-written temp file, and an mp4 whose row was never written
     unfinished = next(spec.video_id for spec in plan_clips(options()) if spec.video_id.replace("/", "__") not in staged)
     (clips / ".orphan.mp4.4242.tmp").write_bytes(b"\x00" * 100)
@@ -129,6 +134,37 @@ def test_kill_then_resume_gives_the_uninterrupted_dataset(reference, tmp_path):
     result = generate(out, options(), workers=1, progress=False)
     assert result.packed and result.skipped == len(staged) and result.made == NUM_CLIPS - len(staged)
     assert dataset_files(out) == dataset_files(reference)
+
+
+def test_a_second_run_on_the_same_directory_stops_at_once_naming_the_first(reference, tmp_path):
+    out = tmp_path / "busy"
+    command = [sys.executable, "-m", "mt_datasets.cli", "syn-ta", "generate", "--out", str(out), "--workers", "1"]
+    first = subprocess.Popen(command + CLI_OPTIONS, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clips = out / ".staging" / "clips"
+    deadline = time.monotonic() + 120
+    while not (clips.is_dir() and any(clips.glob("*.json"))):
+        assert first.poll() is None, first.stderr.read()
+        assert time.monotonic() < deadline, "the generator staged nothing in 120 s"
+        time.sleep(0.01)
+    second = subprocess.run(command + CLI_OPTIONS, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1, second.stderr
+    assert f"is being written by another process (pid {first.pid} on {socket.gethostname()}" in second.stderr
+    assert "syn-ta generate --out" in second.stderr
+    first.communicate(timeout=300)
+    assert first.returncode == 0 and dataset_files(out) == dataset_files(reference)
+
+
+def test_nothing_to_do_verifies_and_regenerates_a_damaged_shard(reference, tmp_path, capsys):
+    out = tmp_path / "damaged"
+    shutil.copytree(reference, out)
+    shard = next((out / "data").glob("set2-val-*.parquet"))
+    shard.write_bytes(shard.read_bytes()[:-100])  # a copy cut short
+    assert cli_main(["syn-ta", "generate", "--out", str(out), *CLI_OPTIONS]) == 0
+    message = capsys.readouterr().out
+    assert f"damaged (1 problem(s); the first: data/{shard.name}: " in message and "bytes, the manifest says" in message
+    assert dataset_files(out) == dataset_files(reference)
+    assert cli_main(["syn-ta", "generate", "--out", str(out), *CLI_OPTIONS]) == 0
+    assert "verified); nothing to do" in capsys.readouterr().out
 
 
 def test_accelerate_processes_split_the_clips_and_the_main_process_packs(reference, tmp_path):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mt_datasets.locks import DirectoryBusyError
 from mt_datasets.presence import PresenceReport, SourceClip, build_dataset, build_summary
 from mt_datasets.taxonomy import FINE_SETS, SPLITS, SYNTA_VIEWS, get_taxonomy
 
@@ -139,7 +140,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     try:
         out = convert_release(args.source, args.out, size=args.size, fps=args.fps, workers=args.workers)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, DirectoryBusyError) as error:
         print(f"mt-datasets syn-ta convert: {error}", file=sys.stderr)
         return 2
     print(build_summary("Syn-TA", out))
