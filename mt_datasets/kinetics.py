@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from mt_datasets.annotations import ENCODING, check_text_file
-from mt_datasets.presence import PresenceReport, SourceClip, add_build_parser, build_dataset
+from mt_datasets.build import LocalCopy, SourceClip, add_build_parser, build_local_copy
+from mt_datasets.presence import PresenceReport
 from mt_datasets.taxonomy import Taxonomy, get_taxonomy
 
 __all__ = ["ANNOTATION_FILES", "build_k400_ta", "iter_kinetics_clips", "kinetics_video_id", "add_parser"]
@@ -177,28 +178,29 @@ def build_k400_ta(
     clip is looked up and probed; missing and undecodable clips are left out and listed in ``meta/presence.*``;
     ``embed`` stores the found videos' bytes in a ``video`` column. Returns ``out_dir``.
     """
+    return build_local_copy(K400_TA, annotations, out_dir, videos=videos, embed=embed, workers=workers)
+
+
+def _extra_features() -> dict[str, Any]:
     import datasets
 
-    report = PresenceReport("k400-ta", videos)
-    extra = {
+    return {
         "youtube_id": datasets.Value("string"),
         "time_start": datasets.Value("int32"),
         "time_end": datasets.Value("int32"),
         "original_split": datasets.Value("string"),
     }
-    return build_dataset(
-        iter_kinetics_clips(annotations, report),
-        taxonomy=get_taxonomy("k400-ta"),
-        out_dir=out_dir,
-        report=report,
-        extra_features=extra,
-        video_root=videos,
-        embed=embed,
-        info={"source": "kinetics-400", "builder": "mt_datasets.kinetics", "embedded_videos": embed},
-        card_template="k400_ta_card.md.j2",
-        license="cc-by-4.0",
-        workers=workers,
-    )
+
+
+K400_TA = LocalCopy(
+    dataset="k400-ta",
+    source="kinetics-400",
+    builder="mt_datasets.kinetics",
+    iter_clips=iter_kinetics_clips,
+    extra_features=_extra_features,
+    card_template="k400_ta_card.md.j2",
+    license="cc-by-4.0",
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -9,15 +9,14 @@ undecodable ones are left out and listed in the presence report. ``--size`` / ``
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from mt_datasets.locks import DirectoryBusyError
-from mt_datasets.presence import PresenceReport, SourceClip, build_dataset, build_summary
+from mt_datasets.build import SourceClip, build_dataset, run_build_command
+from mt_datasets.presence import PresenceReport
 from mt_datasets.taxonomy import FINE_SETS, SPLITS, SYNTA_VIEWS, get_taxonomy
 
 __all__ = ["convert_release", "iter_release_clips", "transcode", "add_parser"]
@@ -138,10 +137,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        out = convert_release(args.source, args.out, size=args.size, fps=args.fps, workers=args.workers)
-    except (OSError, ValueError, DirectoryBusyError) as error:
-        print(f"mt-datasets syn-ta convert: {error}", file=sys.stderr)
-        return 2
-    print(build_summary("Syn-TA", out))
-    return 0
+    return run_build_command(
+        "syn-ta convert",
+        "Syn-TA",
+        lambda: convert_release(args.source, args.out, size=args.size, fps=args.fps, workers=args.workers),
+    )
