@@ -1,17 +1,9 @@
-"""The Hub layout: Parquet shards with an embedded ``datasets.Video`` column, README YAML configs and a dataset card.
+"""The Hub writer: Parquet shards with an embedded ``datasets.Video`` column, the schema, and the row checks.
 
 A dataset directory written here loads with ``datasets.load_dataset(str(directory), "set1")`` locally, and the same
-directory pushed to the Hub loads with ``load_dataset("<owner>/<name>", "set1")``::
-
-    README.md                          YAML: configs set1 / set2 / all, dataset_info, licence; the card body
-    data/set{S}-{split}-{NNNNN}.parquet   rows of fine set S (1 or 2) and split train / val
-    meta/info.json                     the typed info record (format version, dataset, features, the caller's info)
-    meta/shards.json                   the manifest: committed shards and the video ids in each
-
-Configs never copy data: ``set1`` = {train: ``set1-train-*``, known: ``set1-val-*``, unknown: ``set2-val-*``},
-``set2`` the reverse, ``all`` = one split per group (``set1_train``, ``set1_val``, ``set2_train``, ``set2_val``), whose
-union is ``load_dataset(directory, "all", split="all")`` (``"all"`` is datasets' own keyword for the union of a config's
-splits and cannot name a split).
+directory pushed to the Hub loads with ``load_dataset("<owner>/<name>", "set1")``. Its layout (file names, configs,
+format version, reading the info record and the manifest back) lives in :mod:`mt_datasets.layout`, its cards in
+:mod:`mt_datasets.cards`; both are re-exported here.
 
 Writing is atomic and resumable. Rows are buffered per (fine set, split) and written as a shard once the buffer
 reaches ``shard_size_bytes``; each shard goes to a hidden ``*.tmp`` name and is renamed into place, then the manifest
@@ -26,7 +18,6 @@ A (fine set, split) group with no rows makes ``finalize`` fail, naming the confi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import numbers
 import os
@@ -40,100 +31,65 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.arrow_writer import get_parquet_column_options, get_writer_batch_size_from_data_size
 
+from mt_datasets.cards import CARD_DIR, PRETTY_NAMES, card_context_of, card_yaml, render_card
 from mt_datasets.files import atomic_write_bytes
+from mt_datasets.layout import (
+    CONFIG_SPLITS,
+    DATA_DIR,
+    FORMAT_VERSION,
+    INCOMPLETE_HINT,
+    INCOMPLETE_MARKER,
+    INFO_FILE,
+    MANIFEST_FILE,
+    config_data_files,
+    dataset_counts,
+    group_name,
+    is_incomplete,
+    read_info,
+    read_manifest,
+    sha256_of,
+    write_incomplete_card,
+)
 from mt_datasets.locks import directory_lock
-from mt_datasets.taxonomy import FINE_SETS, SPLITS, Taxonomy, did_you_mean, other_set
+from mt_datasets.taxonomy import FINE_SETS, SPLITS, Taxonomy, did_you_mean
 
 __all__ = [
     "BASE_COLUMNS",
     "CARD_DIR",
     "CONFIG_SPLITS",
+    "DATA_DIR",
     "DEFAULT_SHARD_SIZE_BYTES",
     "FORMAT_VERSION",
+    "INCOMPLETE_HINT",
+    "INCOMPLETE_MARKER",
+    "INFO_FILE",
+    "MANIFEST_FILE",
+    "PRETTY_NAMES",
     "DatasetMismatchError",
     "HubDatasetWriter",
     "card_context_of",
+    "card_yaml",
     "config_data_files",
     "dataset_counts",
     "dataset_features",
+    "group_name",
     "is_incomplete",
     "read_info",
+    "read_manifest",
     "render_card",
+    "sha256_of",
     "write_incomplete_card",
 ]
 
-FORMAT_VERSION = "1.0"
 DEFAULT_SHARD_SIZE_BYTES = 256 * 2**20
-CARD_DIR = Path(__file__).resolve().parents[1] / "hub_cards"
 BASE_COLUMNS = ("video", "video_id", "coarse_label", "fine_label", "fine_set", "split")
-INFO_FILE = "meta/info.json"
-MANIFEST_FILE = "meta/shards.json"
-# The README of an unfinished directory: its configs point at a "file" whose name tells load_dataset users what to do
-# (datasets answers "Unable to find '<that name>'"), and its body says the same.
-INCOMPLETE_MARKER = "<!-- mt-datasets: incomplete -->"
-INCOMPLETE_HINT = "INCOMPLETE - this build or generation did not finish - rerun the same command to resume"
-DATA_DIR = "data"
 # Content-defined chunking makes re-uploads of mostly unchanged shards cheap on the Hub's Xet storage.
 CDC_OPTIONS = datasets.config.DEFAULT_CDC_OPTIONS
-PRETTY_NAMES = {"syn-ta": "Syn-TA", "k400-ta": "K400-TA", "ssv2-ta": "SSv2-TA"}
 _SHARD_RE = re.compile(r"^set([12])-(train|val)-(\d{5})\.parquet$")
-
-
-def _group_name(fine_set: int, split: str) -> str:
-    return f"set{fine_set}-{split}"
-
-
-def _config_splits() -> dict[str, dict[str, str]]:
-    splits = {}
-    for trained in FINE_SETS:
-        held_out = other_set(trained)
-        splits[f"set{trained}"] = {
-            "train": _group_name(trained, "train"),
-            "known": _group_name(trained, "val"),
-            "unknown": _group_name(held_out, "val"),
-        }
-    # "all" is datasets' keyword for the union of a config's splits (load_dataset(..., "all", split="all")), so it
-    # cannot name a split itself; config "all" has one split per group instead.
-    splits["all"] = {
-        _group_name(fine_set, split).replace("-", "_"): _group_name(fine_set, split)
-        for fine_set in FINE_SETS
-        for split in SPLITS
-    }
-    return splits
-
-
-# config -> split -> (fine set, split) group whose shards it reads; the one place the protocol meets the file layout.
-CONFIG_SPLITS: dict[str, dict[str, str]] = _config_splits()
 
 
 # directories with an open HubDatasetWriter in this process (the directory lock is re-entrant, so it cannot tell)
 _OPEN_WRITERS: set[Path] = set()
-
-
-def write_incomplete_card(out_dir: str | Path) -> None:
-    """Mark ``out_dir`` as unfinished: a README whose configs make ``load_dataset`` fail with the hint to rerun the
-    command, and whose text says so. :meth:`HubDatasetWriter.finalize` replaces it with the dataset's card."""
-    configs = "".join(
-        f"- config_name: {config}\n  data_files:\n  - split: train\n    path: \"{INCOMPLETE_HINT}\"\n"
-        for config in CONFIG_SPLITS
-    )
-    body = (
-        f"{INCOMPLETE_MARKER}\n# Incomplete dataset directory\n\n"
-        "The command that writes this directory (`mt-datasets syn-ta generate`, `k400-ta build`, `ssv2-ta build` or "
-        "`syn-ta convert`) did not finish: it was interrupted or failed. Rerun the same command to resume; the rows "
-        "already written are kept. `meta/presence.md`, where present, says what a build found.\n"
-    )
-    atomic_write_bytes(Path(out_dir) / "README.md", f"---\nconfigs:\n{configs}---\n{body}".encode())
-
-
-def is_incomplete(out_dir: str | Path) -> bool:
-    """Whether ``out_dir``'s README is the mark of an unfinished build or generation."""
-    readme = Path(out_dir) / "README.md"
-    try:
-        with open(readme, encoding="utf-8") as handle:
-            return INCOMPLETE_MARKER in handle.read(4096)
-    except (OSError, UnicodeDecodeError):
-        return False
 
 
 class DatasetMismatchError(ValueError):
@@ -169,14 +125,6 @@ def dataset_features(
     return datasets.Features(columns)
 
 
-def config_data_files(config: str) -> dict[str, str]:
-    """The ``data_files`` patterns of one config: split name -> glob relative to the dataset directory."""
-    if config not in CONFIG_SPLITS:
-        raise ValueError(did_you_mean(config, list(CONFIG_SPLITS), "config"))
-    # The ".parquet" suffix keeps hidden "*.parquet.tmp" files of an interrupted write out of every config.
-    return {split: f"{DATA_DIR}/{group}-*.parquet" for split, group in CONFIG_SPLITS[config].items()}
-
-
 def _atomic_write_json(path: Path, value: Any) -> None:
     atomic_write_bytes(path, (json.dumps(value, indent=2, sort_keys=False) + "\n").encode())
 
@@ -193,22 +141,6 @@ def _info_record(taxonomy: Taxonomy, features: datasets.Features, info: Mapping[
         return json.loads(json.dumps(record))
     except TypeError as error:
         raise TypeError(f"info must be JSON-serialisable: {error}") from None
-
-
-def read_info(out_dir: str | Path) -> dict[str, Any]:
-    """The info record of a dataset directory (``meta/info.json``): ``format_version``, ``dataset``, ``features``,
-    ``info`` (the writer's ``info`` argument)."""
-    path = Path(out_dir) / INFO_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: {out_dir} is not a dataset directory written by HubDatasetWriter")
-    return json.loads(path.read_text())
-
-
-def _read_manifest(out_dir: Path) -> dict[str, Any]:
-    path = out_dir / MANIFEST_FILE
-    if not path.is_file():
-        return {"format_version": FORMAT_VERSION, "shards": []}
-    return json.loads(path.read_text())
 
 
 class HubDatasetWriter:
@@ -319,7 +251,7 @@ class HubDatasetWriter:
                 )
         else:
             _atomic_write_json(info_path, self._record)
-        manifest = _read_manifest(self.out_dir)
+        manifest = read_manifest(self.out_dir)
         if manifest.get("format_version") != FORMAT_VERSION:
             raise DatasetMismatchError(
                 f"{self.out_dir / MANIFEST_FILE} has format version {manifest.get('format_version')!r}, "
@@ -358,7 +290,7 @@ class HubDatasetWriter:
             raise ValueError(f"duplicate video_id {video_id!r}: it was already added in this run")
         encoded = self._encode_row(video_id, row)
         self._check_types(video_id, encoded)
-        group = _group_name(encoded["fine_set"], encoded["split"])
+        group = group_name(encoded["fine_set"], encoded["split"])
         self._buffers.setdefault(group, []).append(encoded)
         self._buffered_bytes[group] = self._buffered_bytes.get(group, 0) + _row_bytes(encoded)
         self._buffered_ids.add(video_id)
@@ -529,7 +461,7 @@ class HubDatasetWriter:
             **(card_context or {}),
         }
         body = render_card(card_template, context)
-        yaml_block = _card_yaml(self._shards, self.features, counts, license, pretty, list(tags), set(missing))
+        yaml_block = card_yaml(self._shards, self.features, counts, license, pretty, list(tags), set(missing))
         atomic_write_bytes(self.out_dir / "README.md", f"---\n{yaml_block}---\n\n{body}".encode())
         self._marked_incomplete = False
         return self.out_dir
@@ -599,15 +531,6 @@ def _row_bytes(row: Mapping[str, Any]) -> int:
     return size
 
 
-def sha256_of(path: str | Path) -> str:
-    """The sha256 hex digest of a file (as recorded per shard in ``meta/shards.json``), read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(2**20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _short(value: Any, limit: int = 200) -> str:
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= limit else text[:limit] + "..."
@@ -661,159 +584,3 @@ def _check_decodable(video_id: str, video: Mapping[str, Any]) -> None:
             f"row {video_id!r}: the video {video['path']!r} cannot be decoded ({error.reason}); "
             "re-encode or drop it (check_videos=False skips this check)"
         ) from None
-
-
-# ---- reading back: counts, card ------------------------------------------------------------------------------------
-def dataset_counts(out_dir: str | Path) -> dict[str, Any]:
-    """Row counts of a dataset directory, from its committed shards.
-
-    Returns ``{"num_rows": int, "groups": {"set1-train": n, "set1-val": n, "set2-train": n, "set2-val": n},
-    "configs": {config: {split: n}} (as loaded: set1 / set2 train, known, unknown; all set1_train ... set2_val),
-    "coarse": {coarse name: {group: n}}, "fine": {fine name: {"train": n, "val": n}}}``; every class of the dataset's
-    taxonomy is listed, with zeros where it has no rows.
-    """
-    from mt_datasets.taxonomy import get_taxonomy
-
-    out_dir = Path(out_dir)
-    taxonomy = get_taxonomy(read_info(out_dir)["dataset"])
-    groups = {_group_name(s, split): 0 for s in FINE_SETS for split in SPLITS}
-    coarse = {name: dict.fromkeys(groups, 0) for name in taxonomy.coarse_names}
-    fine = {name: dict.fromkeys(SPLITS, 0) for name in taxonomy.fine_names}
-    for entry in _read_manifest(out_dir)["shards"]:
-        group = entry["group"]
-        groups[group] += entry["num_rows"]
-        table = pq.read_table(out_dir / entry["file"], columns=["coarse_label", "fine_label"])
-        split = group.split("-")[1]
-        for c, f in zip(table.column("coarse_label").to_pylist(), table.column("fine_label").to_pylist(), strict=True):
-            coarse[taxonomy.coarse_names[c]][group] += 1
-            fine[taxonomy.fine_names[f]][split] += 1
-    configs = {
-        config: {split: groups[group] for split, group in splits.items()} for config, splits in CONFIG_SPLITS.items()
-    }
-    return {"num_rows": sum(groups.values()), "groups": groups, "configs": configs, "coarse": coarse, "fine": fine}
-
-
-def card_context_of(taxonomy: Taxonomy, counts: Mapping[str, Any], features: datasets.Features) -> dict[str, Any]:
-    """The variables every card template gets (documented at the top of ``hub_cards/dataset_card_base.md.j2``)."""
-    fine_counts = counts["fine"]
-    classes = []
-    for c, coarse_name in enumerate(taxonomy.coarse_names):
-        fine_rows = [
-            {
-                "name": taxonomy.fine_names[f],
-                "fine_set": taxonomy.fine_set[f],
-                "train": fine_counts[taxonomy.fine_names[f]]["train"],
-                "val": fine_counts[taxonomy.fine_names[f]]["val"],
-            }
-            for f in taxonomy.fine_classes_of(c)
-        ]
-        classes.append({"index": c, "name": coarse_name, "counts": counts["coarse"][coarse_name], "fine": fine_rows})
-    return {
-        "dataset": taxonomy.name,
-        "num_coarse": taxonomy.num_coarse,
-        "num_fine_per_set": taxonomy.num_fine_per_set,
-        "num_rows": counts["num_rows"],
-        "groups": counts["groups"],
-        "configs": counts["configs"],
-        "config_data_files": {config: config_data_files(config) for config in CONFIG_SPLITS},
-        "classes": classes,
-        "columns": [{"name": name, "type": _feature_type(feature)} for name, feature in features.items()],
-        "has_video": "video" in features,
-        "format_version": FORMAT_VERSION,
-    }
-
-
-def _feature_type(feature: Any) -> str:
-    if isinstance(feature, datasets.ClassLabel):
-        return f"ClassLabel ({feature.num_classes} names)"
-    if isinstance(feature, datasets.Value):
-        return feature.dtype
-    return type(feature).__name__
-
-
-def render_card(template: str | Path, context: Mapping[str, Any]) -> str:
-    """Render a Jinja2 card template: a file name in ``hub_cards/`` or a path to a template file.
-
-    Undefined variables raise (``StrictUndefined``), so a template never silently prints an empty value.
-    """
-    import jinja2
-
-    path = Path(template)
-    search = [str(CARD_DIR)]
-    name = str(template)
-    if path.is_file():
-        search.insert(0, str(path.parent.resolve()))
-        name = path.name
-    elif not (CARD_DIR / name).is_file():
-        available = sorted(p.name for p in CARD_DIR.glob("*.j2"))
-        raise FileNotFoundError(did_you_mean(name, available, f"card template (in {CARD_DIR})"))
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    return env.get_template(name).render(**context)
-
-
-def _size_category(num_rows: int) -> str:
-    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
-        if num_rows < limit:
-            return label
-    return "1M<n<10M"
-
-
-def _card_yaml(
-    shards: Mapping[str, Mapping[str, Any]],
-    features: datasets.Features,
-    counts: Mapping[str, Any],
-    license: str,
-    pretty_name: str,
-    tags: list[str],
-    missing: set[str],
-) -> str:
-    from datasets.info import DatasetInfo, DatasetInfosDict
-    from datasets.utils.metadata import MetadataConfigs
-    from huggingface_hub import DatasetCardData
-
-    group_bytes: dict[str, int] = {}
-    group_file_bytes: dict[str, int] = {}
-    for entry in shards.values():
-        group_bytes[entry["group"]] = group_bytes.get(entry["group"], 0) + entry["num_bytes"]
-        group_file_bytes[entry["group"]] = group_file_bytes.get(entry["group"], 0) + entry["file_bytes"]
-    configs, infos = {}, {}
-    for config, all_splits in CONFIG_SPLITS.items():
-        splits = {split: group for split, group in all_splits.items() if group not in missing}
-        if not splits:
-            continue
-        patterns = config_data_files(config)
-        data_files = [{"split": split, "path": patterns[split]} for split in splits]
-        configs[config] = {"data_files": data_files}
-        split_dict = datasets.SplitDict()
-        for split, group in splits.items():
-            split_dict.add(
-                datasets.SplitInfo(
-                    name=split, num_bytes=group_bytes.get(group, 0), num_examples=counts["configs"][config][split]
-                )
-            )
-        infos[config] = DatasetInfo(
-            features=features,
-            splits=split_dict,
-            # A shard read by two splits of a config (none today) is downloaded once.
-            download_size=sum(group_file_bytes.get(g, 0) for g in set(splits.values())),
-            dataset_size=sum(s.num_bytes for s in split_dict.values()),
-        )
-    card_data = DatasetCardData(
-        license=license,
-        task_categories=["video-classification"],
-        pretty_name=pretty_name,
-        tags=["motion-transferability", "video", *tags],
-        size_categories=[_size_category(counts["num_rows"])],
-    )
-    # set1 is the default config; when set1 has no rows at all, the first config left is.
-    configs[next(iter(configs))]["default"] = True
-    MetadataConfigs(configs).to_dataset_card_data(card_data)
-    DatasetInfosDict(infos).to_dataset_card_data(card_data)
-    return card_data.to_yaml() + "\n"

@@ -77,7 +77,7 @@ def plan_upload(folder: str | Path, *, hold_video_rights: bool = False) -> Publi
     """
     from huggingface_hub import DatasetCard
 
-    from mt_datasets.hub import is_incomplete, read_info
+    from mt_datasets.layout import is_incomplete, read_info
     from mt_datasets.verify import verify_dataset
 
     folder = Path(folder)
@@ -214,7 +214,7 @@ def _publish(
     token: str | None,
     hold_video_rights: bool,
 ) -> PublishPlan:
-    from mt_datasets.hub import read_info
+    from mt_datasets.layout import read_info
 
     plan = plan_upload(folder, hold_video_rights=hold_video_rights)
     if "/" not in repo_id or repo_id.count("/") != 1:

@@ -49,7 +49,7 @@ def verify_dataset(directory: str | Path) -> Verification:
     readable, and no Parquet file outside the manifest sits in ``data/`` (the configs would load it)."""
     import pyarrow.parquet as pq
 
-    from mt_datasets.hub import DATA_DIR, FORMAT_VERSION, INFO_FILE, MANIFEST_FILE, is_incomplete, sha256_of
+    from mt_datasets.layout import DATA_DIR, FORMAT_VERSION, INFO_FILE, MANIFEST_FILE, is_incomplete, sha256_of
 
     directory = Path(directory)
     result = Verification(directory)

@@ -400,7 +400,7 @@ class _Staging:
         return self.clips / f"{self._name(video_id)}.json"
 
     def create(self, record: dict[str, Any]) -> None:
-        from mt_datasets.hub import write_incomplete_card
+        from mt_datasets.layout import write_incomplete_card
 
         self.clips.mkdir(parents=True, exist_ok=True)
         if not self.config.is_file():
@@ -512,7 +512,8 @@ def _differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
 
 def _check_out_dir(out_dir: Path, record: dict[str, Any]) -> bool:
     """Refuse a directory holding other data; returns True when it already holds this finished dataset."""
-    from mt_datasets.hub import DatasetMismatchError, read_info
+    from mt_datasets.hub import DatasetMismatchError
+    from mt_datasets.layout import INFO_FILE, read_info
 
     if not out_dir.exists():
         return False
@@ -522,7 +523,7 @@ def _check_out_dir(out_dir: Path, record: dict[str, Any]) -> bool:
     if staging.config.is_file():
         stored = json.loads(staging.config.read_text())
         where = "a partial Syn-TA generation"
-    elif (out_dir / "meta" / "info.json").is_file():
+    elif (out_dir / INFO_FILE).is_file():
         stored = read_info(out_dir).get("info", {}).get("options")
         if stored is None:
             raise DatasetMismatchError(
@@ -671,7 +672,7 @@ def _unpack_for_repair(out_dir: Path, record: dict[str, Any], verification: Any)
     packed files, so that the run renders only the clips of the damaged shards and then packs the whole dataset."""
     import pyarrow.parquet as pq
 
-    from mt_datasets.hub import DATA_DIR, INFO_FILE, MANIFEST_FILE, write_incomplete_card
+    from mt_datasets.layout import DATA_DIR, INFO_FILE, MANIFEST_FILE, write_incomplete_card
 
     staging = _Staging(out_dir)
     staging.create(record)
