@@ -187,6 +187,8 @@ def test_the_module_refuses_what_its_features_would_silently_convert(inputs, mes
         metric.compute(**batch)
     with pytest.raises(ValueError, match="is_known must be booleans"):
         metric.add(prediction=0, reference=0, is_known="yes")
+    with pytest.raises(ValueError, match="predictions has the non-integer label 0.5"):
+        metric.add(predictions=0.5, references=0, is_known=True)  # evaluate takes the feature names in add too
     # Integral floats are class indices, as in the core.
     assert (
         mt_metrics.load().compute(predictions=[0.0, 1.0], references=[0, 1], is_known=[True, False])["known_accuracy"]

@@ -165,8 +165,10 @@ class MotionTransferability(evaluate.Metric):
 
     def add(self, *, prediction=None, reference=None, **kwargs):
         """Check one example as given, then store it."""
-        as_batch = {name: [value] for name, value in kwargs.items() if value is not None}
-        self._check([prediction], [reference], as_batch)
+        # evaluate also takes the feature names themselves (add(predictions=3, ...)): check what it will store.
+        given = {"predictions": prediction, "references": reference, **kwargs}
+        as_batch = {name: [value] for name, value in given.items() if value is not None}
+        self._check(as_batch.pop("predictions", None), as_batch.pop("references", None), as_batch)
         return super().add(prediction=prediction, reference=reference, **kwargs)
 
     def _check(self, predictions, references, columns):
