@@ -252,7 +252,7 @@ def test_a_copy_with_only_the_validation_videos_builds_and_says_what_it_lacks(ki
     assert SET1[1] in report["classes_without_rows"]
     assert "## Left out of this copy" in (out / PRESENCE_MD).read_text()
     card = (out / "README.md").read_text()
-    assert "This copy is partial" in card and "split `set2-train` has no rows (3 videos expected" in card
+    assert "This copy is partial" in card and "Split `set2-train` has no rows (3 videos expected" in card
 
 
 def test_a_build_without_any_usable_video_fails_in_one_line(kinetics, tmp_path, capsys):
