@@ -7,9 +7,10 @@ the first (its pid, host and command) instead of failing half-way through the ot
 
 The lock lives beside the directory, not in it (``PARENT/.NAME.mt-datasets.lock``; the holder's details in
 ``PARENT/.NAME.mt-datasets.owner`` while it is held), so locking never changes what the directory holds: a dataset
-directory stays byte-identical, and an unrelated directory that a command refuses stays untouched. The operating
-system releases the lock of a killed process. Within one process the lock is re-entrant (a build holds it, and the
-writer it opens takes it again).
+directory stays byte-identical, and an unrelated directory that a command refuses stays untouched. Only where the
+parent is not writable does the lock go inside the directory (``.mt-datasets.lock``, hidden: ``publish`` skips it).
+The operating system releases the lock of a killed process. Within one process the lock is re-entrant (a build holds
+it, and the writer it opens takes it again).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ class DirectoryBusyError(RuntimeError):
     """Another process holds the directory's lock; the message is one line naming it."""
 
 
-# resolved lock path -> (the lock, how many times this process holds it)
-_HELD: dict[Path, tuple[FileLock, int]] = {}
+# resolved directory -> (its lock, how many times this process holds it, the owner file)
+_HELD: dict[Path, tuple[FileLock, int, Path]] = {}
 _GUARD = threading.Lock()
 
 
@@ -50,25 +51,52 @@ def lock_paths(directory: str | Path) -> tuple[Path, Path]:
     )
 
 
+def _inside_paths(directory: Path) -> tuple[Path, Path]:
+    """Where the lock goes when the directory's parent cannot hold it (not writable): inside the directory."""
+    directory = directory.resolve()
+    return directory / ".mt-datasets.lock", directory / ".mt-datasets.owner"
+
+
+def _creatable(lock_path: Path) -> str | None:
+    """None when the lock file can be created (or opened) where ``lock_path`` says, else why not.
+
+    filelock reports a lock file it cannot create as a lock it could not acquire; this tells the two apart.
+    """
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError as error:
+        return f"{lock_path}: {error.strerror or error}"
+    return None
+
+
 @contextmanager
 def directory_lock(directory: str | Path, *, command: str | None = None) -> Iterator[None]:
     """Hold ``directory``'s lock for the ``with`` block, or raise :class:`DirectoryBusyError` at once.
 
-    ``command`` is what the owner file records as this process's command (default: its command line). The directory
-    itself is neither created nor touched; its parent must exist (it is created when missing).
+    ``command`` is what the owner file records as this process's command (default: its command line). The lock
+    lives beside the directory; where its parent is not writable, inside it (hidden). ``OSError`` when neither can
+    hold a lock file.
     """
-    lock_path, owner_path = lock_paths(directory)
+    directory = Path(directory)
+    key = directory.resolve()
     with _GUARD:
-        held = _HELD.get(lock_path)
+        held = _HELD.get(key)
         if held is not None:
-            _HELD[lock_path] = (held[0], held[1] + 1)
+            _HELD[key] = (held[0], held[1] + 1, held[2])
     if held is None:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path, owner_path = lock_paths(directory)
+        reasons = [_creatable(lock_path)]
+        if reasons[0] is not None:
+            lock_path, owner_path = _inside_paths(directory)
+            reasons.append(_creatable(lock_path))
+            if reasons[1] is not None:
+                raise OSError(f"cannot create a lock file for {directory} ({'; '.join(reasons)}): make it writable")
         lock = FileLock(str(lock_path), timeout=0, thread_local=False)
         try:
             lock.acquire()
         except Timeout:
-            raise DirectoryBusyError(_busy_message(Path(directory), owner_path)) from None
+            raise DirectoryBusyError(_busy_message(directory, owner_path)) from None
         owner = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
@@ -77,16 +105,16 @@ def directory_lock(directory: str | Path, *, command: str | None = None) -> Iter
         }
         atomic_write_bytes(owner_path, json.dumps(owner).encode())
         with _GUARD:
-            _HELD[lock_path] = (lock, 1)
+            _HELD[key] = (lock, 1, owner_path)
     try:
         yield
     finally:
         with _GUARD:
-            lock, count = _HELD[lock_path]
+            lock, count, owner_path = _HELD[key]
             if count > 1:
-                _HELD[lock_path] = (lock, count - 1)
+                _HELD[key] = (lock, count - 1, owner_path)
             else:
-                del _HELD[lock_path]
+                del _HELD[key]
                 # Still held while the owner file goes, so no other process's owner file is removed.
                 owner_path.unlink(missing_ok=True)
                 lock.release()

@@ -363,6 +363,10 @@ def _differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
     ]
 
 
+# where mt_datasets.locks puts a directory's lock when its parent is not writable: not "other data"
+_INSIDE_LOCK_FILES = (".mt-datasets.lock", ".mt-datasets.owner")
+
+
 def _check_out_dir(out_dir: Path, record: dict[str, Any]) -> bool:
     """Refuse a directory holding other data; returns True when it already holds this finished dataset."""
     from mt_datasets.hub import DatasetMismatchError
@@ -383,7 +387,7 @@ def _check_out_dir(out_dir: Path, record: dict[str, Any]) -> bool:
                 f"{out_dir} holds a dataset that `mt-datasets syn-ta generate` did not make; use a new directory"
             )
         where = "a Syn-TA dataset"
-    elif any(out_dir.iterdir()):
+    elif any(path.name not in _INSIDE_LOCK_FILES for path in out_dir.iterdir()):
         raise DatasetMismatchError(
             f"{out_dir} is not empty and holds no Syn-TA generation; use a new or empty directory"
         )
