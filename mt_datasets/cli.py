@@ -3,7 +3,7 @@
 Subcommands live next to the code they drive; each module exposes ``add_parser(subparsers)`` which registers its
 parser and sets ``func`` (a callable taking the parsed ``argparse.Namespace`` and returning an exit code).
 
-    mt-datasets syn-ta generate ...   (mt_datasets.generate_command, over mt_datasets.syn_ta.generate)
+    mt-datasets syn-ta generate ...   (mt_datasets.syn_ta.generate)
     mt-datasets syn-ta convert ...    (mt_datasets.syn_ta.release)
     mt-datasets k400-ta build ...     (mt_datasets.kinetics)
     mt-datasets ssv2-ta build ...     (mt_datasets.ssv2)
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 # group -> modules whose ``add_parser`` registers the group's subcommands (None: a top-level command)
 _COMMANDS: dict[str | None, tuple[str, ...]] = {
-    "syn-ta": ("mt_datasets.generate_command", "mt_datasets.syn_ta.release"),
+    "syn-ta": ("mt_datasets.syn_ta.generate", "mt_datasets.syn_ta.release"),
     "k400-ta": ("mt_datasets.kinetics",),
     "ssv2-ta": ("mt_datasets.ssv2",),
     None: ("mt_datasets.publish", "mt_datasets.verify"),

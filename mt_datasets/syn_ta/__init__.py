@@ -7,9 +7,8 @@ Modules, one job each:
 - ``appearance``: the appearance factors and the protocols ``paper``, ``motion-only`` and ``appearance-shift``.
 - ``backgrounds``: procedural textures or a folder of the user's images.
 - ``meshes`` / ``renderer``: the primitives and the moderngl (EGL) renderer.
-- ``options``: presets and the generation options (``GenerationOptions.resolve``); ``generate``: planning and running
-  ``mt-datasets syn-ta generate`` (workers, shards, resume, Hub layout; its command line is
-  ``mt_datasets.generate_command``); ``contact_sheet``: the card's sample frames.
+- ``generate``: ``mt-datasets syn-ta generate`` (workers, shards, resume, Hub layout); ``contact_sheet``: the card's
+  sample frames.
 - ``release``: ``mt-datasets syn-ta convert`` of the authors' Blender release.
 
 Render one clip by hand::
