@@ -8,17 +8,18 @@ from typing import Any
 
 import datasets
 
-from mt_datasets.layout import CONFIG_SPLITS, FORMAT_VERSION, config_data_files
+from mt_datasets.layout import FORMAT_VERSION
 from mt_datasets.taxonomy import Taxonomy, did_you_mean
 
-__all__ = ["CARD_DIR", "PRETTY_NAMES", "card_context_of", "card_yaml", "render_card"]
+__all__ = ["CARD_DIR", "card_context_of", "card_yaml", "render_card"]
 
 CARD_DIR = Path(__file__).resolve().parents[1] / "hub_cards"
-PRETTY_NAMES = {"syn-ta": "Syn-TA", "k400-ta": "K400-TA", "ssv2-ta": "SSv2-TA"}
 
 
 def card_context_of(taxonomy: Taxonomy, counts: Mapping[str, Any], features: datasets.Features) -> dict[str, Any]:
     """The variables every card template gets (documented at the top of ``hub_cards/dataset_card_base.md.j2``)."""
+    from mt_datasets.hub import CONFIG_SPLITS, config_data_files  # hub imports this module
+
     fine_counts = counts["fine"]
     classes = []
     for c, coarse_name in enumerate(taxonomy.coarse_names):
@@ -101,6 +102,8 @@ def card_yaml(
     from datasets.info import DatasetInfo, DatasetInfosDict
     from datasets.utils.metadata import MetadataConfigs
     from huggingface_hub import DatasetCardData
+
+    from mt_datasets.hub import CONFIG_SPLITS, config_data_files  # hub imports this module
 
     group_bytes: dict[str, int] = {}
     group_file_bytes: dict[str, int] = {}

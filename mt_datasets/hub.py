@@ -31,19 +31,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.arrow_writer import get_parquet_column_options, get_writer_batch_size_from_data_size
 
-from mt_datasets.cards import CARD_DIR, PRETTY_NAMES, card_context_of, card_yaml, render_card
+from mt_datasets.cards import CARD_DIR, card_context_of, card_yaml, render_card
 from mt_datasets.files import atomic_write_bytes
 from mt_datasets.layout import (
-    CONFIG_SPLITS,
     DATA_DIR,
     FORMAT_VERSION,
     INCOMPLETE_HINT,
     INCOMPLETE_MARKER,
     INFO_FILE,
     MANIFEST_FILE,
-    config_data_files,
-    dataset_counts,
-    group_name,
     is_incomplete,
     read_info,
     read_manifest,
@@ -51,7 +47,7 @@ from mt_datasets.layout import (
     write_incomplete_card,
 )
 from mt_datasets.locks import directory_lock
-from mt_datasets.taxonomy import FINE_SETS, SPLITS, Taxonomy, did_you_mean
+from mt_datasets.taxonomy import FINE_SETS, SPLITS, Taxonomy, did_you_mean, other_set
 
 __all__ = [
     "BASE_COLUMNS",
@@ -72,7 +68,6 @@ __all__ = [
     "config_data_files",
     "dataset_counts",
     "dataset_features",
-    "group_name",
     "is_incomplete",
     "read_info",
     "read_manifest",
@@ -85,11 +80,35 @@ DEFAULT_SHARD_SIZE_BYTES = 256 * 2**20
 BASE_COLUMNS = ("video", "video_id", "coarse_label", "fine_label", "fine_set", "split")
 # Content-defined chunking makes re-uploads of mostly unchanged shards cheap on the Hub's Xet storage.
 CDC_OPTIONS = datasets.config.DEFAULT_CDC_OPTIONS
+PRETTY_NAMES = {"syn-ta": "Syn-TA", "k400-ta": "K400-TA", "ssv2-ta": "SSv2-TA"}
 _SHARD_RE = re.compile(r"^set([12])-(train|val)-(\d{5})\.parquet$")
 
 
-# directories with an open HubDatasetWriter in this process (the directory lock is re-entrant, so it cannot tell)
-_OPEN_WRITERS: set[Path] = set()
+def _group_name(fine_set: int, split: str) -> str:
+    return f"set{fine_set}-{split}"
+
+
+def _config_splits() -> dict[str, dict[str, str]]:
+    splits = {}
+    for trained in FINE_SETS:
+        held_out = other_set(trained)
+        splits[f"set{trained}"] = {
+            "train": _group_name(trained, "train"),
+            "known": _group_name(trained, "val"),
+            "unknown": _group_name(held_out, "val"),
+        }
+    # "all" is datasets' keyword for the union of a config's splits (load_dataset(..., "all", split="all")), so it
+    # cannot name a split itself; config "all" has one split per group instead.
+    splits["all"] = {
+        _group_name(fine_set, split).replace("-", "_"): _group_name(fine_set, split)
+        for fine_set in FINE_SETS
+        for split in SPLITS
+    }
+    return splits
+
+
+# config -> split -> (fine set, split) group whose shards it reads; the one place the protocol meets the file layout.
+CONFIG_SPLITS: dict[str, dict[str, str]] = _config_splits()
 
 
 class DatasetMismatchError(ValueError):
@@ -125,6 +144,14 @@ def dataset_features(
     return datasets.Features(columns)
 
 
+def config_data_files(config: str) -> dict[str, str]:
+    """The ``data_files`` patterns of one config: split name -> glob relative to the dataset directory."""
+    if config not in CONFIG_SPLITS:
+        raise ValueError(did_you_mean(config, list(CONFIG_SPLITS), "config"))
+    # The ".parquet" suffix keeps hidden "*.parquet.tmp" files of an interrupted write out of every config.
+    return {split: f"{DATA_DIR}/{group}-*.parquet" for split, group in CONFIG_SPLITS[config].items()}
+
+
 def _atomic_write_json(path: Path, value: Any) -> None:
     atomic_write_bytes(path, (json.dumps(value, indent=2, sort_keys=False) + "\n").encode())
 
@@ -141,6 +168,10 @@ def _info_record(taxonomy: Taxonomy, features: datasets.Features, info: Mapping[
         return json.loads(json.dumps(record))
     except TypeError as error:
         raise TypeError(f"info must be JSON-serialisable: {error}") from None
+
+
+# directories with an open HubDatasetWriter in this process (the directory lock is re-entrant, so it cannot tell)
+_OPEN_WRITERS: set[Path] = set()
 
 
 class HubDatasetWriter:
@@ -290,7 +321,7 @@ class HubDatasetWriter:
             raise ValueError(f"duplicate video_id {video_id!r}: it was already added in this run")
         encoded = self._encode_row(video_id, row)
         self._check_types(video_id, encoded)
-        group = group_name(encoded["fine_set"], encoded["split"])
+        group = _group_name(encoded["fine_set"], encoded["split"])
         self._buffers.setdefault(group, []).append(encoded)
         self._buffered_bytes[group] = self._buffered_bytes.get(group, 0) + _row_bytes(encoded)
         self._buffered_ids.add(video_id)
@@ -584,3 +615,33 @@ def _check_decodable(video_id: str, video: Mapping[str, Any]) -> None:
             f"row {video_id!r}: the video {video['path']!r} cannot be decoded ({error.reason}); "
             "re-encode or drop it (check_videos=False skips this check)"
         ) from None
+
+
+# ---- reading back: counts ------------------------------------------------------------------------------------------
+def dataset_counts(out_dir: str | Path) -> dict[str, Any]:
+    """Row counts of a dataset directory, from its committed shards.
+
+    Returns ``{"num_rows": int, "groups": {"set1-train": n, "set1-val": n, "set2-train": n, "set2-val": n},
+    "configs": {config: {split: n}} (as loaded: set1 / set2 train, known, unknown; all set1_train ... set2_val),
+    "coarse": {coarse name: {group: n}}, "fine": {fine name: {"train": n, "val": n}}}``; every class of the dataset's
+    taxonomy is listed, with zeros where it has no rows.
+    """
+    from mt_datasets.taxonomy import get_taxonomy
+
+    out_dir = Path(out_dir)
+    taxonomy = get_taxonomy(read_info(out_dir)["dataset"])
+    groups = {_group_name(s, split): 0 for s in FINE_SETS for split in SPLITS}
+    coarse = {name: dict.fromkeys(groups, 0) for name in taxonomy.coarse_names}
+    fine = {name: dict.fromkeys(SPLITS, 0) for name in taxonomy.fine_names}
+    for entry in read_manifest(out_dir)["shards"]:
+        group = entry["group"]
+        groups[group] += entry["num_rows"]
+        table = pq.read_table(out_dir / entry["file"], columns=["coarse_label", "fine_label"])
+        split = group.split("-")[1]
+        for c, f in zip(table.column("coarse_label").to_pylist(), table.column("fine_label").to_pylist(), strict=True):
+            coarse[taxonomy.coarse_names[c]][group] += 1
+            fine[taxonomy.fine_names[f]][split] += 1
+    configs = {
+        config: {split: groups[group] for split, group in splits.items()} for config, splits in CONFIG_SPLITS.items()
+    }
+    return {"num_rows": sum(groups.values()), "groups": groups, "configs": configs, "coarse": coarse, "fine": fine}

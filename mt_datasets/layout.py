@@ -6,9 +6,10 @@
     meta/shards.json                      the manifest: committed shards, their size, sha256, rows and video ids
 
 Configs never copy data: ``set1`` = {train: ``set1-train-*``, known: ``set1-val-*``, unknown: ``set2-val-*``},
-``set2`` the reverse, ``all`` = one split per group. Until a build or generation finishes, README.md is the mark of an
-unfinished directory (:func:`write_incomplete_card`). The one home of these names: the writer
-(:mod:`mt_datasets.hub`), its cards (:mod:`mt_datasets.cards`), ``verify``, ``publish`` and the generator import them.
+``set2`` the reverse, ``all`` = one split per group (the configs, ``CONFIG_SPLITS``, are defined with the writer in
+:mod:`mt_datasets.hub`). Until a build or generation finishes, README.md is the mark of an unfinished directory
+(:func:`write_incomplete_card`). The one home of these names: the writer (:mod:`mt_datasets.hub`), its cards
+(:mod:`mt_datasets.cards`), ``verify``, ``publish`` and the generator import them.
 """
 
 from __future__ import annotations
@@ -19,19 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from mt_datasets.files import atomic_write_bytes
-from mt_datasets.taxonomy import FINE_SETS, SPLITS, did_you_mean, other_set
 
 __all__ = [
-    "CONFIG_SPLITS",
     "DATA_DIR",
     "FORMAT_VERSION",
     "INCOMPLETE_HINT",
     "INCOMPLETE_MARKER",
     "INFO_FILE",
     "MANIFEST_FILE",
-    "config_data_files",
-    "dataset_counts",
-    "group_name",
     "is_incomplete",
     "read_info",
     "read_manifest",
@@ -47,42 +43,6 @@ DATA_DIR = "data"
 # (datasets answers "Unable to find '<that name>'"), and its body says the same.
 INCOMPLETE_MARKER = "<!-- mt-datasets: incomplete -->"
 INCOMPLETE_HINT = "INCOMPLETE - this build or generation did not finish - rerun the same command to resume"
-
-
-def group_name(fine_set: int, split: str) -> str:
-    """The shard group of a fine set and split, ``set{S}-{split}`` (shards ``data/set{S}-{split}-NNNNN.parquet``)."""
-    return f"set{fine_set}-{split}"
-
-
-def _config_splits() -> dict[str, dict[str, str]]:
-    splits = {}
-    for trained in FINE_SETS:
-        held_out = other_set(trained)
-        splits[f"set{trained}"] = {
-            "train": group_name(trained, "train"),
-            "known": group_name(trained, "val"),
-            "unknown": group_name(held_out, "val"),
-        }
-    # "all" is datasets' keyword for the union of a config's splits (load_dataset(..., "all", split="all")), so it
-    # cannot name a split itself; config "all" has one split per group instead.
-    splits["all"] = {
-        group_name(fine_set, split).replace("-", "_"): group_name(fine_set, split)
-        for fine_set in FINE_SETS
-        for split in SPLITS
-    }
-    return splits
-
-
-# config -> split -> (fine set, split) group whose shards it reads; the one place the protocol meets the file layout.
-CONFIG_SPLITS: dict[str, dict[str, str]] = _config_splits()
-
-
-def config_data_files(config: str) -> dict[str, str]:
-    """The ``data_files`` patterns of one config: split name -> glob relative to the dataset directory."""
-    if config not in CONFIG_SPLITS:
-        raise ValueError(did_you_mean(config, list(CONFIG_SPLITS), "config"))
-    # The ".parquet" suffix keeps hidden "*.parquet.tmp" files of an interrupted write out of every config.
-    return {split: f"{DATA_DIR}/{group}-*.parquet" for split, group in CONFIG_SPLITS[config].items()}
 
 
 def read_info(out_dir: str | Path) -> dict[str, Any]:
@@ -108,6 +68,8 @@ def read_manifest(out_dir: str | Path) -> dict[str, Any]:
 def write_incomplete_card(out_dir: str | Path) -> None:
     """Mark ``out_dir`` as unfinished: a README whose configs make ``load_dataset`` fail with the hint to rerun the
     command, and whose text says so. :meth:`HubDatasetWriter.finalize` replaces it with the dataset's card."""
+    from mt_datasets.hub import CONFIG_SPLITS  # the writer's module imports this one
+
     configs = "".join(
         f'- config_name: {config}\n  data_files:\n  - split: train\n    path: "{INCOMPLETE_HINT}"\n'
         for config in CONFIG_SPLITS
@@ -138,34 +100,3 @@ def sha256_of(path: str | Path) -> str:
         for block in iter(lambda: handle.read(2**20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def dataset_counts(out_dir: str | Path) -> dict[str, Any]:
-    """Row counts of a dataset directory, from its committed shards.
-
-    Returns ``{"num_rows": int, "groups": {"set1-train": n, "set1-val": n, "set2-train": n, "set2-val": n},
-    "configs": {config: {split: n}} (as loaded: set1 / set2 train, known, unknown; all set1_train ... set2_val),
-    "coarse": {coarse name: {group: n}}, "fine": {fine name: {"train": n, "val": n}}}``; every class of the dataset's
-    taxonomy is listed, with zeros where it has no rows.
-    """
-    import pyarrow.parquet as pq
-
-    from mt_datasets.taxonomy import get_taxonomy
-
-    out_dir = Path(out_dir)
-    taxonomy = get_taxonomy(read_info(out_dir)["dataset"])
-    groups = {group_name(s, split): 0 for s in FINE_SETS for split in SPLITS}
-    coarse = {name: dict.fromkeys(groups, 0) for name in taxonomy.coarse_names}
-    fine = {name: dict.fromkeys(SPLITS, 0) for name in taxonomy.fine_names}
-    for entry in read_manifest(out_dir)["shards"]:
-        group = entry["group"]
-        groups[group] += entry["num_rows"]
-        table = pq.read_table(out_dir / entry["file"], columns=["coarse_label", "fine_label"])
-        split = group.split("-")[1]
-        for c, f in zip(table.column("coarse_label").to_pylist(), table.column("fine_label").to_pylist(), strict=True):
-            coarse[taxonomy.coarse_names[c]][group] += 1
-            fine[taxonomy.fine_names[f]][split] += 1
-    configs = {
-        config: {split: groups[group] for split, group in splits.items()} for config, splits in CONFIG_SPLITS.items()
-    }
-    return {"num_rows": sum(groups.values()), "groups": groups, "configs": configs, "coarse": coarse, "fine": fine}
