@@ -26,6 +26,7 @@ from mt_datasets.presence import (
     PresenceReport,
     _map_ordered,
     check_video,
+    left_out_lines,
 )
 from mt_datasets.taxonomy import Taxonomy, get_taxonomy
 
@@ -259,9 +260,7 @@ def build_summary(dataset: str, out_dir: str | Path) -> str:
     else:
         found = f"{totals['expected']} clips listed (videos not checked)"
     lines = [f"{dataset} written to {out_dir}: {found}"]
-    left_out = PresenceReport(report["dataset"], report["video_root"])
-    left_out.left_out_splits, left_out.classes_without_rows = report["left_out_splits"], report["classes_without_rows"]
-    lines += [f"  {line}" for line in left_out.left_out_lines()]
+    lines += [f"  {line}" for line in left_out_lines(report["left_out_splits"], report["classes_without_rows"])]
     lines.append(f"presence report: {out_dir / PRESENCE_MD}")
     return "\n".join(lines)
 

@@ -33,6 +33,7 @@ __all__ = [
     "PresenceReport",
     "check_video",
     "check_videos",
+    "left_out_lines",
 ]
 
 # names that moved to mt_datasets.build and still import from here (loaded on first use: build imports this module)
@@ -178,17 +179,7 @@ class PresenceReport:
 
     def left_out_lines(self) -> list[str]:
         """One line per split left out, then one for the classes without rows (empty for a complete copy)."""
-        lines = [
-            f"split {key}: no rows ({entry['expected']} videos expected, {entry[MISSING]} missing, "
-            f"{entry[UNDECODABLE]} undecodable); left out of the configs"
-            for key, entry in self.left_out_splits.items()
-        ]
-        if self.classes_without_rows:
-            names = list(self.classes_without_rows)
-            expected = sum(entry["expected"] for entry in self.classes_without_rows.values())
-            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-            lines.append(f"{len(names)} fine classes have no rows ({expected} videos expected for them): {shown}")
-        return lines
+        return left_out_lines(self.left_out_splits, self.classes_without_rows)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the report."""
@@ -299,6 +290,24 @@ class PresenceReport:
             "left_out_splits": self.left_out_splits,
             "classes_without_rows": self.classes_without_rows,
         }
+
+
+def left_out_lines(
+    left_out_splits: Mapping[str, Mapping[str, int]], classes_without_rows: Mapping[str, Mapping[str, int]]
+) -> list[str]:
+    """What a partial copy lacks, one line per split left out and one for the fine classes without rows, from the
+    report's ``left_out_splits`` and ``classes_without_rows`` (as in ``meta/presence.json``)."""
+    lines = [
+        f"split {key}: no rows ({entry['expected']} videos expected, {entry[MISSING]} missing, "
+        f"{entry[UNDECODABLE]} undecodable); left out of the configs"
+        for key, entry in left_out_splits.items()
+    ]
+    if classes_without_rows:
+        names = list(classes_without_rows)
+        expected = sum(entry["expected"] for entry in classes_without_rows.values())
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        lines.append(f"{len(names)} fine classes have no rows ({expected} videos expected for them): {shown}")
+    return lines
 
 
 def __getattr__(name: str) -> Any:
