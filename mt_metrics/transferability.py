@@ -271,11 +271,7 @@ def check_inputs(
         columns["prediction_scores"] = _as_scores(prediction_scores, "prediction_scores")
     if fine_references is not None:
         columns["fine_references"] = _as_labels(fine_references, "fine_references")
-    n = len(columns["predictions"])
-    wrong = {name: len(values) for name, values in columns.items() if len(values) != n}
-    if wrong:
-        listed = ", ".join(f"{name} has {length}" for name, length in wrong.items())
-        raise ValueError(f"every input needs one entry per example: predictions has {n}, but {listed}")
+    _check_lengths(columns, len(columns["predictions"]))
 
 
 # ---- the scores of one direction and their combination over directions ------------------------------------------
@@ -492,10 +488,7 @@ def _validated(
         columns["fine_references"] = _as_labels(fine_references, "fine_references")
     for name, values in (groups or {}).items():
         columns[f"groups[{name!r}]"] = _as_column(values, f"groups[{name!r}]")
-    wrong = {name: len(values) for name, values in columns.items() if len(values) != n}
-    if wrong:
-        listed = ", ".join(f"{name} has {length}" for name, length in wrong.items())
-        raise ValueError(f"every input needs one entry per example: predictions has {n}, but {listed}")
+    _check_lengths(columns, n)
 
     known_flags = columns["is_known"]
     scores = columns.get("prediction_scores")
@@ -548,6 +541,14 @@ def _check_options(num_classes: Any, bootstrap_samples: Any, confidence_level: A
         raise ValueError(f"confidence_level must be between 0 and 1 (e.g. 0.95), got {confidence_level!r}")
     if not _is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+
+
+def _check_lengths(columns: Mapping[str, np.ndarray], n: int) -> None:
+    """Every column has one entry per example (``n``, the number of predictions), or a ValueError lists the others."""
+    wrong = {name: len(values) for name, values in columns.items() if len(values) != n}
+    if wrong:
+        listed = ", ".join(f"{name} has {length}" for name, length in wrong.items())
+        raise ValueError(f"every input needs one entry per example: predictions has {n}, but {listed}")
 
 
 def _paired_labels(predictions: ArrayLike, references: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from factories import write_test_video
+from factories import hold_directory_lock, write_test_video
 from hubserver import status_server
 
 from mt_datasets import get_taxonomy
@@ -200,15 +200,8 @@ def test_embedded_third_party_videos_need_the_rights_flag_and_the_card_says_so(e
 
 
 def test_a_directory_held_by_another_process_is_refused_naming_it(dataset_dir, tmp_path, capsys):
-    holder = (
-        "import sys, time; from mt_datasets.locks import directory_lock\n"
-        "with directory_lock(sys.argv[1], command='mt-datasets k400-ta build --out X'):\n"
-        "    print('held', flush=True); time.sleep(120)\n"
-    )
-    process = subprocess.Popen([sys.executable, "-c", holder, str(dataset_dir)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout.readline().strip() == "held"
-        who = f"being written by another process (pid {process.pid} on {socket.gethostname()}, running `mt-datasets"
+    with hold_directory_lock(dataset_dir, "mt-datasets k400-ta build --out X") as pid:
+        who = f"being written by another process (pid {pid} on {socket.gethostname()}, running `mt-datasets"
         assert cli_main(["publish", str(dataset_dir), "--repo-id", "motion-transfer/k400-ta", "--dry-run"]) == 1
         error = capsys.readouterr().err
         assert len(error.strip().splitlines()) == 1 and who in error, error
@@ -216,8 +209,5 @@ def test_a_directory_held_by_another_process_is_refused_naming_it(dataset_dir, t
         assert cli_main(["k400-ta", "build", "--annotations", str(annotations), "--out", str(dataset_dir)]) == 2
         error = capsys.readouterr().err
         assert len(error.strip().splitlines()) == 1 and who in error, error
-    finally:
-        process.kill()
-        process.wait()
     assert verify_dataset(dataset_dir).ok  # nothing was touched
     assert cli_main(["publish", str(dataset_dir), "--repo-id", "motion-transfer/k400-ta", "--dry-run"]) == 0

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import datasets
 import pytest
-from factories import write_test_video
+from factories import hold_directory_lock, write_test_video
 
 from mt_datasets import get_taxonomy
 from mt_datasets.cli import main as cli_main
@@ -86,21 +84,11 @@ def test_bad_arguments_are_refused(tmp_path):
 
 def test_convert_into_a_directory_another_process_writes_stops_in_one_line(release, tmp_path, capsys):
     out = tmp_path / "syn-ta"
-    holder = (
-        "import sys, time; from mt_datasets.locks import directory_lock\n"
-        "with directory_lock(sys.argv[1], command='mt-datasets syn-ta convert --out X'):\n"
-        "    print('held', flush=True); time.sleep(120)\n"
-    )
-    process = subprocess.Popen([sys.executable, "-c", holder, str(out)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout.readline().strip() == "held"
+    with hold_directory_lock(out, "mt-datasets syn-ta convert --out X") as pid:
         assert cli_main(["syn-ta", "convert", "--source", str(release), "--out", str(out)]) == 2
-    finally:
-        process.kill()
-        process.wait()
     error = capsys.readouterr().err
     assert len(error.strip().splitlines()) == 1, error
-    assert f"is being written by another process (pid {process.pid}" in error and "syn-ta convert --out X" in error
+    assert f"is being written by another process (pid {pid}" in error and "syn-ta convert --out X" in error
     assert not out.exists()  # nothing was written
     # a partial release converts: its splits with rows load, the summary names what it lacks
     assert cli_main(["syn-ta", "convert", "--source", str(release), "--out", str(out)]) == 0
