@@ -10,6 +10,7 @@ Subcommands live next to the code they drive: each module decorates its ``add_pa
     mt-datasets ssv2-ta build ...     (mt_datasets.ssv2)
     mt-datasets publish DIR ...       (mt_datasets.publish)
     mt-datasets publish-metric ...    (mt_datasets.publish)
+    mt-datasets verify DIR            (mt_datasets.verify)
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def command(group: str | None = None) -> Callable[[AddParser], AddParser]:
 def _load_commands() -> None:
     # The command modules register themselves when imported; importing them here, not at the top, keeps
     # `import mt_datasets.cli` light and lets them import `command` from this module.
-    from mt_datasets import kinetics, publish, ssv2  # noqa: F401
+    from mt_datasets import kinetics, publish, ssv2, verify  # noqa: F401
     from mt_datasets.syn_ta import generate, release  # noqa: F401
 
 

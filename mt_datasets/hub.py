@@ -1,17 +1,9 @@
-"""The Hub layout: Parquet shards with an embedded ``datasets.Video`` column, README YAML configs and a dataset card.
+"""The Hub writer: Parquet shards with an embedded ``datasets.Video`` column, the schema, and the row checks.
 
 A dataset directory written here loads with ``datasets.load_dataset(str(directory), "set1")`` locally, and the same
-directory pushed to the Hub loads with ``load_dataset("<owner>/<name>", "set1")``::
-
-    README.md                          YAML: configs set1 / set2 / all, dataset_info, licence; the card body
-    data/set{S}-{split}-{NNNNN}.parquet   rows of fine set S (1 or 2) and split train / val
-    meta/info.json                     the typed info record (format version, dataset, features, the caller's info)
-    meta/shards.json                   the manifest: committed shards and the video ids in each
-
-Configs never copy data: ``set1`` = {train: ``set1-train-*``, known: ``set1-val-*``, unknown: ``set2-val-*``},
-``set2`` the reverse, ``all`` = one split per group (``set1_train``, ``set1_val``, ``set2_train``, ``set2_val``), whose
-union is ``load_dataset(directory, "all", split="all")`` (``"all"`` is datasets' own keyword for the union of a config's
-splits and cannot name a split).
+directory pushed to the Hub loads with ``load_dataset("<owner>/<name>", "set1")``. Its layout (file names, configs,
+format version, reading the info record and the manifest back) lives in :mod:`mt_datasets.layout`, its cards in
+:mod:`mt_datasets.cards`; both are re-exported here.
 
 Writing is atomic and resumable. Rows are buffered per (fine set, split) and written as a shard once the buffer
 reaches ``shard_size_bytes``; each shard goes to a hidden ``*.tmp`` name and is renamed into place, then the manifest
@@ -20,14 +12,12 @@ committed video ids (``add`` returns ``False``) and, given the same rows in the 
 to those of an uninterrupted run.
 
 A (fine set, split) group with no rows makes ``finalize`` fail, naming the config splits it would leave empty
-(``datasets`` cannot build an empty split); ``finalize(allow_missing_splits=True)`` leaves those splits out of the
-configs instead, and the card lists them.
+(``datasets`` cannot build an empty split: an empty shard fails with "BatchSize must be greater than 0");
+``finalize(allow_missing_splits=True)`` leaves those splits out of the configs instead, and the card lists them.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import numbers
 import os
@@ -41,8 +31,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.arrow_writer import get_parquet_column_options, get_writer_batch_size_from_data_size
 
+from mt_datasets.cards import CARD_DIR, card_context_of, card_yaml, render_card
 from mt_datasets.errors import DatasetMismatchError, did_you_mean
 from mt_datasets.files import atomic_write_bytes
+from mt_datasets.layout import (
+    DATA_DIR,
+    FORMAT_VERSION,
+    INCOMPLETE_HINT,
+    INCOMPLETE_MARKER,
+    INFO_FILE,
+    MANIFEST_FILE,
+    is_incomplete,
+    read_info,
+    read_manifest,
+    sha256_of,
+    write_incomplete_card,
+)
+from mt_datasets.locks import directory_lock
 from mt_datasets.protocol import CONFIG_SPLITS, FINE_SETS, SPLITS, group_name
 from mt_datasets.taxonomy import Taxonomy
 
@@ -50,26 +55,31 @@ __all__ = [
     "BASE_COLUMNS",
     "CARD_DIR",
     "CONFIG_SPLITS",
+    "DATA_DIR",
     "DEFAULT_SHARD_SIZE_BYTES",
     "FORMAT_VERSION",
+    "INCOMPLETE_HINT",
+    "INCOMPLETE_MARKER",
+    "INFO_FILE",
+    "MANIFEST_FILE",
+    "PRETTY_NAMES",
     "DatasetMismatchError",
     "HubDatasetWriter",
     "card_context_of",
+    "card_yaml",
     "config_data_files",
     "dataset_counts",
     "dataset_features",
+    "is_incomplete",
     "read_info",
+    "read_manifest",
     "render_card",
+    "sha256_of",
+    "write_incomplete_card",
 ]
 
-FORMAT_VERSION = "1.0"
 DEFAULT_SHARD_SIZE_BYTES = 256 * 2**20
-CARD_DIR = Path(__file__).resolve().parents[1] / "hub_cards"
 BASE_COLUMNS = ("video", "video_id", "coarse_label", "fine_label", "fine_set", "split")
-INFO_FILE = "meta/info.json"
-MANIFEST_FILE = "meta/shards.json"
-LOCK_FILE = "meta/.lock"
-DATA_DIR = "data"
 # Content-defined chunking makes re-uploads of mostly unchanged shards cheap on the Hub's Xet storage.
 CDC_OPTIONS = datasets.config.DEFAULT_CDC_OPTIONS
 PRETTY_NAMES = {"syn-ta": "Syn-TA", "k400-ta": "K400-TA", "ssv2-ta": "SSv2-TA"}
@@ -131,20 +141,8 @@ def _info_record(taxonomy: Taxonomy, features: datasets.Features, info: Mapping[
         raise TypeError(f"info must be JSON-serialisable: {error}") from None
 
 
-def read_info(out_dir: str | Path) -> dict[str, Any]:
-    """The info record of a dataset directory (``meta/info.json``): ``format_version``, ``dataset``, ``features``,
-    ``info`` (the writer's ``info`` argument)."""
-    path = Path(out_dir) / INFO_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: {out_dir} is not a dataset directory written by HubDatasetWriter")
-    return json.loads(path.read_text())
-
-
-def _read_manifest(out_dir: Path) -> dict[str, Any]:
-    path = out_dir / MANIFEST_FILE
-    if not path.is_file():
-        return {"format_version": FORMAT_VERSION, "shards": []}
-    return json.loads(path.read_text())
+# directories with an open HubDatasetWriter in this process (the directory lock is re-entrant, so it cannot tell)
+_OPEN_WRITERS: set[Path] = set()
 
 
 class HubDatasetWriter:
@@ -166,7 +164,10 @@ class HubDatasetWriter:
 
     Rows are dicts with every column of ``features``. ``coarse_label`` and ``fine_label`` may be indices or names;
     ``video`` may be bytes, a path (its bytes are embedded and its file name kept) or a ``{"bytes", "path"}`` dict.
-    One writer at a time per directory (a lock file enforces it).
+    One writer at a time per directory: a second one in this process raises ``RuntimeError``, one in another process
+    :class:`mt_datasets.locks.DirectoryBusyError` naming the first. Until :meth:`finalize` writes the card, the
+    directory's README marks it unfinished (:func:`write_incomplete_card`), so ``load_dataset`` on an interrupted
+    write fails with the hint to rerun the command.
 
     Leaving the ``with`` block normally commits the buffered rows; leaving it on an exception drops them, so that a
     resumed run writes the same shards as an uninterrupted one.
@@ -196,21 +197,24 @@ class HubDatasetWriter:
         self._has_video = "video" in features
         self._record = _info_record(taxonomy, features, info)
 
-        (self.out_dir / DATA_DIR).mkdir(parents=True, exist_ok=True)
-        (self.out_dir / "meta").mkdir(exist_ok=True)
-        self._lock = open(self.out_dir / LOCK_FILE, "w")  # held (and flock-ed) for the writer's lifetime
+        key = self.out_dir.resolve()
+        if key in _OPEN_WRITERS:
+            raise RuntimeError(f"another HubDatasetWriter is writing {self.out_dir}; use one writer per directory")
+        # The directory's lock (held for the writer's lifetime) keeps other processes out; re-entrant, so a command
+        # that holds it already (a build, a generation) opens its writer under it.
+        self._lock = directory_lock(self.out_dir)
+        self._lock.__enter__()
+        _OPEN_WRITERS.add(key)
         try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            raise RuntimeError(
-                f"another HubDatasetWriter is writing {self.out_dir}; use one writer per directory"
-            ) from None
-        try:
+            (self.out_dir / DATA_DIR).mkdir(parents=True, exist_ok=True)
+            (self.out_dir / "meta").mkdir(exist_ok=True)
             self._open_existing()
+            if not (self.out_dir / "README.md").is_file():
+                write_incomplete_card(self.out_dir)
         except BaseException:
             self._release_lock()
             raise
+        self._marked_incomplete = is_incomplete(self.out_dir)
         # Rows wait as dicts and become one Arrow table per shard: converting row by row costs ~100 us a row,
         # which dominated metadata-only builds of 100k+ rows.
         self._buffers: dict[str, list[dict[str, Any]]] = {}
@@ -249,7 +253,7 @@ class HubDatasetWriter:
                 )
         else:
             _atomic_write_json(info_path, self._record)
-        manifest = _read_manifest(self.out_dir)
+        manifest = read_manifest(self.out_dir)
         if manifest.get("format_version") != FORMAT_VERSION:
             raise DatasetMismatchError(
                 f"{self.out_dir / MANIFEST_FILE} has format version {manifest.get('format_version')!r}, "
@@ -360,6 +364,11 @@ class HubDatasetWriter:
         return f"{DATA_DIR}/{group}-{index:05d}.parquet"
 
     def _write_shard(self, file: str, group: str, table: pa.Table, video_ids: list[str]) -> None:
+        if not self._marked_incomplete:
+            # The card of a finished dataset no longer matches once a shard is added: until finalize writes the new
+            # one, the directory says it is unfinished.
+            write_incomplete_card(self.out_dir)
+            self._marked_incomplete = True
         path = self.out_dir / file
         tmp = path.with_name(f".{path.name}.tmp")
         batch_rows = get_writer_batch_size_from_data_size(table.num_rows, table.nbytes)
@@ -383,7 +392,7 @@ class HubDatasetWriter:
             "num_rows": table.num_rows,
             "num_bytes": table.nbytes,
             "file_bytes": path.stat().st_size,
-            "sha256": _sha256(path),
+            "sha256": sha256_of(path),
             "video_ids": video_ids,
         }
         _atomic_write_json(self.out_dir / MANIFEST_FILE, self._manifest())
@@ -442,7 +451,7 @@ class HubDatasetWriter:
             ]
             raise ValueError(
                 f"{self.out_dir} has no rows for {', '.join(missing)}, which the config splits {', '.join(fed)} read. "
-                "Add those rows, or call finalize(allow_missing_splits=True) to leave these splits out of the configs."
+                "Add those rows, or leave these splits out of the configs with allow_missing_splits=True."
             )
         pretty = pretty_name or PRETTY_NAMES.get(self.taxonomy.name, self.taxonomy.name)
         context = {
@@ -454,8 +463,9 @@ class HubDatasetWriter:
             **(card_context or {}),
         }
         body = render_card(card_template, context)
-        yaml_block = _card_yaml(self._shards, self.features, counts, license, pretty, list(tags), set(missing))
+        yaml_block = card_yaml(self._shards, self.features, counts, license, pretty, list(tags), set(missing))
         atomic_write_bytes(self.out_dir / "README.md", f"---\n{yaml_block}---\n\n{body}".encode())
+        self._marked_incomplete = False
         return self.out_dir
 
     def close(self) -> None:
@@ -466,8 +476,8 @@ class HubDatasetWriter:
             self._release_lock()
 
     def _release_lock(self) -> None:
-        fcntl.flock(self._lock, fcntl.LOCK_UN)
-        self._lock.close()
+        _OPEN_WRITERS.discard(self.out_dir.resolve())
+        self._lock.__exit__(None, None, None)
 
     def __enter__(self) -> HubDatasetWriter:
         return self
@@ -478,8 +488,9 @@ class HubDatasetWriter:
         else:
             # Drop the uncommitted rows: a resumed run re-adds them and cuts the same shards.
             self._buffers.clear()
-            self._closed = True
-            self._release_lock()
+            if not self._closed:
+                self._closed = True
+                self._release_lock()
 
 
 def _value_check(arrow_type: pa.DataType) -> Any:
@@ -520,14 +531,6 @@ def _row_bytes(row: Mapping[str, Any]) -> int:
         else:
             size += 8
     return size
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(2**20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _short(value: Any, limit: int = 200) -> str:
@@ -586,7 +589,7 @@ def _check_decodable(video_id: str, video: Mapping[str, Any]) -> None:
         ) from None
 
 
-# ---- reading back: counts, card ------------------------------------------------------------------------------------
+# ---- reading back: counts ------------------------------------------------------------------------------------------
 def dataset_counts(out_dir: str | Path) -> dict[str, Any]:
     """Row counts of a dataset directory, from its committed shards.
 
@@ -602,7 +605,7 @@ def dataset_counts(out_dir: str | Path) -> dict[str, Any]:
     groups = {group_name(s, split): 0 for s in FINE_SETS for split in SPLITS}
     coarse = {name: dict.fromkeys(groups, 0) for name in taxonomy.coarse_names}
     fine = {name: dict.fromkeys(SPLITS, 0) for name in taxonomy.fine_names}
-    for entry in _read_manifest(out_dir)["shards"]:
+    for entry in read_manifest(out_dir)["shards"]:
         group = entry["group"]
         groups[group] += entry["num_rows"]
         table = pq.read_table(out_dir / entry["file"], columns=["coarse_label", "fine_label"])
@@ -614,129 +617,3 @@ def dataset_counts(out_dir: str | Path) -> dict[str, Any]:
         config: {split: groups[group] for split, group in splits.items()} for config, splits in CONFIG_SPLITS.items()
     }
     return {"num_rows": sum(groups.values()), "groups": groups, "configs": configs, "coarse": coarse, "fine": fine}
-
-
-def card_context_of(taxonomy: Taxonomy, counts: Mapping[str, Any], features: datasets.Features) -> dict[str, Any]:
-    """The variables every card template gets (documented at the top of ``hub_cards/dataset_card_base.md.j2``)."""
-    fine_counts = counts["fine"]
-    classes = []
-    for c, coarse_name in enumerate(taxonomy.coarse_names):
-        fine_rows = [
-            {
-                "name": taxonomy.fine_names[f],
-                "fine_set": taxonomy.fine_set[f],
-                "train": fine_counts[taxonomy.fine_names[f]]["train"],
-                "val": fine_counts[taxonomy.fine_names[f]]["val"],
-            }
-            for f in taxonomy.fine_classes_of(c)
-        ]
-        classes.append({"index": c, "name": coarse_name, "counts": counts["coarse"][coarse_name], "fine": fine_rows})
-    return {
-        "dataset": taxonomy.name,
-        "num_coarse": taxonomy.num_coarse,
-        "num_fine_per_set": taxonomy.num_fine_per_set,
-        "num_rows": counts["num_rows"],
-        "groups": counts["groups"],
-        "configs": counts["configs"],
-        "config_data_files": {config: config_data_files(config) for config in CONFIG_SPLITS},
-        "classes": classes,
-        "columns": [{"name": name, "type": _feature_type(feature)} for name, feature in features.items()],
-        "has_video": "video" in features,
-        "format_version": FORMAT_VERSION,
-    }
-
-
-def _feature_type(feature: Any) -> str:
-    if isinstance(feature, datasets.ClassLabel):
-        return f"ClassLabel ({feature.num_classes} names)"
-    if isinstance(feature, datasets.Value):
-        return feature.dtype
-    return type(feature).__name__
-
-
-def render_card(template: str | Path, context: Mapping[str, Any]) -> str:
-    """Render a Jinja2 card template: a file name in ``hub_cards/`` or a path to a template file.
-
-    Undefined variables raise (``StrictUndefined``), so a template never silently prints an empty value.
-    """
-    import jinja2
-
-    path = Path(template)
-    search = [str(CARD_DIR)]
-    name = str(template)
-    if path.is_file():
-        search.insert(0, str(path.parent.resolve()))
-        name = path.name
-    elif not (CARD_DIR / name).is_file():
-        available = sorted(p.name for p in CARD_DIR.glob("*.j2"))
-        raise FileNotFoundError(did_you_mean(name, available, f"card template (in {CARD_DIR})"))
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    return env.get_template(name).render(**context)
-
-
-def _size_category(num_rows: int) -> str:
-    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
-        if num_rows < limit:
-            return label
-    return "1M<n<10M"
-
-
-def _card_yaml(
-    shards: Mapping[str, Mapping[str, Any]],
-    features: datasets.Features,
-    counts: Mapping[str, Any],
-    license: str,
-    pretty_name: str,
-    tags: list[str],
-    missing: set[str],
-) -> str:
-    from datasets.info import DatasetInfo, DatasetInfosDict
-    from datasets.utils.metadata import MetadataConfigs
-    from huggingface_hub import DatasetCardData
-
-    group_bytes: dict[str, int] = {}
-    group_file_bytes: dict[str, int] = {}
-    for entry in shards.values():
-        group_bytes[entry["group"]] = group_bytes.get(entry["group"], 0) + entry["num_bytes"]
-        group_file_bytes[entry["group"]] = group_file_bytes.get(entry["group"], 0) + entry["file_bytes"]
-    configs, infos = {}, {}
-    for config, all_splits in CONFIG_SPLITS.items():
-        splits = {split: group for split, group in all_splits.items() if group not in missing}
-        if not splits:
-            continue
-        patterns = config_data_files(config)
-        data_files = [{"split": split, "path": patterns[split]} for split in splits]
-        configs[config] = {"data_files": data_files}
-        split_dict = datasets.SplitDict()
-        for split, group in splits.items():
-            split_dict.add(
-                datasets.SplitInfo(
-                    name=split, num_bytes=group_bytes.get(group, 0), num_examples=counts["configs"][config][split]
-                )
-            )
-        infos[config] = DatasetInfo(
-            features=features,
-            splits=split_dict,
-            # A shard read by two splits of a config (none today) is downloaded once.
-            download_size=sum(group_file_bytes.get(g, 0) for g in set(splits.values())),
-            dataset_size=sum(s.num_bytes for s in split_dict.values()),
-        )
-    card_data = DatasetCardData(
-        license=license,
-        task_categories=["video-classification"],
-        pretty_name=pretty_name,
-        tags=["motion-transferability", "video", *tags],
-        size_categories=[_size_category(counts["num_rows"])],
-    )
-    # set1 is the default config; when set1 has no rows at all, the first config left is.
-    configs[next(iter(configs))]["default"] = True
-    MetadataConfigs(configs).to_dataset_card_data(card_data)
-    DatasetInfosDict(infos).to_dataset_card_data(card_data)
-    return card_data.to_yaml() + "\n"

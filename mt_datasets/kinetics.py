@@ -18,9 +18,12 @@ import difflib
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from mt_datasets.annotations import ENCODING, check_text_file
+from mt_datasets.build import LocalCopy, SourceClip, add_build_parser, build_local_copy
 from mt_datasets.cli import command
-from mt_datasets.presence import PresenceReport, SourceClip, add_build_parser, build_dataset
+from mt_datasets.presence import PresenceReport
 from mt_datasets.taxonomy import Taxonomy, get_taxonomy
 
 __all__ = ["ANNOTATION_FILES", "build_k400_ta", "iter_kinetics_clips", "kinetics_video_id", "add_parser"]
@@ -50,16 +53,27 @@ def _annotation_file(annotations: Path, split: str) -> Path:
 
 
 def _check_header(path: Path) -> None:
-    """Fail before anything is written when a CSV is empty or lacks Kinetics' columns."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        header = next(csv.reader(handle), None)
+    """Fail before anything is written when a CSV is compressed, not UTF-8, empty or lacks Kinetics' columns."""
+    check_text_file(path, "Kinetics-400's annotation CSV")
+    with path.open(newline="", encoding=ENCODING) as handle:
+        header = next(_csv_rows(csv.reader(handle), path), None)
         if header is None:
             raise ValueError(f"{path} is empty; expected Kinetics-400's CSV with the header {','.join(COLUMNS)}")
         missing = [c for c in COLUMNS if c not in [h.strip() for h in header]]
         if missing:
             raise ValueError(f"{path}: header {header} lacks the columns {missing}; expected {','.join(COLUMNS)}")
-        if next(csv.reader(handle), None) is None:
+        if next(_csv_rows(csv.reader(handle), path), None) is None:
             raise ValueError(f"{path} has a header but no rows")
+
+
+def _csv_rows(reader: Any, path: Path) -> Iterator[Any]:
+    """The rows of a ``csv`` reader; a CSV syntax error (a NUL byte, an unclosed quote) names the file and line."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        # A DictReader updates its own line_num only after a good row; its inner reader knows the failing line.
+        where = f"{path}:{getattr(reader, 'reader', reader).line_num}"
+        raise ValueError(f"{where}: not a readable CSV row ({error}); fix or remove that line") from None
 
 
 def _label_lookup(taxonomy: Taxonomy) -> dict[str, int]:
@@ -92,9 +106,9 @@ def iter_kinetics_clips(annotations: str | Path, report: PresenceReport) -> Iter
     hints: dict[str, str | None] = {}  # other labels -> "did you mean" hint, computed once per label
     seen: set[str] = set()
     for split, path in files.items():
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding=ENCODING) as handle:
             reader = csv.DictReader(handle)
-            for row in reader:
+            for row in _csv_rows(reader, path):
                 where = f"{path.name}:{reader.line_num}"
                 clip = _clip_of_row(row, split, where, taxonomy, lookup, hints, report)
                 if clip is None:
@@ -165,28 +179,29 @@ def build_k400_ta(
     clip is looked up and probed; missing and undecodable clips are left out and listed in ``meta/presence.*``;
     ``embed`` stores the found videos' bytes in a ``video`` column. Returns ``out_dir``.
     """
+    return build_local_copy(K400_TA, annotations, out_dir, videos=videos, embed=embed, workers=workers)
+
+
+def _extra_features() -> dict[str, Any]:
     import datasets
 
-    report = PresenceReport("k400-ta", videos)
-    extra = {
+    return {
         "youtube_id": datasets.Value("string"),
         "time_start": datasets.Value("int32"),
         "time_end": datasets.Value("int32"),
         "original_split": datasets.Value("string"),
     }
-    return build_dataset(
-        iter_kinetics_clips(annotations, report),
-        taxonomy=get_taxonomy("k400-ta"),
-        out_dir=out_dir,
-        report=report,
-        extra_features=extra,
-        video_root=videos,
-        embed=embed,
-        info={"source": "kinetics-400", "builder": "mt_datasets.kinetics", "embedded_videos": embed},
-        card_template="k400_ta_card.md.j2",
-        license="cc-by-4.0",
-        workers=workers,
-    )
+
+
+K400_TA = LocalCopy(
+    dataset="k400-ta",
+    source="kinetics-400",
+    builder="mt_datasets.kinetics",
+    iter_clips=iter_kinetics_clips,
+    extra_features=_extra_features,
+    card_template="k400_ta_card.md.j2",
+    license="cc-by-4.0",
+)
 
 
 @command("k400-ta")

@@ -1,28 +1,28 @@
-"""Which of a dataset's videos are present: the check, the presence report, and the build loop the builders share.
+"""Which of a dataset's videos are present: the check (:func:`check_video`) and the presence report.
 
 K400-TA and SSv2-TA are built from a user's own copy of Kinetics-400 / Something-Something-v2, where some videos are
-always missing (YouTube clips vanish) or broken; the authors' Syn-TA release may be incomplete too. Every builder
-describes the clips it expects as :class:`SourceClip` records and hands them to :func:`build_dataset`, which checks
-each video (when a video root is given), writes the rows through :class:`mt_datasets.hub.HubDatasetWriter`, and
-writes a :class:`PresenceReport` next to the data: ``meta/presence.json`` and ``meta/presence.md`` list what was
-expected, found, missing and undecodable, per split and per class, with the video ids, plus one line per bad input row.
+always missing (YouTube clips vanish) or broken; the authors' Syn-TA release may be incomplete too. The build loop the
+builders share (:mod:`mt_datasets.build`) checks each video here and writes a :class:`PresenceReport` next to the
+data: ``meta/presence.json`` and ``meta/presence.md`` list what was expected, found, missing and undecodable, per
+split and per class, with the video ids, plus one line per bad input row.
+
+``SourceClip``, ``build_dataset``, ``build_summary`` and ``add_build_parser`` moved to :mod:`mt_datasets.build`; they
+still import from here.
 """
 
 from __future__ import annotations
 
-import argparse
+import importlib
 import json
 import logging
 import os
-import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mt_datasets.taxonomy import Taxonomy
+from mt_datasets.files import atomic_write_bytes
 
 __all__ = [
     "FOUND",
@@ -31,11 +31,13 @@ __all__ = [
     "PRESENCE_JSON",
     "PRESENCE_MD",
     "PresenceReport",
-    "SourceClip",
-    "build_dataset",
     "check_video",
     "check_videos",
+    "left_out_lines",
 ]
+
+# names that moved to mt_datasets.build and still import from here (loaded on first use: build imports this module)
+_MOVED_TO_BUILD = ("SourceClip", "add_build_parser", "build_dataset", "build_summary")
 
 logger = logging.getLogger(__name__)
 
@@ -44,26 +46,6 @@ PRESENCE_JSON = "meta/presence.json"
 PRESENCE_MD = "meta/presence.md"
 # Ids listed per section of the Markdown report; the JSON always lists every id.
 _MD_ID_LIMIT = 50
-
-
-@dataclass(frozen=True)
-class SourceClip:
-    """One clip a builder expects, before its video is looked up.
-
-    Attributes:
-        video_id: unique id of the clip (becomes the row's ``video_id``).
-        fine_index: dataset-level fine class index (the taxonomy's).
-        split: ``"train"`` or ``"val"``.
-        candidates: paths relative to the video root where the clip's file may be, in order of preference; the
-            first is the canonical one stored as ``relative_path`` when videos are not checked.
-        extra: the builder's extra columns (everything but the base columns, ``relative_path`` and ``video``).
-    """
-
-    video_id: str
-    fine_index: int
-    split: str
-    candidates: tuple[str, ...]
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def check_video(root: str | Path, candidates: Sequence[str]) -> tuple[str, str, str | None]:
@@ -130,6 +112,9 @@ class PresenceReport:
         self._problems: list[dict[str, str]] = []
         self._skipped_labels: Counter[str] = Counter()
         self._skipped_hints: dict[str, str] = {}
+        # filled by record_rows() once the rows are written: what a partial copy leaves out
+        self.left_out_splits: dict[str, dict[str, int]] = {}
+        self.classes_without_rows: dict[str, dict[str, int]] = {}
 
     @property
     def checked(self) -> bool:
@@ -176,6 +161,27 @@ class PresenceReport:
             UNDECODABLE: sum(len(entry[UNDECODABLE]) for entry in self._splits.values()),
         }
 
+    def record_rows(self, groups: Mapping[str, int], fine_rows: Mapping[str, int]) -> None:
+        """Note what the written dataset lacks: the splits (``set{S}-{split}``) and fine classes without any row.
+
+        ``groups`` and ``fine_rows`` are the rows written per split and per fine class; each entry left out gets the
+        number of videos the annotations expected for it and how many were missing or undecodable.
+        """
+
+        def counts(entry: Mapping[str, Any] | None) -> dict[str, int]:
+            if entry is None:
+                return {"expected": 0, MISSING: 0, UNDECODABLE: 0}
+            return {"expected": entry["expected"], MISSING: len(entry[MISSING]), UNDECODABLE: len(entry[UNDECODABLE])}
+
+        self.left_out_splits = {key: counts(self._splits.get(key)) for key, n in sorted(groups.items()) if n == 0}
+        self.classes_without_rows = {
+            name: counts(self._classes.get(name)) for name, n in sorted(fine_rows.items()) if n == 0
+        }
+
+    def left_out_lines(self) -> list[str]:
+        """One line per split left out, then one for the classes without rows (empty for a complete copy)."""
+        return left_out_lines(self.left_out_splits, self.classes_without_rows)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the report."""
 
@@ -195,6 +201,8 @@ class PresenceReport:
             "problems": self._problems,
             "skipped_labels": dict(sorted(self._skipped_labels.items())),
             "skipped_label_hints": dict(sorted(self._skipped_hints.items())),
+            "left_out_splits": self.left_out_splits,
+            "classes_without_rows": self.classes_without_rows,
         }
 
     def to_markdown(self) -> str:
@@ -211,6 +219,15 @@ class PresenceReport:
             ]
         else:
             lines += [f"Videos were not checked (no video root given): {totals['expected']} clips expected.", ""]
+        if self.left_out_splits or self.classes_without_rows:
+            lines += ["## Left out of this copy", ""]
+            lines += [f"- {line}" for line in self.left_out_lines()]
+            for name, entry in self.classes_without_rows.items():
+                lines.append(
+                    f"  - {name}: {entry['expected']} expected, {entry[MISSING]} missing, "
+                    f"{entry[UNDECODABLE]} undecodable"
+                )
+            lines.append("")
         for title, table in (("split", self._splits), ("class", self._classes)):
             lines += [
                 f"## Per {title}",
@@ -261,151 +278,40 @@ class PresenceReport:
         json_path, md_path = Path(out_dir) / PRESENCE_JSON, Path(out_dir) / PRESENCE_MD
         json_path.parent.mkdir(parents=True, exist_ok=True)
         for path, text in ((json_path, json.dumps(self.to_dict(), indent=1) + "\n"), (md_path, self.to_markdown())):
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
+            atomic_write_bytes(path, text.encode("utf-8"))
         return json_path, md_path
 
     def card_summary(self) -> dict[str, Any]:
-        """What a dataset card says about presence: the totals, whether checked, and the number of input problems."""
-        return {"checked": self.checked, "totals": self.totals(), "num_problems": len(self._problems)}
+        """What a dataset card says about presence: the totals, whether checked, the number of input problems, and
+        what a partial copy leaves out (``left_out_splits``, ``classes_without_rows``: see :meth:`record_rows`)."""
+        return {
+            "checked": self.checked,
+            "totals": self.totals(),
+            "num_problems": len(self._problems),
+            "left_out_splits": self.left_out_splits,
+            "classes_without_rows": self.classes_without_rows,
+        }
 
 
-def build_dataset(
-    clips: Iterable[SourceClip],
-    *,
-    taxonomy: Taxonomy,
-    out_dir: str | Path,
-    report: PresenceReport,
-    extra_features: Mapping[str, Any],
-    video_root: str | Path | None = None,
-    embed: bool = False,
-    info: Mapping[str, Any] | None = None,
-    card_template: str,
-    card_context: Mapping[str, Any] | None = None,
-    license: str = "other",
-    workers: int | None = None,
-    transcode: Callable[[Path], bytes] | None = None,
-    on_progress: Callable[[int], None] | None = None,
-) -> Path:
-    """Check the clips' videos, write the rows in the Hub layout, and write the presence report.
-
-    Without ``video_root`` every clip becomes a metadata row (the published release) whose ``relative_path`` is the
-    clip's canonical path. With it, each clip is looked up (:func:`check_video`); missing and undecodable clips are
-    left out and reported, found ones keep the path where they were found, and with ``embed`` their bytes go into a
-    ``video`` column. The writer resumes an interrupted build in the same ``out_dir`` (committed clips are kept and
-    not probed again), and the report is written even when the build stops on an error, marked incomplete.
-
-    ``transcode`` turns a found file into the bytes to embed (default: the file's own bytes); it runs on the
-    probing threads. ``extra_features`` are the builder's columns besides the base ones and ``relative_path``;
-    ``card_context`` is passed to the card template together with ``presence`` (:meth:`PresenceReport.card_summary`).
-    """
-    import datasets
-
-    from mt_datasets.hub import HubDatasetWriter, dataset_features
-
-    if embed and video_root is None:
-        raise ValueError("embedding videos needs a video root: pass --videos DIR together with --embed")
-    features = dataset_features(
-        taxonomy, with_video=embed, extra={**extra_features, "relative_path": datasets.Value("string")}
-    )
-    with HubDatasetWriter(out_dir, taxonomy, features, info=info) as writer:
-        committed = writer.committed_ids()
-        try:
-            load = (transcode or Path.read_bytes) if embed else None
-            results = _checked(clips, video_root, committed, workers, load)
-            for count, (clip, status, relative, reason, data) in enumerate(results, start=1):
-                report.record(
-                    clip.video_id,
-                    f"set{taxonomy.fine_set[clip.fine_index]}-{clip.split}",
-                    taxonomy.fine_names[clip.fine_index],
-                    status,
-                    reason,
-                )
-                if status in (None, FOUND):
-                    row = {
-                        "video_id": clip.video_id,
-                        "coarse_label": taxonomy.fine_to_coarse[clip.fine_index],
-                        "fine_label": clip.fine_index,
-                        "fine_set": taxonomy.fine_set[clip.fine_index],
-                        "split": clip.split,
-                        **clip.extra,
-                        "relative_path": relative,
-                    }
-                    if embed:
-                        row["video"] = {"bytes": data, "path": relative}
-                    writer.add(row)
-                if on_progress is not None:
-                    on_progress(count)
-            report.complete = True
-        finally:
-            report.write(out_dir)
-        return writer.finalize(
-            card_template,
-            {**(card_context or {}), "presence": report.card_summary()},
-            license=license,
-        )
+def left_out_lines(
+    left_out_splits: Mapping[str, Mapping[str, int]], classes_without_rows: Mapping[str, Mapping[str, int]]
+) -> list[str]:
+    """What a partial copy lacks, one line per split left out and one for the fine classes without rows, from the
+    report's ``left_out_splits`` and ``classes_without_rows`` (as in ``meta/presence.json``)."""
+    lines = [
+        f"split {key}: no rows ({entry['expected']} videos expected, {entry[MISSING]} missing, "
+        f"{entry[UNDECODABLE]} undecodable); left out of the configs"
+        for key, entry in left_out_splits.items()
+    ]
+    if classes_without_rows:
+        names = list(classes_without_rows)
+        expected = sum(entry["expected"] for entry in classes_without_rows.values())
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        lines.append(f"{len(names)} fine classes have no rows ({expected} videos expected for them): {shown}")
+    return lines
 
 
-def _checked(
-    clips: Iterable[SourceClip],
-    video_root: str | Path | None,
-    committed: set[str],
-    workers: int | None,
-    load: Callable[[Path], bytes] | None,
-) -> Iterator[tuple[SourceClip, str | None, str, str | None, bytes | None]]:
-    """Pair each clip with its check result (status None without a video root) and, when ``load`` is given, the
-    bytes to embed; checking and loading run on the thread pool."""
-    if video_root is None:
-        for clip in clips:
-            yield clip, None, clip.candidates[0], None, None
-        return
-    root = Path(video_root)
-
-    def check(clip: SourceClip) -> tuple[SourceClip, str | None, str, str | None, bytes | None]:
-        if clip.video_id in committed:
-            # An interrupted run found, decoded and committed this clip: no need to probe or read it again.
-            return clip, FOUND, clip.candidates[0], None, None
-        status, relative, reason = check_video(root, clip.candidates)
-        data = None
-        if load is not None and status == FOUND:
-            try:
-                data = load(root / relative)
-            except VideoDecodeError as error:
-                # The probe passed but the file breaks further in (e.g. truncated): treat as undecodable.
-                return clip, UNDECODABLE, relative, str(error), None
-        return clip, status, relative, reason, data
-
-    from mt_datasets.errors import VideoDecodeError
-
-    yield from _map_ordered(check, clips, workers)
-
-
-def add_build_parser(
-    subparsers: argparse._SubParsersAction,
-    builder: Callable[..., Path],
-    *,
-    dataset: str,
-    help: str,
-    annotations_help: str,
-    videos_help: str,
-) -> argparse.ArgumentParser:
-    """Register the ``build`` subcommand that K400-TA and SSv2-TA share: same options, same error handling."""
-    parser = subparsers.add_parser("build", help=help, description=builder.__doc__.split("\n")[0])
-    parser.add_argument("--annotations", required=True, type=Path, help=annotations_help)
-    parser.add_argument("--videos", type=Path, help=videos_help)
-    parser.add_argument("--out", required=True, type=Path, help="output dataset directory")
-    parser.add_argument("--embed", action="store_true", help="embed the found videos (needs --videos)")
-    parser.add_argument("--workers", type=int, default=None, help="threads probing videos")
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            out = builder(args.annotations, args.out, videos=args.videos, embed=args.embed, workers=args.workers)
-        except (OSError, ValueError) as error:
-            print(f"mt-datasets {dataset.lower()} build: {error}", file=sys.stderr)
-            return 2
-        print(f"{dataset} written to {out}; presence report in {out / 'meta' / 'presence.md'}")
-        return 0
-
-    parser.set_defaults(func=run)
-    return parser
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_BUILD:
+        return getattr(importlib.import_module("mt_datasets.build"), name)
+    raise AttributeError(f"module 'mt_datasets.presence' has no attribute {name!r}")

@@ -1,13 +1,19 @@
 """Publish a dataset directory to the Hugging Face Hub: ``mt-datasets publish DIR --repo-id ORG/NAME``.
 
+The directory is checked locally first (every shard against the manifest, as ``mt-datasets verify``; the card's
+metadata parses, the configs ``set1`` / ``set2`` / ``all`` exist and each of their data-file patterns matches files,
+the info record has a format version; no third-party videos are embedded without the user saying they hold the rights
+to them), the files to upload are listed with their sizes, then ``create_repo`` + ``upload_large_folder`` (resumable,
+many files) upload it and ``create_tag`` tags the release with the format version. Hub errors come back as one line
+each. The directory's lock (:mod:`mt_datasets.locks`) is held throughout, so no build writes it meanwhile.
+
+K400-TA and SSv2-TA built with ``--embed`` hold Kinetics-400 (YouTube) and Something-Something-v2 videos, which their
+owners' terms do not let anyone redistribute by default: ``publish`` refuses them unless ``--i-hold-the-video-rights``
+says the user may, and then writes that statement into the card. The default build of both is metadata only.
+
 The metric's Space (``mt_metrics/motion_transferability``: script, NumPy core, card, ``requirements.txt``,
 ``app.py``) goes up with its sibling, ``mt-datasets publish-metric --repo-id motion-transfer/motion_transferability``,
 after which ``evaluate.load("motion-transfer/motion_transferability")`` works with only evaluate and numpy installed.
-
-The directory is checked locally first (the card's metadata parses, the configs ``set1`` / ``set2`` / ``all`` exist
-and each of their data-file patterns matches files, the info record has a format version), the files to upload are
-listed with their sizes, then ``create_repo`` + ``upload_large_folder`` (resumable, many files) upload it and
-``create_tag`` tags the release with the format version. Hub errors come back as one line each.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from mt_datasets.cli import command
 from mt_datasets.errors import PublishError
 
 __all__ = [
+    "THIRD_PARTY_VIDEO_SOURCES",
     "PublishError",
     "PublishPlan",
     "add_parser",
@@ -39,6 +46,14 @@ REQUIRED_CONFIGS = ("set1", "set2", "all")
 # Writer bookkeeping that must not reach the Hub: the lock file, temp files, upload caches.
 IGNORE_PATTERNS = ("meta/.lock", "**/.*.tmp", ".*.tmp", ".cache/**", "**/.DS_Store")
 
+
+# info["source"] of builds whose embedded videos belong to third parties -> who owns them, for the messages and card
+THIRD_PARTY_VIDEO_SOURCES = {
+    "kinetics-400": "Kinetics-400 clips from YouTube, owned by their uploaders",
+    "something-something-v2": "Something-Something-v2 videos, licensed by Qualcomm under terms without redistribution",
+}
+RIGHTS_MARKER = "<!-- mt-datasets: video rights stated by the publisher -->"
+RIGHTS_FLAG = "--i-hold-the-video-rights"
 
 _NO_TOKEN = "no Hugging Face token: run `hf auth login` or set HF_TOKEN to a token with write access"
 
@@ -71,16 +86,26 @@ def _ignored(relative: str) -> bool:
     )
 
 
-def plan_upload(folder: str | Path) -> PublishPlan:
-    """Validate a dataset directory locally and list what would be uploaded; raises :class:`PublishError`."""
+def plan_upload(folder: str | Path, *, hold_video_rights: bool = False) -> PublishPlan:
+    """Validate a dataset directory locally and list what would be uploaded; raises :class:`PublishError`.
+
+    ``hold_video_rights`` says the user may redistribute the third-party videos a build embeds (K400-TA / SSv2-TA
+    with ``--embed``); without it such a directory is refused.
+    """
     from huggingface_hub import DatasetCard
 
-    from mt_datasets.hub import read_info
+    from mt_datasets.layout import is_incomplete, read_info
+    from mt_datasets.verify import verify_dataset
 
     folder = Path(folder)
     readme = folder / "README.md"
     if not readme.is_file():
-        raise PublishError(f"{readme} not found: finalize the dataset (HubDatasetWriter.finalize) before publishing")
+        raise PublishError(f"{readme} not found: build or generate the dataset completely before publishing it")
+    if is_incomplete(folder):
+        raise PublishError(
+            f"{folder} is unfinished, nothing was uploaded: its build or generation did not finish; rerun the same "
+            "command to resume, then publish"
+        )
     try:
         card = DatasetCard.load(readme, repo_type="dataset")
     except Exception as error:  # the card parser raises several types for bad YAML
@@ -105,11 +130,51 @@ def plan_upload(folder: str | Path) -> PublishPlan:
                 raise PublishError(
                     f"{readme}: config {config_name!r} reads {pattern!r}, which matches no file in {folder}"
                 )
+    verification = verify_dataset(folder)
+    if not verification.ok:
+        more = (
+            f" (and {len(verification.problems) - 1} more: run `mt-datasets verify {folder}`)"
+            if len(verification.problems) > 1
+            else ""
+        )
+        raise PublishError(f"{folder} is damaged or unfinished, nothing was uploaded: {verification.problems[0]}{more}")
     try:
-        format_version = str(read_info(folder)["format_version"])
+        info = read_info(folder)
+        format_version = str(info["format_version"])
     except (FileNotFoundError, KeyError, ValueError) as error:
         raise PublishError(f"{folder}: no usable meta/info.json ({error})") from None
+    owner = _third_party_videos(info)
+    if owner is not None and not hold_video_rights:
+        raise PublishError(
+            f"{folder} embeds {owner}, which may not be redistributed: publish a metadata-only build (the same build "
+            f"command without --embed, into another directory), or pass {RIGHTS_FLAG} if you hold the rights to "
+            "redistribute these videos"
+        )
     return PublishPlan(folder, tuple(files), tuple(configs), format_version)
+
+
+def _third_party_videos(info: dict) -> str | None:
+    """Who owns the videos a build embeds, when they belong to a third party; None for metadata-only builds and
+    Syn-TA."""
+    record = info.get("info") or {}
+    embedded = record.get("embedded_videos", "video" in (info.get("features") or {}))
+    return THIRD_PARTY_VIDEO_SOURCES.get(record.get("source")) if embedded else None
+
+
+def _state_video_rights(folder: Path, owner: str) -> None:
+    """Add the publisher's statement that they hold the rights to the embedded videos to the card (once)."""
+    from mt_datasets.files import atomic_write_bytes
+
+    readme = folder / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if RIGHTS_MARKER in text:
+        return
+    statement = (
+        f"\n{RIGHTS_MARKER}\n## Video rights\n\nThis copy embeds {owner}. The publisher of this repository stated, "
+        f"when uploading it (`mt-datasets publish {RIGHTS_FLAG}`), that they hold the rights to redistribute these "
+        "videos. Check that your own use is covered by those rights.\n"
+    )
+    atomic_write_bytes(readme, (text.rstrip("\n") + "\n" + statement).encode("utf-8"))
 
 
 def publish(
@@ -121,20 +186,62 @@ def publish(
     tag: str | None = None,
     dry_run: bool = False,
     token: str | None = None,
+    hold_video_rights: bool = False,
 ) -> PublishPlan:
     """Validate ``folder``, then create the dataset repo ``repo_id`` (if needed), upload and tag the release.
 
     ``tag`` defaults to ``v<format_version>``; ``revision`` is the branch to upload to (created if missing; default
     the main branch). With ``dry_run`` nothing is sent. Errors (no token, no rights, rate limits, unreachable Hub)
     raise :class:`PublishError` with one line saying what went wrong and what to do. The endpoint is
-    ``HF_ENDPOINT`` (huggingface_hub's setting).
+    ``HF_ENDPOINT`` (huggingface_hub's setting). ``hold_video_rights`` states that the user may redistribute the
+    third-party videos of a K400-TA / SSv2-TA build made with ``--embed`` (refused without it); the statement is
+    written into the card before the upload. The directory's lock is held throughout.
     """
-    plan = plan_upload(folder)
+    with _locked(folder):
+        return _publish(folder, repo_id, private, revision, tag, dry_run, token, hold_video_rights)
+
+
+class _locked:
+    """Hold the directory's lock (no build or generation writes it while it is read and uploaded)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        from mt_datasets.locks import directory_lock
+
+        self._lock = directory_lock(folder)
+
+    def __enter__(self) -> None:
+        from mt_datasets.locks import DirectoryBusyError
+
+        try:
+            self._lock.__enter__()
+        except DirectoryBusyError as error:
+            raise PublishError(str(error)) from None
+
+    def __exit__(self, *exc_info) -> None:
+        self._lock.__exit__(*exc_info)
+
+
+def _publish(
+    folder: str | Path,
+    repo_id: str,
+    private: bool,
+    revision: str | None,
+    tag: str | None,
+    dry_run: bool,
+    token: str | None,
+    hold_video_rights: bool,
+) -> PublishPlan:
+    from mt_datasets.layout import read_info
+
+    plan = plan_upload(folder, hold_video_rights=hold_video_rights)
     if "/" not in repo_id or repo_id.count("/") != 1:
         raise PublishError(f"--repo-id must be ORG/NAME, got {repo_id!r}")
     if dry_run:
         return plan
+    owner = _third_party_videos(read_info(folder))
     api = _writable_hub(token)
+    if owner is not None:
+        _state_video_rights(plan.folder, owner)
     release_tag = tag or f"v{plan.format_version}"
     with _hub_errors(repo_id, api.endpoint):
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
@@ -317,6 +424,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--revision", default=None, help="branch to upload to (default: main)")
     parser.add_argument("--tag", default=None, help="release tag (default: v<format version>)")
     parser.add_argument("--dry-run", action="store_true", help="validate and list the files; upload nothing")
+    parser.add_argument(
+        RIGHTS_FLAG,
+        dest="hold_video_rights",
+        action="store_true",
+        help="you hold the rights to redistribute the Kinetics / Something-Something videos a build embeds (--embed); "
+        "the card will say so. Without it such a build is refused: publish a metadata-only build instead",
+    )
     parser.set_defaults(func=_run)
     metric = subparsers.add_parser(
         "publish-metric",
@@ -345,15 +459,17 @@ def _run_metric(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        print(plan_upload(args.folder).describe())
-        publish(
-            args.folder,
-            args.repo_id,
-            private=args.private,
-            revision=args.revision,
-            tag=args.tag,
-            dry_run=args.dry_run,
-        )
+        with _locked(args.folder):
+            print(plan_upload(args.folder, hold_video_rights=args.hold_video_rights).describe())
+            publish(
+                args.folder,
+                args.repo_id,
+                private=args.private,
+                revision=args.revision,
+                tag=args.tag,
+                dry_run=args.dry_run,
+                hold_video_rights=args.hold_video_rights,
+            )
     except PublishError as error:
         print(f"mt-datasets publish: {error}", file=sys.stderr)
         return 1

@@ -16,9 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from mt_datasets.annotations import ENCODING, check_text_file
+from mt_datasets.build import LocalCopy, SourceClip, add_build_parser, build_local_copy
 from mt_datasets.cli import command
 from mt_datasets.errors import did_you_mean
-from mt_datasets.presence import PresenceReport, SourceClip, add_build_parser, build_dataset
+from mt_datasets.presence import PresenceReport
 from mt_datasets.taxonomy import get_taxonomy
 
 __all__ = ["ANNOTATION_FILES", "build_ssv2_ta", "iter_ssv2_clips", "template_name", "add_parser"]
@@ -41,13 +43,17 @@ def _load_json(path: Path) -> Any:
             f"{path} not found: pass --annotations the folder of Something-Something-v2's labels.json, train.json "
             "and validation.json"
         )
-    text = path.read_text(encoding="utf-8")
+    check_text_file(path, "Something-Something-v2's annotation JSON")
+    text = path.read_text(encoding=ENCODING)
     if not text.strip():
         raise ValueError(f"{path} is empty")
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON ({error}); re-extract it from the SSv2 archive") from None
+        raise ValueError(
+            f"{path}:{error.lineno}: not valid JSON ({error.msg} at column {error.colno}); "
+            "re-extract it from the SSv2 archive"
+        ) from None
 
 
 def iter_ssv2_clips(annotations: str | Path, report: PresenceReport) -> Iterator[SourceClip]:
@@ -129,27 +135,28 @@ def build_ssv2_ta(
     clip is looked up and probed; missing and undecodable clips are left out and listed in ``meta/presence.*``;
     ``embed`` stores the found videos' bytes in a ``video`` column. Returns ``out_dir``.
     """
+    return build_local_copy(SSV2_TA, annotations, out_dir, videos=videos, embed=embed, workers=workers)
+
+
+def _extra_features() -> dict[str, Any]:
     import datasets
 
-    report = PresenceReport("ssv2-ta", videos)
-    extra = {
+    return {
         "caption": datasets.Value("string"),
         "placeholders": datasets.List(datasets.Value("string")),
         "original_split": datasets.Value("string"),
     }
-    return build_dataset(
-        iter_ssv2_clips(annotations, report),
-        taxonomy=get_taxonomy("ssv2-ta"),
-        out_dir=out_dir,
-        report=report,
-        extra_features=extra,
-        video_root=videos,
-        embed=embed,
-        info={"source": "something-something-v2", "builder": "mt_datasets.ssv2", "embedded_videos": embed},
-        card_template="ssv2_ta_card.md.j2",
-        license="other",
-        workers=workers,
-    )
+
+
+SSV2_TA = LocalCopy(
+    dataset="ssv2-ta",
+    source="something-something-v2",
+    builder="mt_datasets.ssv2",
+    iter_clips=iter_ssv2_clips,
+    extra_features=_extra_features,
+    card_template="ssv2_ta_card.md.j2",
+    license="other",
+)
 
 
 @command("ssv2-ta")

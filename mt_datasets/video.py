@@ -43,6 +43,7 @@ __all__ = [
     "read_clip",
     "read_clips",
     "read_frames",
+    "reencode_mp4",
     "resolve_video_path",
     "sample_indices",
 ]
@@ -159,6 +160,48 @@ def encode_mp4(
 
 
 # ----------------------------------------------------------------------------------------------------------- sampling
+
+
+def reencode_mp4(source: str | Path, *, shorter_side: int | None = None, fps: float | None = None) -> bytes:
+    """Re-encode a video file as H.264 mp4 with its shorter side scaled to ``shorter_side`` and/or its frame rate set
+    to ``fps``; returns the mp4's bytes.
+
+    Frames are resampled by nearest time stamp (dropped or repeated), so the duration stays the same. They are
+    streamed from the decoder to the encoder, never all held in memory. A file that cannot be read or re-encoded
+    raises :class:`VideoDecodeError`.
+    """
+    import av
+
+    path = str(source)
+    try:
+        container = av.open(path)
+    except (av.error.FFmpegError, OSError) as error:
+        raise VideoDecodeError(path, f"cannot open it: {error}") from None
+    with container:
+        if not container.streams.video:
+            raise VideoDecodeError(path, "the file has no video stream")
+        stream = container.streams.video[0]
+        source_fps = float(stream.average_rate or 24)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if shorter_side is not None:
+            scale = shorter_side / min(width, height)
+            # yuv420p needs even sides
+            width, height = max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+        target_fps = fps or source_fps
+
+        def frames() -> Iterator[np.ndarray]:
+            emitted = 0
+            for index, frame in enumerate(container.decode(stream)):
+                # Emit this source frame for every output time stamp that falls nearest to it.
+                while round(emitted * source_fps / target_fps) <= index:
+                    if round(emitted * source_fps / target_fps) == index:
+                        yield frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+                    emitted += 1
+
+        try:
+            return encode_mp4(frames(), fps=target_fps)
+        except (av.error.FFmpegError, ValueError) as error:
+            raise VideoDecodeError(path, f"cannot re-encode it: {error}") from None
 
 
 def sample_indices(

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import math
 import runpy
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +32,14 @@ from mt_datasets.hub import HubDatasetWriter, dataset_features
 from mt_datasets.taxonomy import SPLITS, Taxonomy
 from mt_datasets.video import encode_mp4
 
-__all__ = ["SquareMotion", "class_motion", "make_tiny_dataset", "render_square_clip", "write_test_video"]
+__all__ = [
+    "SquareMotion",
+    "class_motion",
+    "hold_directory_lock",
+    "make_tiny_dataset",
+    "render_square_clip",
+    "write_test_video",
+]
 
 # Successive coarse classes turn by the golden angle, so any few of them move in well-separated directions.
 _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
@@ -169,3 +179,23 @@ def make_tiny_dataset(
                         )
         writer.finalize(pretty_name=f"tiny {dataset}", card_context={"repo_id": f"tests/tiny-{dataset}"})
     return out_dir
+
+
+@contextmanager
+def hold_directory_lock(directory: str | Path, command: str) -> Iterator[int]:
+    """Another real process holding ``directory``'s lock (recording ``command``) for the ``with`` block; yields its
+    pid. The process is killed on exit, as a crashed writer would be."""
+    holder = (
+        "import sys, time; from mt_datasets.locks import directory_lock\n"
+        "with directory_lock(sys.argv[1], command=sys.argv[2]):\n"
+        "    print('held', flush=True); time.sleep(300)\n"
+    )
+    arguments = [sys.executable, "-c", holder, str(directory), command]
+    process = subprocess.Popen(arguments, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "held", "the lock holder did not start"
+        yield process.pid
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()

@@ -83,6 +83,8 @@ def test_resumed_run_ends_like_an_uninterrupted_one(dataset_dir, backbone_dir, t
     run_example("train", *common, "--resume_from_checkpoint", "latest")
     full, resumed = load_file(trained / "model.safetensors"), load_file(tmp_path / "model.safetensors")
     assert full.keys() == resumed.keys()
+    # Exact on any machine: steps 7-10 are the same computation in both runs (the checkpoint restores the weights,
+    # the optimizer and the RNG bit for bit; the same batches come through the same code path, one data worker each).
     assert all(torch.equal(full[k], resumed[k]) for k in full)
 
     scores = []
@@ -90,11 +92,10 @@ def test_resumed_run_ends_like_an_uninterrupted_one(dataset_dir, backbone_dir, t
         eval_dir = model_dir / "eval"
         run_example("eval", "--dataset", str(dataset_dir), "--model", str(model_dir), "--output_dir", str(eval_dir))
         scores.append(read_record(eval_dir).scores)
-    assert scores[0] == scores[1]
+    assert scores[0] == scores[1]  # equal weights, same batches, same process: the same computation
 
 
-def test_cached_clips_train_exactly_like_decoding_every_epoch(dataset_dir, backbone_dir, trained, tmp_path):
-    # Items are deterministic, so decoding once and reusing them must not change a single weight.
+def test_cached_clips_train_like_decoding_every_epoch(dataset_dir, backbone_dir, trained, tmp_path):
     run_example(
         "train",
         *("--dataset", str(dataset_dir), "--model", str(backbone_dir), "--output_dir", str(tmp_path)),
@@ -102,7 +103,13 @@ def test_cached_clips_train_exactly_like_decoding_every_epoch(dataset_dir, backb
         "--cache_clips",
     )
     full, cached = load_file(trained / "model.safetensors"), load_file(tmp_path / "model.safetensors")
-    assert all(torch.equal(full[k], cached[k]) for k in full)
+    assert full.keys() == cached.keys()
+    # Not the same computation: cached clips are prepared in the main process, decoded ones in a data worker (one
+    # thread), so the float ops before the model may take other kernels on some CPUs; on an AMD EPYC the weights
+    # differed by up to 1.3e-8 after 10 steps. A wrong clip, label or order moves them by ~1e-3 (learning rate 1e-3),
+    # so these tolerances (a few hundred float32 ulps) still catch any real difference.
+    for name in full:
+        torch.testing.assert_close(cached[name], full[name], rtol=1e-5, atol=1e-6, msg=name)
 
 
 def test_two_processes_score_like_one_and_corrupt_videos_are_counted(corrupt_dataset_dir, trained, tmp_path):
@@ -126,9 +133,16 @@ def test_two_processes_score_like_one_and_corrupt_videos_are_counted(corrupt_dat
     assert len(re.findall(r"(?<!un)known:   0%", completed.stderr)) == completed.stderr.count("unknown:   0%") == 1
 
     one, two = read_record(tmp_path / "one"), read_record(tmp_path / "two")
-    assert one.scores == two.scores
     assert one.skipped_videos == two.skipped_videos == {"known": 1, "unknown": 0}
     assert (one.scores["num_known"], one.scores["num_unknown"]) == (17, 18)
+    assert (two.scores["num_known"], two.scores["num_unknown"]) == (17, 18)
+    # Which videos are scored is exact (below); the scores are compared within one video's weight. Each process
+    # batches other videos together, and a matrix kernel's summation order can depend on the batch's shape, so a
+    # video's logits may differ in the last bits between one process and two: an argmax or a top-5 rank then flips
+    # only at a near-tie, which moves an accuracy by 1/17 at most.
+    one_video = 1 / 17 + 1e-12
+    for name in ("known_accuracy", "unknown_accuracy", "known_top5_accuracy", "unknown_top5_accuracy"):
+        assert two.scores[name] == pytest.approx(one.scores[name], abs=one_video), name
     for name in ("one", "two"):
         per_video = json.loads((tmp_path / name / "predictions.json").read_text())
         known = [i for i, s in zip(per_video["index"], per_video["split"], strict=True) if s == "known"]

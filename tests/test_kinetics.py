@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -184,6 +185,78 @@ def test_unusable_csv_fails_before_anything_is_lost(kinetics, tmp_path, content,
         build_k400_ta(broken, out)
     assert {p.name: p.read_bytes() for p in (out / "data").iterdir()} == shards
     assert len(_all(out)) == 8
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (gzip.compress(b"label,youtube_id,time_start,time_end,split\n"), "validate.csv is gzip-compressed"),
+        (
+            "label,youtube_id,time_start,time_end,split\nabseiling,aaaaaaaaaaa,1,2,val\ncaf\xe9,b,1,2,val\n".encode(
+                "latin-1"
+            ),
+            "validate.csv:3: not UTF-8 text (byte 0xe9 at column 4)",
+        ),
+        (
+            # a damaged file: one "field" of 200 kB, beyond the csv module's limit
+            b"label,youtube_id,time_start,time_end,split\nabseiling,a,1,2,val\nabseiling," + b"x" * 200_000 + b"\n",
+            "validate.csv:3: not a readable CSV row (field larger than field limit",
+        ),
+    ],
+)
+def test_unreadable_csv_is_named_with_its_line_in_one_line(kinetics, tmp_path, capsys, content, message):
+    broken = tmp_path / "broken"
+    shutil.copytree(kinetics["annotations"], broken)
+    (broken / "validate.csv").write_bytes(content)
+    code = cli_main(["k400-ta", "build", "--annotations", str(broken), "--out", str(tmp_path / "out")])
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and message in error and len(error.splitlines()) == 1, error
+
+
+def test_a_byte_order_mark_is_not_part_of_the_header(kinetics, tmp_path):
+    # Spreadsheet programs save "UTF-8 with BOM"; the first column must still be called "label".
+    annotations = tmp_path / "bom"
+    shutil.copytree(kinetics["annotations"], annotations)
+    for name in ("train.csv", "validate.csv"):
+        (annotations / name).write_bytes(b"\xef\xbb\xbf" + (kinetics["annotations"] / name).read_bytes())
+    assert len(_all(build_k400_ta(annotations, tmp_path / "out"))) == 8
+
+
+def test_a_copy_with_only_the_validation_videos_builds_and_says_what_it_lacks(kinetics, tmp_path, capsys):
+    # The usual partial copy: only Kinetics' validation videos were downloaded, to evaluate.
+    videos = tmp_path / "val-only"
+    for folder in ("val", "validate"):
+        shutil.copytree(kinetics["videos"] / folder, videos / folder)
+    out = tmp_path / "k400-ta"
+    args = ["k400-ta", "build", "--annotations", str(kinetics["annotations"]), "--videos", str(videos)]
+    assert cli_main([*args, "--out", str(out), "--embed"]) == 0
+    summary = capsys.readouterr().out
+    assert "3 of 8 videos found (5 missing, 0 undecodable)" in summary
+    assert "split set1-train: no rows (2 videos expected, 2 missing, 0 undecodable)" in summary
+    assert "split set2-train: no rows (3 videos expected, 3 missing, 0 undecodable)" in summary
+    # every split with rows loads; the train splits are left out of the configs
+    ds = datasets.load_dataset(str(out), "set1")
+    assert {split: len(rows) for split, rows in ds.items()} == {"known": 1, "unknown": 2}
+    assert ds["known"][0]["video"] is not None
+    report = json.loads((out / PRESENCE_JSON).read_text())
+    assert report["left_out_splits"]["set1-train"] == {"expected": 2, "missing": 2, "undecodable": 0}
+    assert SET1[1] in report["classes_without_rows"]
+    assert "## Left out of this copy" in (out / PRESENCE_MD).read_text()
+    card = (out / "README.md").read_text()
+    assert "This copy is partial" in card and "Split `set2-train` has no rows (3 videos expected" in card
+
+
+def test_a_build_without_any_usable_video_fails_in_one_line(kinetics, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    args = ["k400-ta", "build", "--annotations", str(kinetics["annotations"]), "--videos", str(tmp_path / "empty")]
+    assert cli_main([*args, "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1, error
+    assert "none of the 8 videos of the annotations is usable" in error and "8 missing" in error
+    assert "finalize" not in error and "(" in error
+    # what the failed build leaves does not pass for a dataset: load_dataset says so, and how to go on
+    with pytest.raises(FileNotFoundError, match="did not finish - rerun the same command to resume"):
+        datasets.load_dataset(str(tmp_path / "out"), "set1")
 
 
 def test_cli_reports_a_missing_annotation_file_in_one_line(tmp_path, capsys):

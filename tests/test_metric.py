@@ -342,6 +342,12 @@ def test_property_invariant_to_relabelling_classes_and_directions(data, random):
 # ---- bad input -----------------------------------------------------------------------------------------------------
 
 
+def test_integral_floats_read_as_labels():
+    # Labels that went through a float array (1.0) are class indices; only a fraction (1.7) is refused.
+    as_floats = compute_transferability([0.0, 1.0, 1.0], [0, 1.0, 0], np.array([True, True, False]))
+    assert as_floats == compute_transferability([0, 1, 1], [0, 1, 0], [True, True, False])
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -355,7 +361,18 @@ def test_property_invariant_to_relabelling_classes_and_directions(data, random):
         ({"direction": [1, 2, 2]}, "no unknown examples in direction 1"),
         ({"references": [0, 1, 5], "num_classes": 3}, "references has label 5 at index 2"),
         ({"predictions": [0, -1, 1]}, "predictions has label -1 at index 1"),
-        ({"predictions": [0.0, 1.0, 1.0]}, "predictions must be integer class indices"),
+        ({"predictions": [0.0, 1.7, 1.0]}, "predictions has the non-integer label 1.7 at index 1"),
+        ({"references": [0, float("nan"), 1]}, "references has nan at index 1"),
+        ({"predictions": [True, False, True]}, "predictions has the boolean True at index 0"),
+        ({"references": ["0", "1", "0"]}, "references has '0' (str) at index 0"),
+        ({"predictions": [0, 2**70, 1]}, "predictions has label 1180591620717411303424 at index 1"),
+        ({"is_known": ["yes", "yes", "no"]}, "is_known must be booleans (True = the example's fine variant"),
+        ({"is_known": [True, 1, False]}, "got 1 (int) at index 1"),
+        ({"prediction_scores": [[0.1, 0.9], [0.3], [0.5, 0.5]]}, "prediction_scores is ragged: row 0 has 2 scores"),
+        ({"prediction_scores": [["a", "b"]] * 3}, "prediction_scores must hold numbers"),
+        ({"direction": [[1], [1, 2], [2]]}, "direction cannot be read as an array"),
+        ({"num_classes": "3"}, "num_classes must be a positive int"),
+        ({"seed": -1}, "seed must be a non-negative int"),
         ({"prediction_scores": [[0.1, 0.9], [np.nan, 0.1], [0.5, 0.5]]}, "NaN in 1 example(s), the first at index 1"),
         ({"prediction_scores": [[0.1, 0.9]] * 3, "num_classes": 3}, "prediction_scores has 2 columns"),
         ({"prediction_scores": [[0.1, 0.9]] * 3, "references": [0, 1, 2]}, "the width of prediction_scores is 2"),
@@ -363,7 +380,7 @@ def test_property_invariant_to_relabelling_classes_and_directions(data, random):
         ({"groups": {"view": ["a", None, "b"]}}, "groups['view'] has a missing value (None or NaN) at index 1"),
         ({"groups": {"azimuth": [0.0, 60.0, np.nan]}}, "groups['azimuth'] has a missing value"),
         ({"groups": ["a", "b", "c"]}, "groups must be a dict"),
-        ({"bootstrap_samples": -1}, "bootstrap_samples must be >= 0"),
+        ({"bootstrap_samples": -1}, "bootstrap_samples must be a non-negative int"),
         ({"confidence_level": 95}, "confidence_level must be between 0 and 1"),
     ],
 )
@@ -413,3 +430,77 @@ def test_paper_results_bad_names_suggest_the_right_one():
 def test_docstring_examples_run(module):
     failed, attempted = doctest.testmod(module)
     assert attempted > 0 and failed == 0
+
+
+# ---- fuzz: whatever comes in, the only failure is the metric's own error with a message ----------------------------
+
+_SCALARS = st.one_of(
+    st.integers(-3, 12),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, 1.0, 2.0, 1.7]),
+    st.booleans(),
+    st.text(max_size=3),
+    st.none(),
+)
+_VALUES = st.one_of(_SCALARS, st.lists(_SCALARS, max_size=3))
+
+
+def _column(n: int) -> st.SearchStrategy:
+    return st.one_of(
+        st.lists(_SCALARS, min_size=n, max_size=n),
+        st.lists(st.integers(0, 4), min_size=n, max_size=n),
+        st.lists(st.booleans(), min_size=n, max_size=n),
+        st.lists(_VALUES, min_size=0, max_size=n + 1),
+        _SCALARS,
+    )
+
+
+@st.composite
+def metric_inputs(draw) -> dict:
+    n = draw(st.integers(0, 6))
+    inputs = {
+        "predictions": draw(_column(n)),
+        "references": draw(_column(n)),
+        "is_known": draw(st.one_of(st.lists(st.booleans(), min_size=n, max_size=n), _column(n))),
+    }
+    optional = {
+        "direction": _column(n),
+        "prediction_scores": st.one_of(
+            st.lists(st.lists(st.floats(allow_nan=True), min_size=2, max_size=2), min_size=n, max_size=n),
+            st.lists(st.lists(_SCALARS, max_size=3), max_size=n + 1),
+            _column(n),
+        ),
+        "fine_references": _column(n),
+        "groups": st.one_of(st.dictionaries(st.text(max_size=2), _column(n), max_size=2), _column(n)),
+        "num_classes": _SCALARS,
+        "bootstrap_samples": st.one_of(st.integers(-2, 3), _SCALARS),
+        "confidence_level": _SCALARS,
+        "seed": _SCALARS,
+    }
+    for name, strategy in optional.items():
+        if draw(st.booleans()):
+            inputs[name] = draw(strategy)
+    return inputs
+
+
+@settings(max_examples=400, deadline=None)
+@given(metric_inputs())
+def test_fuzz_any_input_gives_scores_or_the_metrics_own_error(inputs):
+    try:
+        compute_transferability(**inputs)
+    except (ValueError, TypeError) as error:
+        # The metric's own message: one line, naming something; not NumPy's or Python's internals.
+        assert raised_by_the_metric(error), f"{type(error).__name__} from outside the metric: {error}"
+        assert str(error) and "\n" not in str(error), repr(str(error))
+
+
+def raised_by_the_metric(error: BaseException) -> bool:
+    """Whether ``error`` is one of the metric's own: a plain ValueError/TypeError whose message names the input or
+    option at fault (NumPy's "setting an array element with a sequence" or Python's "'<' not supported" name none)."""
+    names = ("predictions", "references", "is_known", "direction", "prediction_scores", "fine_references", "groups")
+    names += ("num_classes", "bootstrap_samples", "confidence_level", "seed", "every input", "no examples")
+    message = str(error)
+    return type(error) in (ValueError, TypeError) and (
+        any(name in message for name in names) or message.startswith(("no known", "no unknown"))
+    )

@@ -10,7 +10,8 @@ import evaluate
 import numpy as np
 import pytest
 import yaml
-from test_metric import make_protocol_data
+from hypothesis import HealthCheck, given, settings
+from test_metric import make_protocol_data, metric_inputs, raised_by_the_metric
 
 import mt_metrics
 from mt_metrics import EVALUATE_MODULE_DIR, compute_transferability, paper_results
@@ -147,3 +148,42 @@ def test_card_lists_every_output_of_the_core():
     text = CARD.read_text()
     documented = set(re.findall(r"\*\*(\w+)\*\*", text.split("### Output Values")[1].split("####")[0]))
     assert set(outputs) <= documented
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"is_known": ["yes", "no"]}, "is_known must be booleans"),
+        ({"predictions": [1.7, 0]}, "predictions has the non-integer label 1.7 at index 0"),
+        ({"predictions": [float("nan"), 0]}, "predictions has nan at index 0"),
+        ({"references": [0, None]}, "references has None (NoneType) at index 1"),
+        ({"prediction_scores": [[0.1, 0.9], [0.5]]}, "prediction_scores is ragged: row 0 has 2 scores but row 1 has 1"),
+        ({"prediction_scores": [[0.1, 0.9], [float("nan"), 0.5]]}, "prediction_scores contains NaN"),
+    ],
+)
+def test_the_module_refuses_what_its_features_would_silently_convert(inputs, message):
+    # evaluate's typed features would read "no" as True, 1.7 as 1, and fail on NaN without naming the field.
+    batch = {"predictions": [0, 1], "references": [0, 1], "is_known": [True, False], **inputs}
+    metric = mt_metrics.load(config_name="top5" if "prediction_scores" in inputs else "default")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        metric.compute(**batch)
+    with pytest.raises(ValueError, match="is_known must be booleans"):
+        metric.add(prediction=0, reference=0, is_known="yes")
+    with pytest.raises(ValueError, match="predictions has the non-integer label 0.5"):
+        metric.add(predictions=0.5, references=0, is_known=True)  # evaluate takes the feature names in add too
+    # Integral floats are class indices, as in the core.
+    assert (
+        mt_metrics.load().compute(predictions=[0.0, 1.0], references=[0, 1], is_known=[True, False])["known_accuracy"]
+        == 1.0
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(metric_inputs())
+def test_fuzz_the_module_gives_scores_or_the_metrics_own_error(inputs):
+    inputs.pop("groups", None)  # group names are fixed when the module is loaded
+    metric = mt_metrics.load(config_name="top5", with_direction=True, with_fine_references=True)
+    try:
+        metric.compute(**inputs)
+    except (ValueError, TypeError) as error:
+        assert raised_by_the_metric(error), f"{type(error).__name__} from outside the metric: {error}"

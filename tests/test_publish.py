@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from factories import hold_directory_lock, write_test_video
 from hubserver import status_server
 
 from mt_datasets import get_taxonomy
+from mt_datasets.cli import main as cli_main
+from mt_datasets.hub import write_incomplete_card
 from mt_datasets.kinetics import build_k400_ta
 from mt_datasets.publish import PublishError, plan_upload, publish
+from mt_datasets.verify import verify_dataset
 
 # The publish command exactly as the CLI registers it, without importing the other commands.
 _CLI = (
@@ -89,7 +95,10 @@ def test_hub_errors_come_back_as_one_line(dataset_dir, tmp_path):
                 del env["HF_TOKEN"]
             if case == "unreachable":
                 env["HF_ENDPOINT"] = "http://127.0.0.1:9"  # the discard port: nothing listens there
-            command = [sys.executable, "-c", _CLI, "publish", str(dataset_dir), "--repo-id", "motion-transfer/k400-ta"]
+            # One copy per run: publish holds its directory's lock, so runs on one directory would refuse each other.
+            folder = tmp_path / f"copy-{case}".replace(" ", "-")
+            shutil.copytree(dataset_dir, folder)
+            command = [sys.executable, "-c", _CLI, "publish", str(folder), "--repo-id", "motion-transfer/k400-ta"]
             process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             runs[case] = (process, seen)
         for case, (process, seen) in runs.items():
@@ -102,3 +111,103 @@ def test_hub_errors_come_back_as_one_line(dataset_dir, tmp_path):
                 assert "POST /api/repos/create" in seen
             elif case == "no token":
                 assert not any("/api/repos" in request for request in seen)
+
+
+def _annotations(directory: Path) -> tuple[Path, list[str]]:
+    """Kinetics CSVs of four clips (both sets, both splits); returns the folder and the clips' video paths."""
+    taxonomy = get_taxonomy("k400-ta")
+    header = "label,youtube_id,time_start,time_end,split\n"
+    set1, set2 = taxonomy.fine_names_of_set(1)[0], taxonomy.source_name(taxonomy.fine_indices(2)[0])
+    directory.mkdir()
+    (directory / "train.csv").write_text(header + f"{set1},abcdefghijk,0,10,train\n{set2},bcdefghijkl,0,10,train\n")
+    (directory / "validate.csv").write_text(header + f"{set1},cdefghijklm,0,10,val\n{set2},defghijklmn,0,10,val\n")
+    ids = {"train": ("abcdefghijk", "bcdefghijkl"), "val": ("cdefghijklm", "defghijklmn")}
+    return directory, [f"{split}/{i}_000000_000010.mp4" for split, pair in ids.items() for i in pair]
+
+
+@pytest.fixture(scope="module")
+def embedded_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("k400-embedded")
+    annotations, files = _annotations(root / "annotations")
+    for seed, relative in enumerate(files):
+        (root / "videos" / relative).parent.mkdir(parents=True, exist_ok=True)
+        write_test_video(root / "videos" / relative, seed=seed)
+    return build_k400_ta(annotations, root / "k400-ta", videos=root / "videos", embed=True)
+
+
+def _damage(folder: Path, how: str) -> str:
+    shard = sorted((folder / "data").glob("*.parquet"))[0]
+    name = f"data/{shard.name}"
+    if how == "truncated":
+        shard.write_bytes(shard.read_bytes()[:-10])
+        return f"{name}: "
+    if how == "changed":
+        data = bytearray(shard.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        shard.write_bytes(bytes(data))
+        return f"{name}: its sha256 differs"
+    if how == "missing":
+        shard.unlink()
+        return f"{name}: missing"
+    if how == "stray":
+        shutil.copy(shard, folder / "data" / "set1-train-00042.parquet")
+        return "data/set1-train-00042.parquet is not in meta/shards.json"
+    write_incomplete_card(folder)
+    return "did not finish"
+
+
+@pytest.mark.parametrize("how", ["truncated", "changed", "missing", "stray", "unfinished"])
+def test_verify_finds_damage_and_publish_refuses_it(dataset_dir, tmp_path, capsys, how):
+    assert verify_dataset(dataset_dir).ok
+    assert cli_main(["verify", str(dataset_dir)]) == 0
+    assert "4 shards, 4 rows match meta/shards.json" in capsys.readouterr().out
+    folder = tmp_path / "copy"
+    shutil.copytree(dataset_dir, folder)
+    expected = _damage(folder, how)
+    result = verify_dataset(folder)
+    assert not result.ok and any(expected in problem for problem in result.problems), result.problems
+    assert cli_main(["verify", str(folder)]) == 1
+    assert expected in capsys.readouterr().err
+    args = ["publish", str(folder), "--repo-id", "motion-transfer/k400-ta", "--dry-run"]
+    assert cli_main(args) == 1
+    error = capsys.readouterr().err
+    # (a group's only shard gone: the card's own check, that every config's files exist, refuses it first)
+    refusal = "matches no file" if how == "missing" else expected
+    assert len(error.strip().splitlines()) == 1 and refusal in error, error
+
+
+def test_embedded_third_party_videos_need_the_rights_flag_and_the_card_says_so(embedded_dir, tmp_path, capsys):
+    args = ["publish", str(embedded_dir), "--repo-id", "motion-transfer/k400-ta", "--dry-run"]
+    assert cli_main(args) == 1
+    error = capsys.readouterr().err
+    assert len(error.strip().splitlines()) == 1
+    assert "embeds Kinetics-400 clips from YouTube" in error and "metadata-only build" in error
+    assert "--i-hold-the-video-rights" in error
+    assert cli_main([*args, "--i-hold-the-video-rights"]) == 0
+    assert "Video rights" not in (embedded_dir / "README.md").read_text()  # a dry run changes nothing
+
+    # A real upload with the flag states the rights in the card before anything is sent (here to a Hub that answers
+    # 401 to every request: uploads cannot be tested offline).
+    folder = tmp_path / "embedded"
+    shutil.copytree(embedded_dir, folder)
+    with status_server(401, {}) as (url, seen):
+        env = {**os.environ, "HF_ENDPOINT": url, "HF_HUB_OFFLINE": "0", "HF_TOKEN": "hf_test_token"}
+        command = [sys.executable, "-c", _CLI, "publish", str(folder), "--repo-id", "motion-transfer/k400-ta"]
+        done = subprocess.run([*command, "--i-hold-the-video-rights"], env=env, capture_output=True, text=True)
+    assert done.returncode == 1 and "401" in done.stderr
+    card = (folder / "README.md").read_text()
+    assert "## Video rights" in card and "hold the rights to redistribute these videos" in card
+
+
+def test_a_directory_held_by_another_process_is_refused_naming_it(dataset_dir, tmp_path, capsys):
+    with hold_directory_lock(dataset_dir, "mt-datasets k400-ta build --out X") as pid:
+        who = f"being written by another process (pid {pid} on {socket.gethostname()}, running `mt-datasets"
+        assert cli_main(["publish", str(dataset_dir), "--repo-id", "motion-transfer/k400-ta", "--dry-run"]) == 1
+        error = capsys.readouterr().err
+        assert len(error.strip().splitlines()) == 1 and who in error, error
+        annotations, _ = _annotations(tmp_path / "annotations")
+        assert cli_main(["k400-ta", "build", "--annotations", str(annotations), "--out", str(dataset_dir)]) == 2
+        error = capsys.readouterr().err
+        assert len(error.strip().splitlines()) == 1 and who in error, error
+    assert verify_dataset(dataset_dir).ok  # nothing was touched
+    assert cli_main(["publish", str(dataset_dir), "--repo-id", "motion-transfer/k400-ta", "--dry-run"]) == 0

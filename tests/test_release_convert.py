@@ -7,9 +7,10 @@ from pathlib import Path
 
 import datasets
 import pytest
-from factories import write_test_video
+from factories import hold_directory_lock, write_test_video
 
 from mt_datasets import get_taxonomy
+from mt_datasets.cli import main as cli_main
 from mt_datasets.presence import PRESENCE_JSON
 from mt_datasets.syn_ta.release import convert_release, iter_release_clips
 from mt_datasets.video import probe_video
@@ -79,3 +80,21 @@ def test_bad_arguments_are_refused(tmp_path):
         convert_release(tmp_path / "nowhere", tmp_path / "out")
     with pytest.raises(ValueError, match="--fps must be positive"):
         convert_release(tmp_path, tmp_path / "out", fps=0)
+
+
+def test_convert_into_a_directory_another_process_writes_stops_in_one_line(release, tmp_path, capsys):
+    out = tmp_path / "syn-ta"
+    with hold_directory_lock(out, "mt-datasets syn-ta convert --out X") as pid:
+        assert cli_main(["syn-ta", "convert", "--source", str(release), "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert len(error.strip().splitlines()) == 1, error
+    assert f"is being written by another process (pid {pid}" in error and "syn-ta convert --out X" in error
+    assert not out.exists()  # nothing was written
+    # a partial release converts: its splits with rows load, the summary names what it lacks
+    assert cli_main(["syn-ta", "convert", "--source", str(release), "--out", str(out)]) == 0
+    assert "fine classes have no rows" in capsys.readouterr().out
+    assert {split: len(rows) for split, rows in datasets.load_dataset(str(out), "set1").items()} == {
+        "train": 2,
+        "known": 2,
+        "unknown": 2,
+    }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 from pathlib import Path
 
 import datasets
@@ -10,6 +12,7 @@ import pytest
 from factories import SquareMotion, render_square_clip
 
 from mt_datasets import get_taxonomy
+from mt_datasets.cli import main as cli_main
 from mt_datasets.presence import PRESENCE_JSON
 from mt_datasets.ssv2 import build_ssv2_ta, template_name
 from mt_datasets.video import encode_video
@@ -101,6 +104,20 @@ def test_metadata_and_embedded_builds(ssv2, tmp_path):
     assert "106.webm" in report["classes"][SET1]["undecodable"][0]["reason"]
 
 
+def test_a_copy_with_only_the_validation_videos_builds(ssv2, tmp_path, capsys):
+    videos = tmp_path / "val-only"
+    videos.mkdir()
+    for video_id in ("201", "202"):
+        (videos / f"{video_id}.webm").write_bytes((ssv2["videos"] / f"{video_id}.webm").read_bytes())
+    args = ["ssv2-ta", "build", "--annotations", str(ssv2["annotations"]), "--videos", str(videos), "--embed"]
+    assert cli_main([*args, "--out", str(tmp_path / "out")]) == 0
+    summary = capsys.readouterr().out
+    assert "2 of 6 videos found (4 missing, 0 undecodable)" in summary and "split set1-train: no rows" in summary
+    for config in ("set1", "set2"):
+        ds = datasets.load_dataset(str(tmp_path / "out"), config)
+        assert {split: len(rows) for split, rows in ds.items()} == {"known": 1, "unknown": 1}
+
+
 @pytest.mark.parametrize(
     ("file", "content", "message"),
     [
@@ -108,6 +125,17 @@ def test_metadata_and_embedded_builds(ssv2, tmp_path):
         ("train.json", '[{"id": "1", "template": ', "not valid JSON"),
         ("validation.json", "{}", "non-empty JSON list"),
         ("labels.json", "[]", "labels.json must be"),
+        (
+            "train.json",
+            '[\n{"id": "1",\n "template": }]',
+            "train.json:3: not valid JSON (Expecting value at column 14)",
+        ),
+        ("train.json", gzip.compress(b"[]"), "train.json is gzip-compressed"),
+        (
+            "validation.json",
+            '[\n{"id": "caf\u00e9"}]'.encode("latin-1"),
+            "validation.json:2: not UTF-8 text (byte 0xe9",
+        ),
     ],
 )
 def test_unusable_annotation_files_raise_clearly(ssv2, tmp_path, file, content, message):
@@ -115,8 +143,11 @@ def test_unusable_annotation_files_raise_clearly(ssv2, tmp_path, file, content, 
     broken.mkdir()
     for name in ("labels.json", "train.json", "validation.json"):
         (broken / name).write_bytes((ssv2["annotations"] / name).read_bytes())
-    (broken / file).write_text(content)
-    with pytest.raises(ValueError, match=message):
+    if isinstance(content, bytes):
+        (broken / file).write_bytes(content)
+    else:
+        (broken / file).write_text(content)
+    with pytest.raises(ValueError, match=re.escape(message)):
         build_ssv2_ta(broken, tmp_path / "out")
     assert not (tmp_path / "out" / "data").exists() or not any((tmp_path / "out" / "data").glob("*.parquet"))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 
 from mt_datasets.cli import main as cli_main
 from mt_datasets.hub import DatasetMismatchError
+from mt_datasets.layout import is_incomplete
 from mt_datasets.syn_ta.appearance import PALETTE, get_protocol
 from mt_datasets.syn_ta.generate import GenerationOptions, generate, plan_clips
 from mt_datasets.video import read_clip
@@ -97,7 +99,7 @@ def test_same_bytes_with_two_workers_and_with_two_shards(reference, tmp_path):
     sharded = tmp_path / "sharded"
     first = generate(sharded, options(), workers=1, num_shards=2, shard_index=0, progress=False)
     assert not first.packed and first.made == NUM_CLIPS // 2 and first.missing == NUM_CLIPS // 2
-    assert not (sharded / "README.md").exists()
+    assert is_incomplete(sharded)  # half made: the README marks it unfinished until the last shard packs
     second = generate(sharded, options(), workers=1, num_shards=2, shard_index=1, progress=False)
     assert second.packed and second.made == NUM_CLIPS // 2
     assert dataset_files(sharded) == dataset_files(reference)
@@ -120,7 +122,11 @@ def test_kill_then_resume_gives_the_uninterrupted_dataset(reference, tmp_path):
     process.wait()
     process.stderr.close()
     staged = {p.stem for p in clips.glob("*.json")}
-    assert 0 < len(staged) < NUM_CLIPS and not (out / "README.md").exists()
+    assert 0 < len(staged) < NUM_CLIPS
+    # The killed run's directory does not pass for a dataset: load_dataset says to rerun the command.
+    with pytest.raises(FileNotFoundError, match="did not finish - rerun the same command to resume"):
+        datasets.load_dataset(str(out), "set1")
+    assert "Rerun the same command to resume" in (out / "README.md").read_text()
     # what a kill can leave besides: a half-written temp file, and an mp4 whose row was never written
     unfinished = next(spec.video_id for spec in plan_clips(options()) if spec.video_id.replace("/", "__") not in staged)
     (clips / ".orphan.mp4.4242.tmp").write_bytes(b"\x00" * 100)
@@ -129,6 +135,37 @@ def test_kill_then_resume_gives_the_uninterrupted_dataset(reference, tmp_path):
     result = generate(out, options(), workers=1, progress=False)
     assert result.packed and result.skipped == len(staged) and result.made == NUM_CLIPS - len(staged)
     assert dataset_files(out) == dataset_files(reference)
+
+
+def test_a_second_run_on_the_same_directory_stops_at_once_naming_the_first(reference, tmp_path):
+    out = tmp_path / "busy"
+    command = [sys.executable, "-m", "mt_datasets.cli", "syn-ta", "generate", "--out", str(out), "--workers", "1"]
+    first = subprocess.Popen(command + CLI_OPTIONS, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clips = out / ".staging" / "clips"
+    deadline = time.monotonic() + 120
+    while not (clips.is_dir() and any(clips.glob("*.json"))):
+        assert first.poll() is None, first.stderr.read()
+        assert time.monotonic() < deadline, "the generator staged nothing in 120 s"
+        time.sleep(0.01)
+    second = subprocess.run(command + CLI_OPTIONS, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1, second.stderr
+    assert f"is being written by another process (pid {first.pid} on {socket.gethostname()}" in second.stderr
+    assert "syn-ta generate --out" in second.stderr
+    first.communicate(timeout=300)
+    assert first.returncode == 0 and dataset_files(out) == dataset_files(reference)
+
+
+def test_nothing_to_do_verifies_and_regenerates_a_damaged_shard(reference, tmp_path, capsys):
+    out = tmp_path / "damaged"
+    shutil.copytree(reference, out)
+    shard = next((out / "data").glob("set2-val-*.parquet"))
+    shard.write_bytes(shard.read_bytes()[:-100])  # a copy cut short
+    assert cli_main(["syn-ta", "generate", "--out", str(out), *CLI_OPTIONS]) == 0
+    message = capsys.readouterr().out
+    assert f"damaged (1 problem(s); the first: data/{shard.name}: " in message and "bytes, the manifest says" in message
+    assert dataset_files(out) == dataset_files(reference)
+    assert cli_main(["syn-ta", "generate", "--out", str(out), *CLI_OPTIONS]) == 0
+    assert "verified); nothing to do" in capsys.readouterr().out
 
 
 def test_accelerate_processes_split_the_clips_and_the_main_process_packs(reference, tmp_path):

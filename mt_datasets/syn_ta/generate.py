@@ -413,9 +413,14 @@ class _Staging:
         return self.clips / f"{self._name(video_id)}.json"
 
     def create(self, record: dict[str, Any]) -> None:
+        from mt_datasets.layout import write_incomplete_card
+
         self.clips.mkdir(parents=True, exist_ok=True)
         if not self.config.is_file():
             atomic_write_bytes(self.config, (json.dumps(record, indent=2) + "\n").encode())
+        if not (self.root.parent / "README.md").is_file():
+            # Until the pack writes the card, load_dataset on this directory says to rerun the command.
+            write_incomplete_card(self.root.parent)
 
     def is_finished(self, video_id: str) -> bool:
         return self.row_path(video_id).is_file()
@@ -506,7 +511,8 @@ class GenerationResult:
     clips_per_second: float
     missing: int = 0  # clips of other shards not staged yet (nothing packed until they are)
     renderers: list[str] = field(default_factory=list)
-    already_complete: bool = False  # the directory held this finished dataset: nothing was done
+    already_complete: bool = False  # the directory held this finished dataset, and it verified: nothing was done
+    repaired: list[str] = field(default_factory=list)  # what verification found wrong in a finished dataset, now redone
 
 
 def _differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
@@ -517,9 +523,14 @@ def _differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
     ]
 
 
+# where mt_datasets.locks puts a directory's lock when its parent is not writable: not "other data"
+_INSIDE_LOCK_FILES = (".mt-datasets.lock", ".mt-datasets.owner")
+
+
 def _check_out_dir(out_dir: Path, record: dict[str, Any]) -> bool:
     """Refuse a directory holding other data; returns True when it already holds this finished dataset."""
-    from mt_datasets.hub import DatasetMismatchError, read_info
+    from mt_datasets.hub import DatasetMismatchError
+    from mt_datasets.layout import INFO_FILE, read_info
 
     if not out_dir.exists():
         return False
@@ -529,14 +540,14 @@ def _check_out_dir(out_dir: Path, record: dict[str, Any]) -> bool:
     if staging.config.is_file():
         stored = json.loads(staging.config.read_text())
         where = "a partial Syn-TA generation"
-    elif (out_dir / "meta" / "info.json").is_file():
+    elif (out_dir / INFO_FILE).is_file():
         stored = read_info(out_dir).get("info", {}).get("options")
         if stored is None:
             raise DatasetMismatchError(
                 f"{out_dir} holds a dataset that `mt-datasets syn-ta generate` did not make; use a new directory"
             )
         where = "a Syn-TA dataset"
-    elif any(out_dir.iterdir()):
+    elif any(path.name not in _INSIDE_LOCK_FILES for path in out_dir.iterdir()):
         raise DatasetMismatchError(
             f"{out_dir} is not empty and holds no Syn-TA generation; use a new or empty directory"
         )
@@ -592,7 +603,7 @@ def generate(
         ValueError: bad workers / shards; :class:`mt_datasets.hub.DatasetMismatchError` when ``out_dir`` holds
         other data (nothing is touched).
     """
-    from tqdm.auto import tqdm
+    from mt_datasets.locks import directory_lock
 
     out_dir = Path(out_dir)
     workers = len(os.sched_getaffinity(0)) if workers is None else int(workers)
@@ -600,12 +611,37 @@ def generate(
         raise ValueError(f"workers must be at least 1, got {workers}")
     if num_shards < 1 or not 0 <= shard_index < num_shards:
         raise ValueError(f"shard_index must lie in [0, num_shards); got shard {shard_index} of {num_shards}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(f"--out {str(out_dir)!r} is a file; give a directory")
+    if num_shards == 1 and int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        # One run makes the whole dataset: it holds the directory's lock, so a second run stops at once, naming it.
+        # Sharded runs and accelerate's processes share the directory by design (they split the clips); they take
+        # the lock only to pack.
+        with directory_lock(out_dir):
+            return _generate(out_dir, options, workers, num_shards, shard_index, progress)
+    return _generate(out_dir, options, workers, num_shards, shard_index, progress)
+
+
+def _generate(
+    out_dir: Path, options: GenerationOptions, workers: int, num_shards: int, shard_index: int, progress: bool
+) -> GenerationResult:
+    from tqdm.auto import tqdm
+
+    from mt_datasets.verify import verify_dataset
+
     library = BackgroundLibrary(options.backgrounds)
     record = options.record(library)
     start = time.perf_counter()
     plan = plan_clips(options)
+    repaired: list[str] = []
     if _check_out_dir(out_dir, record):
-        return GenerationResult(out_dir, len(plan), 0, len(plan), True, 0.0, 0.0, already_complete=True)
+        verification = verify_dataset(out_dir)
+        if verification.ok:
+            return GenerationResult(out_dir, len(plan), 0, len(plan), True, 0.0, 0.0, already_complete=True)
+        # A finished dataset that no longer matches its manifest: keep the clips of the sound shards, make the rest
+        # again (the same options give the same clips) and pack anew.
+        repaired = verification.problems
+        _unpack_for_repair(out_dir, record, verification)
 
     num_processes, process_index, barrier = _process_group()
     staging = _Staging(out_dir)
@@ -637,6 +673,7 @@ def generate(
     result = GenerationResult(
         out_dir, len(plan), len(todo), len(mine) - len(todo), False, 0.0, len(todo) / max(made_seconds, 1e-9)
     )
+    result.repaired = repaired
     if process_index == 0:
         missing = [spec for spec in plan if not staging.is_finished(spec.video_id)]
         result.missing = len(missing)
@@ -645,6 +682,30 @@ def generate(
             result.packed = True
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _unpack_for_repair(out_dir: Path, record: dict[str, Any], verification: Any) -> None:
+    """Stage the clips of the shards that verified (rows and mp4 bytes, as the workers stage them) and remove the
+    packed files, so that the run renders only the clips of the damaged shards and then packs the whole dataset."""
+    import pyarrow.parquet as pq
+
+    from mt_datasets.layout import DATA_DIR, INFO_FILE, MANIFEST_FILE, write_incomplete_card
+
+    staging = _Staging(out_dir)
+    staging.create(record)
+    write_incomplete_card(out_dir)  # an interrupted repair resumes like any interrupted run
+    damaged = set(verification.damaged_shards)
+    for entry in (verification.manifest or {}).get("shards", []):
+        if entry["file"] in damaged:
+            continue
+        for row in pq.read_table(out_dir / entry["file"]).to_pylist():
+            video = row.pop("video")
+            if not staging.is_finished(row["video_id"]):
+                staging.write(row["video_id"], video["bytes"], row)
+    shutil.rmtree(out_dir / DATA_DIR, ignore_errors=True)
+    shutil.rmtree(out_dir / Path(CONTACT_SHEET).parent, ignore_errors=True)
+    for name in (INFO_FILE, MANIFEST_FILE):
+        (out_dir / name).unlink(missing_ok=True)
 
 
 # ---- packing ---------------------------------------------------------------------------------------------------
@@ -811,6 +872,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _main(args: argparse.Namespace) -> int:
     from mt_datasets.hub import DatasetMismatchError
+    from mt_datasets.locks import DirectoryBusyError
 
     try:
         if args.protocol is not None:
@@ -836,12 +898,18 @@ def _main(args: argparse.Namespace) -> int:
             shard_index=args.shard_index,
             progress=not args.no_progress,
         )
-    except (ValueError, FileNotFoundError, NotADirectoryError, DatasetMismatchError) as error:
+    except (ValueError, FileNotFoundError, NotADirectoryError, DatasetMismatchError, DirectoryBusyError) as error:
         print(f"mt-datasets syn-ta generate: error: {error}", file=sys.stderr)
         return 2
     if result.already_complete:
-        print(f"{result.out_dir} already holds this dataset ({result.num_clips} clips); nothing to do")
-    elif result.packed:
+        print(f"{result.out_dir} already holds this dataset ({result.num_clips} clips, verified); nothing to do")
+        return 0
+    if result.repaired:
+        print(
+            f"{result.out_dir} held this dataset, damaged ({len(result.repaired)} problem(s); the first: "
+            f"{result.repaired[0]}); {result.made} clips made again"
+        )
+    if result.packed:
         print(
             f"wrote {result.num_clips} clips to {result.out_dir} ({result.made} made now, {result.skipped} resumed) "
             f"in {result.seconds:.1f} s; load with datasets.load_dataset({str(result.out_dir)!r}, 'set1')"

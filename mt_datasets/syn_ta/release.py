@@ -9,15 +9,13 @@ undecodable ones are left out and listed in the presence report. ``--size`` / ``
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-
+from mt_datasets.build import SourceClip, build_dataset, run_build_command
 from mt_datasets.cli import command
-from mt_datasets.presence import PresenceReport, SourceClip, build_dataset
+from mt_datasets.presence import PresenceReport
 from mt_datasets.protocol import FINE_SETS, SPLITS
 from mt_datasets.taxonomy import SYNTA_VIEWS, get_taxonomy
 
@@ -45,41 +43,12 @@ def iter_release_clips() -> Iterator[SourceClip]:
 def transcode(path: str | Path, *, size: int | None = None, fps: float | None = None) -> bytes:
     """Re-encode a clip as H.264 mp4 with its shorter side scaled to ``size`` and/or its frame rate set to ``fps``.
 
-    Frames are resampled by nearest time stamp (dropped or repeated), so the duration stays the same. Frames are
-    streamed from the decoder to the encoder, never all held in memory (a 1080p release clip has up to 300 frames).
+    Frames are resampled by nearest time stamp (dropped or repeated), so the duration stays the same
+    (:func:`mt_datasets.video.reencode_mp4`, which streams the frames: a 1080p release clip has up to 300).
     """
-    import av
+    from mt_datasets.video import reencode_mp4
 
-    from mt_datasets.errors import VideoDecodeError
-    from mt_datasets.video import encode_mp4
-
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as error:
-        raise VideoDecodeError(str(path), f"cannot open it: {error}") from None
-    with container:
-        stream = container.streams.video[0]
-        source_fps = float(stream.average_rate or 24)
-        width, height = stream.codec_context.width, stream.codec_context.height
-        if size is not None:
-            scale = size / min(width, height)
-            # yuv420p needs even sides
-            width, height = max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
-        target_fps = fps or source_fps
-
-        def frames() -> Iterator[np.ndarray]:
-            emitted = 0
-            for index, frame in enumerate(container.decode(stream)):
-                # Emit this source frame for every output time stamp that falls nearest to it.
-                while round(emitted * source_fps / target_fps) <= index:
-                    if round(emitted * source_fps / target_fps) == index:
-                        yield frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
-                    emitted += 1
-
-        try:
-            return encode_mp4(frames(), fps=target_fps)
-        except (av.error.FFmpegError, ValueError) as error:
-            raise VideoDecodeError(str(path), f"cannot re-encode it: {error}") from None
+    return reencode_mp4(path, shorter_side=size, fps=fps)
 
 
 def convert_release(
@@ -141,10 +110,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        out = convert_release(args.source, args.out, size=args.size, fps=args.fps, workers=args.workers)
-    except (OSError, ValueError) as error:
-        print(f"mt-datasets syn-ta convert: {error}", file=sys.stderr)
-        return 2
-    print(f"Syn-TA written to {out}; presence report in {out / 'meta' / 'presence.md'}")
-    return 0
+    return run_build_command(
+        "syn-ta convert",
+        "Syn-TA",
+        lambda: convert_release(args.source, args.out, size=args.size, fps=args.fps, workers=args.workers),
+    )

@@ -7,7 +7,7 @@ import datasets
 import evaluate
 
 # A file beside this script: evaluate copies it into its modules cache with the script (locally and from the Hub).
-from .transferability import compute_transferability
+from .transferability import check_inputs, compute_transferability
 
 _CITATION = """\
 @inproceedings{abdullah2025punching,
@@ -165,6 +165,31 @@ class MotionTransferability(evaluate.Metric):
             features=datasets.Features(features),
             homepage="https://github.com/raiyaan-abdullah/Motion-Transfer",
             reference_urls=["https://arxiv.org/abs/2508.00085"],
+        )
+
+    def add_batch(self, *, predictions=None, references=None, **kwargs):
+        """Check the batch as given (evaluate's typed features would read "no" as True and 1.7 as 1), then store it."""
+        self._check(predictions, references, kwargs)
+        return super().add_batch(predictions=predictions, references=references, **kwargs)
+
+    def add(self, *, prediction=None, reference=None, **kwargs):
+        """Check one example as given, then store it."""
+        # evaluate also takes the feature names themselves (add(predictions=3, ...)): check what it will store.
+        given = {"predictions": prediction, "references": reference, **kwargs}
+        as_batch = {name: [value] for name, value in given.items() if value is not None}
+        self._check(as_batch.pop("predictions", None), as_batch.pop("references", None), as_batch)
+        return super().add(prediction=prediction, reference=reference, **kwargs)
+
+    def _check(self, predictions, references, columns):
+        if predictions is None and references is None and all(value is None for value in columns.values()):
+            return  # nothing given: evaluate computes over what was added before
+        check_inputs(
+            predictions,
+            references,
+            columns.get("is_known"),
+            direction=columns.get("direction"),
+            prediction_scores=columns.get("prediction_scores"),
+            fine_references=columns.get("fine_references"),
         )
 
     def _compute(
