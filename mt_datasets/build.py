@@ -2,13 +2,15 @@
 
 Every builder describes the clips it expects as :class:`SourceClip` records and hands them to :func:`build_dataset`,
 which checks each video (when a video root is given; :mod:`mt_datasets.presence`), writes the rows through
-:class:`mt_datasets.hub.HubDatasetWriter`, and writes the presence report next to the data. :func:`build_local_copy`
-is the whole builder of a dataset made from a user's copy (K400-TA, SSv2-TA): a :class:`LocalCopy` says what differs.
+:class:`mt_datasets.hub.HubDatasetWriter`, and writes the presence report next to the data. :class:`LocalCopy`
+is the whole builder, and the ``build`` command, of a dataset made from a user's copy (K400-TA, SSv2-TA): each
+declares one with what differs.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mt_datasets.cli import command
 from mt_datasets.locks import DirectoryBusyError
 from mt_datasets.presence import (
     FOUND,
@@ -31,11 +34,11 @@ from mt_datasets.presence import (
 from mt_datasets.taxonomy import Taxonomy, get_taxonomy
 
 __all__ = [
+    "LOCAL_COPIES",
     "LocalCopy",
     "SourceClip",
     "add_build_parser",
     "build_dataset",
-    "build_local_copy",
     "build_summary",
     "run_build_command",
 ]
@@ -63,51 +66,89 @@ class SourceClip:
 
 @dataclass(frozen=True)
 class LocalCopy:
-    """What a dataset built from a user's own copy of its source is made of (K400-TA, SSv2-TA).
+    """A dataset built from a user's own copy of its source (K400-TA, SSv2-TA): what it is made of, its builder
+    (:meth:`build`) and its ``mt-datasets <dataset> build`` command (:meth:`add_build_parser`).
+
+    The module that reads the source's annotations is named, not imported (``"module.function"`` paths, imported
+    when the dataset is built): it imports this module for :class:`SourceClip`.
 
     Attributes:
-        dataset: the taxonomy's name (``"k400-ta"``).
+        dataset: the taxonomy's name, also the command group (``"k400-ta"``).
+        title: the dataset's name in messages (``"K400-TA"``).
         source: the source dataset, recorded in the info record (``"kinetics-400"``).
-        builder: the module that builds it, recorded in the info record.
-        iter_clips: ``(annotations folder, report) -> SourceClip`` iterator over the annotations.
-        extra_features: ``() -> {column: datasets feature}``, the columns besides the base ones.
+        source_title: the source's name in messages (``"Kinetics-400"``).
+        iter_clips: path of the ``(annotations folder, report) -> SourceClip`` iterator over the annotations; its
+            module is recorded as the builder in the info record.
+        extra_features: path of the ``() -> {column: datasets feature}`` function, the columns besides the base ones.
         card_template: the card in ``hub_cards/``.
         license: the licence of the metadata.
+        command_help: the ``build`` command's help line.
+        annotations_help: the help of ``--annotations`` (which files the folder holds).
+        videos_help: the help of ``--videos`` (the layout of the user's videos).
     """
 
     dataset: str
+    title: str
     source: str
-    builder: str
-    iter_clips: Callable[[Path, PresenceReport], Iterator[SourceClip]]
-    extra_features: Callable[[], Mapping[str, Any]]
+    source_title: str
+    iter_clips: str
+    extra_features: str
     card_template: str
     license: str
+    command_help: str
+    annotations_help: str
+    videos_help: str
+
+    def build(
+        self,
+        annotations: str | Path,
+        out_dir: str | Path,
+        *,
+        videos: str | Path | None = None,
+        embed: bool = False,
+        workers: int | None = None,
+    ) -> Path:
+        """Build the dataset in the Hub layout from its source's annotations (and, optionally, the user's videos).
+
+        Without ``videos`` the result is the metadata-only release (every clip of the dataset's classes). With
+        ``videos`` (the folder of the user's copy) each clip is looked up and probed; missing and undecodable clips
+        are left out and listed in ``meta/presence.*``; ``embed`` stores the found videos' bytes in a ``video``
+        column. Returns ``out_dir``.
+        """
+        report = PresenceReport(self.dataset, videos)
+        return build_dataset(
+            _resolve(self.iter_clips)(Path(annotations), report),
+            taxonomy=get_taxonomy(self.dataset),
+            out_dir=out_dir,
+            report=report,
+            extra_features=_resolve(self.extra_features)(),
+            video_root=videos,
+            embed=embed,
+            info={"source": self.source, "builder": self.iter_clips.rpartition(".")[0], "embedded_videos": embed},
+            card_template=self.card_template,
+            license=self.license,
+            workers=workers,
+        )
+
+    def add_build_parser(self, subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        """Register the dataset's ``build`` subcommand in ``subparsers`` (its command group's)."""
+        return add_build_parser(
+            subparsers,
+            self.build,
+            dataset=self.title,
+            help=self.command_help,
+            description=(
+                f"Build {self.title} in the Hub layout from {self.source_title}'s annotations (and, optionally, "
+                "your videos)."
+            ),
+            annotations_help=self.annotations_help,
+            videos_help=self.videos_help,
+        )
 
 
-def build_local_copy(
-    copy: LocalCopy,
-    annotations: str | Path,
-    out_dir: str | Path,
-    *,
-    videos: str | Path | None = None,
-    embed: bool = False,
-    workers: int | None = None,
-) -> Path:
-    """Build ``copy``'s dataset from its annotations (and, optionally, the user's videos); returns ``out_dir``."""
-    report = PresenceReport(copy.dataset, videos)
-    return build_dataset(
-        copy.iter_clips(Path(annotations), report),
-        taxonomy=get_taxonomy(copy.dataset),
-        out_dir=out_dir,
-        report=report,
-        extra_features=copy.extra_features(),
-        video_root=videos,
-        embed=embed,
-        info={"source": copy.source, "builder": copy.builder, "embedded_videos": embed},
-        card_template=copy.card_template,
-        license=copy.license,
-        workers=workers,
-    )
+def _resolve(path: str) -> Any:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 def build_dataset(
@@ -273,9 +314,15 @@ def add_build_parser(
     help: str,
     annotations_help: str,
     videos_help: str,
+    description: str | None = None,
 ) -> argparse.ArgumentParser:
-    """Register the ``build`` subcommand that K400-TA and SSv2-TA share: same options, same error handling."""
-    parser = subparsers.add_parser("build", help=help, description=builder.__doc__.split("\n")[0])
+    """Register the ``build`` subcommand that K400-TA and SSv2-TA share: same options, same error handling.
+
+    ``description`` defaults to the first line of ``builder``'s docstring.
+    """
+    if description is None:
+        description = builder.__doc__.split("\n")[0]
+    parser = subparsers.add_parser("build", help=help, description=description)
     parser.add_argument("--annotations", required=True, type=Path, help=annotations_help)
     parser.add_argument("--videos", type=Path, help=videos_help)
     parser.add_argument("--out", required=True, type=Path, help="output dataset directory")
@@ -303,3 +350,36 @@ def run_build_command(command: str, dataset: str, build: Callable[[], Path]) -> 
         return 2
     print(build_summary(dataset, out))
     return 0
+
+
+# The datasets built from a user's own copy of their source, by name; each registers its ``<dataset> build`` command.
+LOCAL_COPIES = {
+    "k400-ta": LocalCopy(
+        dataset="k400-ta",
+        title="K400-TA",
+        source="kinetics-400",
+        source_title="Kinetics-400",
+        iter_clips="mt_datasets.kinetics.iter_kinetics_clips",
+        extra_features="mt_datasets.kinetics.extra_features",
+        card_template="k400_ta_card.md.j2",
+        license="cc-by-4.0",
+        command_help="build K400-TA from Kinetics-400's annotation CSVs (and your videos)",
+        annotations_help="folder with train.csv and validate.csv",
+        videos_help="your Kinetics-400 videos (train/..., val/...)",
+    ),
+    "ssv2-ta": LocalCopy(
+        dataset="ssv2-ta",
+        title="SSv2-TA",
+        source="something-something-v2",
+        source_title="Something-Something-v2",
+        iter_clips="mt_datasets.ssv2.iter_ssv2_clips",
+        extra_features="mt_datasets.ssv2.extra_features",
+        card_template="ssv2_ta_card.md.j2",
+        license="other",
+        command_help="build SSv2-TA from Something-Something-v2's annotation JSON files (and your videos)",
+        annotations_help="folder with labels/train/validation.json",
+        videos_help="folder of your <id>.webm videos",
+    ),
+}
+for _copy in LOCAL_COPIES.values():
+    command(_copy.dataset)(_copy.add_build_parser)

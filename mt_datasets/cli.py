@@ -2,12 +2,13 @@
 
 Subcommands live next to the code they drive: each module decorates its ``add_parser(subparsers)`` with
 ``@command(group)``; ``add_parser`` adds the subcommand's parser and sets ``func`` (a callable taking the parsed
-``argparse.Namespace`` and returning an exit code).
+``argparse.Namespace`` and returning an exit code). The ``build`` commands of the datasets made from a user's copy
+register from their one table, :data:`mt_datasets.build.LOCAL_COPIES`.
 
     mt-datasets syn-ta generate ...   (mt_datasets.syn_ta.generate)
     mt-datasets syn-ta convert ...    (mt_datasets.syn_ta.release)
-    mt-datasets k400-ta build ...     (mt_datasets.kinetics)
-    mt-datasets ssv2-ta build ...     (mt_datasets.ssv2)
+    mt-datasets k400-ta build ...     (mt_datasets.build, reading with mt_datasets.kinetics)
+    mt-datasets ssv2-ta build ...     (mt_datasets.build, reading with mt_datasets.ssv2)
     mt-datasets publish DIR ...       (mt_datasets.publish)
     mt-datasets publish-metric ...    (mt_datasets.publish)
     mt-datasets verify DIR            (mt_datasets.verify)
@@ -42,7 +43,7 @@ def command(group: str | None = None) -> Callable[[AddParser], AddParser]:
 def _load_commands() -> None:
     # The command modules register themselves when imported; importing them here, not at the top, keeps
     # `import mt_datasets.cli` light and lets them import `command` from this module.
-    from mt_datasets import kinetics, publish, ssv2, verify  # noqa: F401
+    from mt_datasets import build, publish, verify  # noqa: F401
     from mt_datasets.syn_ta import generate, release  # noqa: F401
 
 

@@ -8,11 +8,13 @@ The CSVs are read as streams, row by row, so memory does not grow with their siz
 Videos are looked up in the two common layouts, ``<split>/<youtube_id>_<start:06d>_<end:06d>.mp4`` and per-class
 folders ``<split>/<kinetics class>/<...>.mp4`` (class folder with spaces or underscores), where ``<split>`` is
 ``train`` for Kinetics train and ``val`` or ``validate`` for Kinetics validate.
+
+This module reads the annotations (:func:`iter_kinetics_clips`, :func:`extra_features`); the builder and its command
+are the dataset's :class:`mt_datasets.build.LocalCopy` (``LOCAL_COPIES["k400-ta"]``).
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import difflib
 import re
@@ -21,12 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from mt_datasets.annotations import ENCODING, check_text_file
-from mt_datasets.build import LocalCopy, SourceClip, add_build_parser, build_local_copy
-from mt_datasets.cli import command
+from mt_datasets.build import LOCAL_COPIES, SourceClip
 from mt_datasets.presence import PresenceReport
 from mt_datasets.taxonomy import Taxonomy, get_taxonomy
 
-__all__ = ["ANNOTATION_FILES", "build_k400_ta", "iter_kinetics_clips", "kinetics_video_id", "add_parser"]
+__all__ = ["ANNOTATION_FILES", "build_k400_ta", "iter_kinetics_clips", "kinetics_video_id", "extra_features"]
 
 # our split -> the Kinetics annotation file it comes from (the first that exists) and the video folders to look in
 ANNOTATION_FILES = {"train": ("train.csv",), "val": ("validate.csv", "val.csv")}
@@ -165,24 +166,8 @@ def _clip_of_row(
     return SourceClip(video_id, fine, split, candidates, extra)
 
 
-def build_k400_ta(
-    annotations: str | Path,
-    out_dir: str | Path,
-    *,
-    videos: str | Path | None = None,
-    embed: bool = False,
-    workers: int | None = None,
-) -> Path:
-    """Build K400-TA in the Hub layout from Kinetics-400's annotations (and, optionally, your videos).
-
-    Without ``videos`` the result is the metadata-only release (every clip of the 205 classes). With ``videos`` each
-    clip is looked up and probed; missing and undecodable clips are left out and listed in ``meta/presence.*``;
-    ``embed`` stores the found videos' bytes in a ``video`` column. Returns ``out_dir``.
-    """
-    return build_local_copy(K400_TA, annotations, out_dir, videos=videos, embed=embed, workers=workers)
-
-
-def _extra_features() -> dict[str, Any]:
+def extra_features() -> dict[str, Any]:
+    """The columns of a row besides the base ones: name -> ``datasets`` feature."""
     import datasets
 
     return {
@@ -193,25 +178,5 @@ def _extra_features() -> dict[str, Any]:
     }
 
 
-K400_TA = LocalCopy(
-    dataset="k400-ta",
-    source="kinetics-400",
-    builder="mt_datasets.kinetics",
-    iter_clips=iter_kinetics_clips,
-    extra_features=_extra_features,
-    card_template="k400_ta_card.md.j2",
-    license="cc-by-4.0",
-)
-
-
-@command("k400-ta")
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``k400-ta build``."""
-    add_build_parser(
-        subparsers,
-        build_k400_ta,
-        dataset="K400-TA",
-        help="build K400-TA from Kinetics-400's annotation CSVs (and your videos)",
-        annotations_help="folder with train.csv and validate.csv",
-        videos_help="your Kinetics-400 videos (train/..., val/...)",
-    )
+# The builder (LocalCopy.build): build_k400_ta(annotations, out_dir, *, videos=None, embed=False, workers=None).
+build_k400_ta = LOCAL_COPIES["k400-ta"].build

@@ -5,11 +5,13 @@ Something-Something-v2 ships ``labels.json`` (``{template: "id"}``, templates wr
 "placeholders"}``, where ``template`` has brackets, ``"Putting [something] on a surface"``, and ``label`` is the
 template filled with the objects) and a folder of ``<id>.webm`` videos. SSv2-TA keeps 149 of the 174 templates; its
 train lists come from SSv2 train and its val lists from SSv2 validation.
+
+This module reads the annotations (:func:`iter_ssv2_clips`, :func:`extra_features`); the builder and its command are the
+dataset's :class:`mt_datasets.build.LocalCopy` (``LOCAL_COPIES["ssv2-ta"]``).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from collections.abc import Iterator
@@ -17,13 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from mt_datasets.annotations import ENCODING, check_text_file
-from mt_datasets.build import LocalCopy, SourceClip, add_build_parser, build_local_copy
-from mt_datasets.cli import command
+from mt_datasets.build import LOCAL_COPIES, SourceClip
 from mt_datasets.errors import did_you_mean
 from mt_datasets.presence import PresenceReport
 from mt_datasets.taxonomy import get_taxonomy
 
-__all__ = ["ANNOTATION_FILES", "build_ssv2_ta", "iter_ssv2_clips", "template_name", "add_parser"]
+__all__ = ["ANNOTATION_FILES", "build_ssv2_ta", "iter_ssv2_clips", "template_name", "extra_features"]
 
 ANNOTATION_FILES = {"train": "train.json", "val": "validation.json"}
 LABELS_FILE = "labels.json"
@@ -121,24 +122,8 @@ def _clip_of_entry(item: Any, split: str, where: str, labels: dict, report: Pres
     return SourceClip(video_id, taxonomy.fine_index(name), split, (f"{video_id}.webm",), extra)
 
 
-def build_ssv2_ta(
-    annotations: str | Path,
-    out_dir: str | Path,
-    *,
-    videos: str | Path | None = None,
-    embed: bool = False,
-    workers: int | None = None,
-) -> Path:
-    """Build SSv2-TA in the Hub layout from Something-Something-v2's annotations (and, optionally, your videos).
-
-    Without ``videos`` the result is the metadata-only release. With ``videos`` (the folder of ``<id>.webm``) each
-    clip is looked up and probed; missing and undecodable clips are left out and listed in ``meta/presence.*``;
-    ``embed`` stores the found videos' bytes in a ``video`` column. Returns ``out_dir``.
-    """
-    return build_local_copy(SSV2_TA, annotations, out_dir, videos=videos, embed=embed, workers=workers)
-
-
-def _extra_features() -> dict[str, Any]:
+def extra_features() -> dict[str, Any]:
+    """The columns of a row besides the base ones: name -> ``datasets`` feature."""
     import datasets
 
     return {
@@ -148,25 +133,5 @@ def _extra_features() -> dict[str, Any]:
     }
 
 
-SSV2_TA = LocalCopy(
-    dataset="ssv2-ta",
-    source="something-something-v2",
-    builder="mt_datasets.ssv2",
-    iter_clips=iter_ssv2_clips,
-    extra_features=_extra_features,
-    card_template="ssv2_ta_card.md.j2",
-    license="other",
-)
-
-
-@command("ssv2-ta")
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``ssv2-ta build``."""
-    add_build_parser(
-        subparsers,
-        build_ssv2_ta,
-        dataset="SSv2-TA",
-        help="build SSv2-TA from Something-Something-v2's annotation JSON files (and your videos)",
-        annotations_help="folder with labels/train/validation.json",
-        videos_help="folder of your <id>.webm videos",
-    )
+# The builder (LocalCopy.build): build_ssv2_ta(annotations, out_dir, *, videos=None, embed=False, workers=None).
+build_ssv2_ta = LOCAL_COPIES["ssv2-ta"].build
