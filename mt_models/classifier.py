@@ -39,10 +39,37 @@ from mt_models.backbones import VideoBackbone, backbone_class, create_backbone
 from mt_models.labels import IGNORE_INDEX  # re-exported: its old home
 from mt_models.preprocess import InputSpec
 
-__all__ = ["DisentangledConfig", "DisentangledVideoClassifier", "DisentangledClassifierOutput", "IGNORE_INDEX"]
+__all__ = [
+    "DisentangledConfig",
+    "HeadOptions",
+    "DisentangledVideoClassifier",
+    "DisentangledClassifierOutput",
+    "IGNORE_INDEX",
+]
 
 
-class DisentangledConfig(PreTrainedConfig):
+@dataclass(kw_only=True)
+class HeadOptions:
+    """The options of the classifier's heads and loss that ``train.py`` takes (one ``--option`` each).
+
+    Attributes:
+        embedding_dim: size of the coarse and of the fine embedding.
+        dropout: dropout on the backbone features before each projection.
+        fine_loss_weight: weight of the fine cross-entropy (0 = no fine branch).
+        decorrelation_weight: weight of the cross-covariance penalty (needs the fine branch).
+        adversarial_weight: weight of the gradient-reversal within-coarse fine adversary.
+        label_smoothing: label smoothing of the coarse cross-entropy (0 = none).
+    """
+
+    embedding_dim: int = 256
+    dropout: float = 0.0
+    fine_loss_weight: float = 1.0
+    decorrelation_weight: float = 1.0
+    adversarial_weight: float = 0.1
+    label_smoothing: float = 0.0
+
+
+class DisentangledConfig(PreTrainedConfig, HeadOptions):
     r"""Configuration of :class:`DisentangledVideoClassifier`.
 
     Args:
@@ -52,13 +79,9 @@ class DisentangledConfig(PreTrainedConfig):
         coarse_labels: coarse class names, in label order.
         fine_labels: fine class names of the training set, in the order of the fine head.
         fine_to_coarse: coarse index of each entry of ``fine_labels`` (the adversary's within-coarse grouping).
-        embedding_dim: size of the coarse and of the fine embedding.
-        dropout: dropout on the backbone features before each projection.
-        fine_loss_weight: weight of the fine cross-entropy (0 = no fine branch).
-        decorrelation_weight: weight of the cross-covariance penalty (needs the fine branch).
-        adversarial_weight: weight of the gradient-reversal within-coarse fine adversary.
+        embedding_dim, dropout, fine_loss_weight, decorrelation_weight, adversarial_weight, label_smoothing: the
+            head options (:class:`HeadOptions`).
         gradient_reversal_scale: factor on the reversed gradient.
-        label_smoothing: label smoothing of the coarse cross-entropy (0 = none).
         dataset: name or Hub id of the training dataset (metadata).
         fine_set: the fine set (1 or 2) trained on (metadata).
     """
@@ -71,13 +94,7 @@ class DisentangledConfig(PreTrainedConfig):
     coarse_labels: list[str] | None = None
     fine_labels: list[str] | None = None
     fine_to_coarse: list[int] | None = None
-    embedding_dim: int = 256
-    dropout: float = 0.0
-    fine_loss_weight: float = 1.0
-    decorrelation_weight: float = 1.0
-    adversarial_weight: float = 0.1
     gradient_reversal_scale: float = 1.0
-    label_smoothing: float = 0.0
     initializer_range: float = 0.02
     dataset: str | None = None
     fine_set: int | None = None

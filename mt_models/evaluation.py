@@ -29,11 +29,12 @@ from typing import Any
 
 import torch
 
-from mt_datasets.protocol import PROTOCOL_CONFIGS, TEST_SPLITS, direction, other_set, training_set_of
+from mt_datasets.protocol import TEST_SPLITS, direction, other_set, training_set_of
 from mt_datasets.taxonomy import Taxonomy
 from mt_models.classifier import DisentangledConfig
 from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of
 from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE
+from mt_models.options import RunOptions, add_dataset_arguments
 from mt_models.preprocess import InputSpec
 from mt_models.records import read_versioned_json, write_json
 
@@ -69,9 +70,7 @@ class EvaluationInputError(ValueError):
 
 def add_data_and_model_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every evaluating script shares (eval.py, diagnose.py): dataset, direction, videos and model."""
-    parser.add_argument("--dataset", required=True, help="Hub id or local directory of a motion-transfer dataset")
-    parser.add_argument("--config", default="set1", choices=list(PROTOCOL_CONFIGS), help="protocol direction")
-    parser.add_argument("--revision", default=None, help="dataset revision (branch, tag or commit) on the Hub")
+    add_dataset_arguments(parser)
     parser.add_argument(
         "--videos", default=None, help="folder of your videos, to join with a metadata-only dataset (K400-TA, SSv2-TA)"
     )
@@ -302,23 +301,14 @@ def read_predictions(path: str | os.PathLike) -> dict[str, list]:
     return values
 
 
-@dataclass
-class EvaluationOptions:
-    """What ``eval.py`` takes (see ``examples/eval.py --help``)."""
+@dataclass(kw_only=True)
+class EvaluationOptions(RunOptions):
+    """What ``eval.py`` takes (see ``examples/eval.py --help``): the run's options and evaluation's own."""
 
-    dataset: str
-    model: str
-    output_dir: str
-    config: str = "set1"
-    revision: str | None = None
     videos: str | None = None
     open_vocabulary: bool = False
     prompt_template: str = DEFAULT_PROMPT_TEMPLATE
     num_clips: int = 1
-    sampling: str = "uniform"
-    batch_size: int = 8
-    num_workers: int = 2
-    mixed_precision: str | None = None
     bootstrap_samples: int = 0
     seed: int | None = None
     update_model_card: bool = False

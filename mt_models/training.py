@@ -15,15 +15,16 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from mt_datasets.protocol import PROTOCOL_CONFIGS
 from mt_models.augment import AUGMENTATIONS, augment
+from mt_models.classifier import HeadOptions
 from mt_models.evaluation import HEAD_OPTIONS
+from mt_models.options import RunOptions, add_dataset_arguments
 from mt_models.records import read_versioned_json, write_json
 
 __all__ = [
@@ -49,26 +50,13 @@ class TrainingError(ValueError):
     """Options or a Hub upload that cannot go ahead; the message is one line with the fix."""
 
 
-@dataclass
-class TrainingOptions:
-    """The options of ``examples/train.py`` (see its ``--help``)."""
+@dataclass(kw_only=True)
+class TrainingOptions(RunOptions, HeadOptions):
+    """The options of ``examples/train.py`` (see its ``--help``): the run's, the head's, and training's own."""
 
-    dataset: str
-    model: str
-    output_dir: str
     modality: str | None = None
-    config: str = "set1"
-    revision: str | None = None
     num_frames: int | None = None
-    sampling: str = "uniform"
-    num_workers: int = 2
     cache_clips: bool = False
-    embedding_dim: int = 256
-    dropout: float = 0.0
-    fine_loss_weight: float = 1.0
-    decorrelation_weight: float = 1.0
-    adversarial_weight: float = 0.1
-    label_smoothing: float = 0.0
     baseline: bool = False
     num_epochs: int = 10
     learning_rate: float = 1e-4
@@ -77,9 +65,7 @@ class TrainingOptions:
     num_warmup_steps: int = 0
     num_warmup_epochs: float = 0.0
     augment: str = "none"
-    batch_size: int = 8
     gradient_accumulation_steps: int = 1
-    mixed_precision: str | None = None
     seed: int = 0
     checkpointing_steps: str | None = None
     resume_from_checkpoint: str | None = None
@@ -107,9 +93,7 @@ class TrainingOptions:
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The command-line options of ``train.py`` (the fields of :class:`TrainingOptions`), in groups."""
     data = parser.add_argument_group("data")
-    data.add_argument("--dataset", required=True, help="Hub id or local directory of a motion-transfer dataset")
-    data.add_argument("--config", default="set1", choices=list(PROTOCOL_CONFIGS), help="protocol direction")
-    data.add_argument("--revision", default=None, help="dataset revision (branch, tag or commit) on the Hub")
+    add_dataset_arguments(data)
     data.add_argument("--num_frames", type=int, default=None, help="frames per clip (default: the backbone's)")
     data.add_argument("--sampling", default="uniform", choices=["uniform", "stride"], help="frame sampling")
     data.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
@@ -270,12 +254,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         backbone,
         taxonomy,
         training_set,
-        embedding_dim=options.embedding_dim,
-        dropout=options.dropout,
-        fine_loss_weight=options.fine_loss_weight,
-        decorrelation_weight=options.decorrelation_weight,
-        adversarial_weight=options.adversarial_weight,
-        label_smoothing=options.label_smoothing,
+        **{option.name: getattr(options, option.name) for option in fields(HeadOptions)},
         dataset=options.dataset,
     )
     spec = model.input_spec
