@@ -39,6 +39,7 @@ def findings(
     chance: float,
     per_class: dict[str, dict[str, tuple[float | None, float | None]]] | None = None,
     probes: dict[str, dict[str, float]] | None = None,
+    per_direction: dict[str, dict[str, float]] | None = None,
 ) -> list[str]:
     """The paper's observations, checked on our rows (percent scores, keyed by (protocol, modality, head)).
 
@@ -48,6 +49,7 @@ def findings(
             reaches twice that has learned too little motion for its drops to say much, and the lines say so.
         per_class: ``{protocol: {coarse class: (known %, unknown %)}}`` of one model, for the per-class lines.
         probes: ``{input: {"known_accuracy": %, "unknown_accuracy": %}}`` of one model, plain and under each probe.
+        per_direction: ``{row name: {direction: known %}}``, to show that each row learned in both directions.
     """
     protocols = list(dict.fromkeys(key[0] for key in rows))
     modalities = list(dict.fromkeys(key[1] for key in rows))
@@ -64,6 +66,11 @@ def findings(
             "clips, or start from a pretrained backbone.",
             "",
         ]
+    if per_direction:
+        lines.append("Known accuracy per direction (mean over seeds):")
+        for name, directions in per_direction.items():
+            lines.append(f"- {name}: " + ", ".join(f"{d} {value:.1f}" for d, value in directions.items()))
+        lines.append("")
     lines.append("1. Unknown accuracy falls below known accuracy:")
     for key, row in rows.items():
         unknown_as_known = {

@@ -37,6 +37,9 @@ def test_demo_runs_the_protocol_and_reuses_its_data(tmp_path):
     assert any(row["source"] == "paper" for row in summary["rows"])
     table = (tmp_path / "table.md").read_text()
     assert "| ours | paper / fg+diff / disentangled |" in table and "Known" in table
+    assert "| chance | guessing 1 of 20 | 5.0 | 5.0 | 0.0 | 5.0 |" in table
+    assert set(summary["known_accuracy_per_direction"]["paper / fg+diff / baseline"]) == {"set1->set2", "set2->set1"}
+    assert set(summary["probes"]) == {"plain", "shuffle", "static"}
     findings_text = (tmp_path / "findings.md").read_text()
     assert "Unknown accuracy falls below known accuracy" in findings_text
     assert "Which motions transfer" in findings_text and "rising" in findings_text
@@ -87,7 +90,9 @@ def test_findings_say_what_holds_and_warn_near_chance():
         "static": {"known_accuracy": 10.0, "unknown_accuracy": 8.0},
         "shuffle": {"known_accuracy": 60.0, "unknown_accuracy": 30.0},
     }
-    text = "\n".join(findings(strong, chance=5.0, per_class=per_class, probes=probes))
+    per_direction = {"paper / fg+diff / baseline": {"set1->set2": 91.0, "set2->set1": 89.0}}
+    text = "\n".join(findings(strong, chance=5.0, per_class=per_class, probes=probes, per_direction=per_direction))
+    assert "- paper / fg+diff / baseline: set1->set2 91.0, set2->set1 89.0" in text
     assert "Caution" not in text and "Chance is 5.0% (20 coarse classes)" in text
     assert "motion-only / fg+diff / baseline: K 90.0 vs U 70.0: holds (intervals apart)" in text
     assert "fg+diff / baseline: D_abs 50.0 vs 20.0: holds (intervals apart)" in text
