@@ -5,7 +5,7 @@ Subcommands live next to the code they drive: each module decorates its ``add_pa
 ``argparse.Namespace`` and returning an exit code). The ``build`` commands of the datasets made from a user's copy
 register from their one table, :data:`mt_datasets.build.LOCAL_COPIES`.
 
-    mt-datasets syn-ta generate ...   (mt_datasets.syn_ta.generate)
+    mt-datasets syn-ta generate ...   (mt_datasets.generate_command, running mt_datasets.syn_ta.generate)
     mt-datasets syn-ta convert ...    (mt_datasets.syn_ta.release)
     mt-datasets k400-ta build ...     (mt_datasets.build, reading with mt_datasets.kinetics)
     mt-datasets ssv2-ta build ...     (mt_datasets.build, reading with mt_datasets.ssv2)
@@ -43,8 +43,8 @@ def command(group: str | None = None) -> Callable[[AddParser], AddParser]:
 def _load_commands() -> None:
     # The command modules register themselves when imported; importing them here, not at the top, keeps
     # `import mt_datasets.cli` light and lets them import `command` from this module.
-    from mt_datasets import build, publish, verify  # noqa: F401
-    from mt_datasets.syn_ta import generate, release  # noqa: F401
+    from mt_datasets import build, generate_command, publish, verify  # noqa: F401
+    from mt_datasets.syn_ta import release  # noqa: F401
 
 
 _GROUP_HELP = {

@@ -7,8 +7,9 @@ Modules, one job each:
 - ``appearance``: the appearance factors and the protocols ``paper``, ``motion-only`` and ``appearance-shift``.
 - ``backgrounds``: procedural textures or a folder of the user's images.
 - ``meshes`` / ``renderer``: the primitives and the moderngl (EGL) renderer.
-- ``generate``: ``mt-datasets syn-ta generate`` (workers, shards, resume, Hub layout); ``contact_sheet``: the card's
-  sample frames.
+- ``options``: the presets and the generation options (``GenerationOptions.resolve``); ``generate``: planning and
+  running a generation (workers, shards, resume, Hub layout; its command line, ``mt-datasets syn-ta generate``, is
+  ``mt_datasets.generate_command``); ``contact_sheet``: the card's sample frames.
 - ``release``: ``mt-datasets syn-ta convert`` of the authors' Blender release.
 
 Render one clip by hand::

@@ -1,4 +1,7 @@
-"""``mt-datasets syn-ta generate``: render a Syn-TA dataset into the Hub layout, in parallel, resumably, reproducibly.
+"""Planning and running a Syn-TA generation: render a dataset into the Hub layout, in parallel, resumably, reproducibly.
+
+The options (presets, checks) are :mod:`mt_datasets.syn_ta.options`; the command line, ``mt-datasets syn-ta
+generate``, is :mod:`mt_datasets.generate_command`. Their names still import from here.
 
 Pipeline per clip: motion program (timeline) -> appearance factors -> renderer (moderngl, EGL) -> H.264 mp4
 (:func:`mt_datasets.video.encode_mp4`) -> a staged file. When every clip of the dataset is staged, one process packs
@@ -21,15 +24,12 @@ run finds every clip staged packs the dataset.
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing
 import os
 import shutil
-import sys
 import time
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 
-from mt_datasets.cli import command
 from mt_datasets.files import atomic_write_bytes
 from mt_datasets.syn_ta.appearance import (
     AMBIENT,
@@ -56,207 +55,49 @@ from mt_datasets.syn_ta.appearance import (
     sample_appearance,
 )
 from mt_datasets.syn_ta.backgrounds import NUM_PROCEDURAL, BackgroundLibrary
+from mt_datasets.syn_ta.options import (
+    MIN_SIZE,
+    PRESETS,
+    X264_PRESETS,
+    GenerationOptions,
+    Preset,
+    clip_ids,
+    resolve_classes,
+    split_counts,
+)
 from mt_datasets.syn_ta.timeline import STAGE_EXTENT, Timeline
-from mt_datasets.taxonomy import FINE_SETS, SYNTA_TRAIN_IDS, did_you_mean, get_taxonomy
+from mt_datasets.taxonomy import FINE_SETS, get_taxonomy
 
 __all__ = [
+    "MIN_SIZE",
     "PRESETS",
     "X264_PRESETS",
     "ClipSpec",
     "GenerationOptions",
     "GenerationResult",
     "Preset",
-    "add_parser",
+    "add_parser",  # noqa: F822 (module __getattr__ below)
     "clip_seed",
     "extra_features",
     "generate",
     "plan_clips",
     "render_clip",
+    "resolve_classes",
 ]
 
-X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+
+def __getattr__(name: str) -> Any:
+    # `add_parser` is the command line's (mt_datasets.generate_command, which imports this module): loaded on use.
+    if name == "add_parser":
+        from mt_datasets.generate_command import add_parser
+
+        return add_parser
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 STAGING_DIR = ".staging"
 CONTACT_SHEET = "images/contact_sheet.png"
 CARD_TEMPLATE = "syn_ta_card.md.j2"
-MIN_SIZE = 16
-
-
-@dataclass(frozen=True)
-class Preset:
-    """Default size, length and count of a generation preset (each overridable by an option)."""
-
-    width: int
-    height: int
-    num_frames: int
-    fps: float
-    clips_per_class: int  # per view and fine class (and set, under appearance-shift); split 3:2 into train and val
-    description: str
-
-
-PRESETS: dict[str, Preset] = {
-    "mini": Preset(112, 112, 16, 8.0, 3, "tests and demos: 2 train + 1 val clips per view and class"),
-    "small": Preset(128, 128, 32, 16.0, 10, "quick experiments: 6 train + 4 val clips per view and class"),
-    "paper": Preset(224, 224, 64, 16.0, 50, "the release's size: ids 1-30 train, 31-50 val, per view and class"),
-}
-
-
-def _split_counts(clips_per_class: int) -> tuple[int, int]:
-    """Train and val clips per view, in the release's 30:20 proportion (at least one of each)."""
-    train = min(max(round(clips_per_class * 3 / 5), 1), clips_per_class - 1)
-    return train, clips_per_class - train
-
-
-def _clip_ids(clips_per_class: int) -> list[tuple[int, str]]:
-    """``(clip id, split)`` per view: train ids from 1, val ids from 31 as in the release (or after the last train
-    id when there are more than 30 train clips)."""
-    train, val = _split_counts(clips_per_class)
-    first_val = max(SYNTA_TRAIN_IDS.stop, train + 1)
-    return [(k, "train") for k in range(1, train + 1)] + [(first_val + k, "val") for k in range(val)]
-
-
-def resolve_classes(names: Sequence[str] | None) -> tuple[int, ...]:
-    """Fine class indices selected by release file stems (``orbiting6``), coarse names (``orbiting``, which selects
-    all its fine classes) or full fine names; ``None`` selects all. Unknown names raise ``ValueError`` with
-    suggestions."""
-    taxonomy = get_taxonomy("syn-ta")
-    if not names:
-        return tuple(range(len(taxonomy.fine_names)))
-    stems = {taxonomy.file_stem(f): f for f in range(len(taxonomy.fine_names))}
-    coarse = {name: c for c, name in enumerate(taxonomy.coarse_names)}
-    coarse.update({taxonomy.folder(c): c for c in range(taxonomy.num_coarse)})
-    selected: set[int] = set()
-    for name in names:
-        if name in stems:
-            selected.add(stems[name])
-        elif name in coarse:
-            selected.update(taxonomy.fine_classes_of(coarse[name]))
-        elif name in taxonomy.fine_names:
-            selected.add(taxonomy.fine_index(name))
-        else:
-            raise ValueError(
-                did_you_mean(name, sorted(stems) + sorted(coarse), "Syn-TA class name")
-                + " Give release file stems (e.g. 'orbiting6'), coarse classes (e.g. 'orbiting') or fine class names."
-            )
-    return tuple(sorted(selected))
-
-
-@dataclass(frozen=True)
-class GenerationOptions:
-    """Everything that decides a generated dataset's bytes (workers and shards do not).
-
-    Build it with :meth:`resolve`, which applies the preset and validates every value.
-    """
-
-    protocol: str
-    width: int
-    height: int
-    num_frames: int
-    fps: float
-    clips_per_class: int
-    crf: int
-    x264_preset: str
-    seed: int
-    classes: tuple[int, ...]
-    backgrounds: str | None = None
-
-    @classmethod
-    def resolve(
-        cls,
-        *,
-        appearance_split: str = "paper",
-        preset: str = "mini",
-        size: int | tuple[int, int] | None = None,
-        num_frames: int | None = None,
-        fps: float | None = None,
-        clips_per_class: int | None = None,
-        crf: int = 20,
-        x264_preset: str = "veryfast",
-        seed: int = 0,
-        classes: Sequence[str] | None = None,
-        backgrounds: str | Path | None = None,
-        protocol: str | None = None,
-    ) -> GenerationOptions:
-        """Options from a preset and overrides; raises ``ValueError`` naming the bad value and the fix.
-
-        ``size`` is one int (square frames) or ``(width, height)``; both must be even (H.264 yuv420p).
-        ``backgrounds`` is a folder of images; it must exist (it is read when the run starts).
-        ``appearance_split`` is how appearance differs between the fine sets (``APPEARANCE_SPLITS``); ``protocol`` is
-        its old, deprecated name (it clashed with the evaluation protocol).
-        """
-        from mt_datasets.syn_ta.motions import MIN_NUM_FRAMES
-
-        if protocol is not None:
-            warnings.warn(
-                "GenerationOptions.resolve(protocol=...) is deprecated: pass appearance_split=... (the Syn-TA "
-                "appearance split; 'protocol' is the evaluation protocol)",
-                FutureWarning,
-                stacklevel=2,
-            )
-            appearance_split = protocol
-        get_protocol(appearance_split)
-        if preset not in PRESETS:
-            raise ValueError(did_you_mean(preset, list(PRESETS), "preset"))
-        base = PRESETS[preset]
-        width, height = (base.width, base.height) if size is None else _as_size(size)
-        if width % 2 or height % 2 or width < MIN_SIZE or height < MIN_SIZE:
-            raise ValueError(
-                f"frame size {width}x{height} is not allowed: H.264 yuv420p needs even width and height, "
-                f"at least {MIN_SIZE}; use e.g. {max(MIN_SIZE, width + width % 2)}x{max(MIN_SIZE, height + height % 2)}"
-            )
-        num_frames = base.num_frames if num_frames is None else int(num_frames)
-        if num_frames < MIN_NUM_FRAMES:
-            raise ValueError(f"num_frames must be at least {MIN_NUM_FRAMES} for the motions to read, got {num_frames}")
-        fps = base.fps if fps is None else float(fps)
-        if not fps > 0:
-            raise ValueError(f"fps must be positive, got {fps}")
-        clips_per_class = base.clips_per_class if clips_per_class is None else int(clips_per_class)
-        if clips_per_class < 2:
-            raise ValueError(f"clips_per_class must be at least 2 (one train and one val clip), got {clips_per_class}")
-        if not 0 <= crf <= 51:
-            raise ValueError(f"crf must lie in [0, 51] (x264's range; lower is better quality), got {crf}")
-        if x264_preset not in X264_PRESETS:
-            raise ValueError(did_you_mean(x264_preset, X264_PRESETS, "x264 preset"))
-        if seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed}")
-        if backgrounds is not None:
-            backgrounds = str(Path(backgrounds).resolve())
-            BackgroundLibrary(backgrounds)  # a missing or empty folder fails here, before any work
-        return cls(
-            protocol=appearance_split,
-            width=width,
-            height=height,
-            num_frames=num_frames,
-            fps=fps,
-            clips_per_class=clips_per_class,
-            crf=int(crf),
-            x264_preset=x264_preset,
-            seed=int(seed),
-            classes=resolve_classes(classes),
-            backgrounds=backgrounds,
-        )
-
-    def record(self, library: BackgroundLibrary) -> dict[str, Any]:
-        """The JSON identity of the dataset these options make: stored with it, compared when a run resumes."""
-        from mt_datasets import __version__
-
-        taxonomy = get_taxonomy("syn-ta")
-        record = asdict(self)
-        record["classes"] = [taxonomy.file_stem(f) for f in self.classes]
-        record["backgrounds"] = library.fingerprint()
-        record["package_version"] = __version__
-        return json.loads(json.dumps(record))
-
-
-def _as_size(size: int | str | tuple[int, int]) -> tuple[int, int]:
-    if isinstance(size, str):
-        parts = size.lower().split("x")
-        if len(parts) not in (1, 2) or not all(p.strip().isdigit() for p in parts):
-            raise ValueError(f"size must be N or WxH (e.g. 112 or 160x120), got {size!r}")
-        size = tuple(int(p) for p in parts)
-    if isinstance(size, int):
-        return size, size
-    width, height = size if len(size) == 2 else (size[0], size[0])
-    return int(width), int(height)
 
 
 @dataclass(frozen=True)
@@ -285,7 +126,7 @@ def plan_clips(options: GenerationOptions) -> list[ClipSpec]:
         for fine in options.classes:
             if not protocol.variants_in_both_sets and taxonomy.fine_set[fine] != fine_set:
                 continue
-            for clip_id, split in _clip_ids(options.clips_per_class):
+            for clip_id, split in clip_ids(options.clips_per_class):
                 for view in VIEWS:
                     video_id = taxonomy.release_path(fine, clip_id, view).removesuffix(".mp4")
                     if protocol.variants_in_both_sets:
@@ -771,7 +612,7 @@ def _card_context(
     options: GenerationOptions, record: dict[str, Any], library: BackgroundLibrary, renderers: list[str], num_clips: int
 ) -> dict[str, Any]:
     protocol = get_protocol(options.protocol)
-    train, val = _split_counts(options.clips_per_class)
+    train, val = split_counts(options.clips_per_class)
     taxonomy = get_taxonomy("syn-ta")
     command = [
         "mt-datasets syn-ta generate --out DIR",
@@ -828,95 +669,3 @@ def _card_context(
         },
         "contact_sheet": CONTACT_SHEET,
     }
-
-
-# ---- command line ----------------------------------------------------------------------------------------------
-@command("syn-ta")
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``generate`` under the ``syn-ta`` command group."""
-    parser = subparsers.add_parser(
-        "generate",
-        help="render a procedural Syn-TA dataset (Hub layout)",
-        description="Render a Syn-TA dataset into the Hub layout: in parallel, resumably (rerun the same command "
-        "after an interruption), and reproducibly (the same options give the same bytes on the same machine).",
-    )
-    parser.add_argument("--out", required=True, type=Path, help="dataset directory (new, or a run to resume)")
-    parser.add_argument(
-        "--appearance-split",
-        default=None,
-        help=f"how appearance differs between the fine sets: {', '.join(PROTOCOLS)} (default: paper)",
-    )
-    parser.add_argument("--protocol", default=None, help="deprecated alias of --appearance-split")
-    parser.add_argument(
-        "--preset", default="mini", help=f"{', '.join(PRESETS)} (default: mini); options below override it"
-    )
-    parser.add_argument("--workers", type=int, default=None, help="rendering processes (default: one per CPU core)")
-    parser.add_argument("--seed", type=int, default=0, help="dataset seed (default: 0)")
-    parser.add_argument("--num-shards", type=int, default=1, help="split the clips between this many runs")
-    parser.add_argument("--shard-index", type=int, default=0, help="the share this run makes (0-based)")
-    parser.add_argument("--size", default=None, help="frame size N (square) or WxH, even (default: the preset's)")
-    parser.add_argument("--num-frames", type=int, default=None, help="frames per clip (default: the preset's)")
-    parser.add_argument("--fps", type=float, default=None, help="frame rate (default: the preset's)")
-    parser.add_argument(
-        "--clips-per-class", type=int, default=None, help="clips per view and fine class, split 3:2 into train / val"
-    )
-    parser.add_argument("--crf", type=int, default=20, help="x264 constant rate factor, 0-51 (default: 20)")
-    parser.add_argument("--x264-preset", default="veryfast", help="x264 speed preset (default: veryfast)")
-    parser.add_argument("--backgrounds", type=Path, default=None, help="folder of background images")
-    parser.add_argument(
-        "--classes", nargs="+", default=None, help="file stems (orbiting6), coarse classes (orbiting) or fine names"
-    )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.set_defaults(func=_main)
-
-
-def _main(args: argparse.Namespace) -> int:
-    from mt_datasets.hub import DatasetMismatchError
-    from mt_datasets.locks import DirectoryBusyError
-
-    try:
-        if args.protocol is not None:
-            print("warning: --protocol is deprecated; use --appearance-split", file=sys.stderr)
-        options = GenerationOptions.resolve(
-            appearance_split=args.appearance_split or args.protocol or "paper",
-            preset=args.preset,
-            size=None if args.size is None else _as_size(args.size),
-            num_frames=args.num_frames,
-            fps=args.fps,
-            clips_per_class=args.clips_per_class,
-            crf=args.crf,
-            x264_preset=args.x264_preset,
-            seed=args.seed,
-            classes=args.classes,
-            backgrounds=args.backgrounds,
-        )
-        result = generate(
-            args.out,
-            options,
-            workers=args.workers,
-            num_shards=args.num_shards,
-            shard_index=args.shard_index,
-            progress=not args.no_progress,
-        )
-    except (ValueError, FileNotFoundError, NotADirectoryError, DatasetMismatchError, DirectoryBusyError) as error:
-        print(f"mt-datasets syn-ta generate: error: {error}", file=sys.stderr)
-        return 2
-    if result.already_complete:
-        print(f"{result.out_dir} already holds this dataset ({result.num_clips} clips, verified); nothing to do")
-        return 0
-    if result.repaired:
-        print(
-            f"{result.out_dir} held this dataset, damaged ({len(result.repaired)} problem(s); the first: "
-            f"{result.repaired[0]}); {result.made} clips made again"
-        )
-    if result.packed:
-        print(
-            f"wrote {result.num_clips} clips to {result.out_dir} ({result.made} made now, {result.skipped} resumed) "
-            f"in {result.seconds:.1f} s; load with datasets.load_dataset({str(result.out_dir)!r}, 'set1')"
-        )
-    elif result.missing:
-        print(
-            f"made {result.made} clips ({result.clips_per_second:.1f} clips/s); {result.missing} clips of other "
-            "shards are not staged yet: the run that finishes last packs the dataset"
-        )
-    return 0
