@@ -239,14 +239,21 @@ def plot_known_unknown(rows: Sequence[dict[str, Any]], path: str | Path, *, chan
     positions = np.arange(len(rows))
     figure, axes = plt.subplots(figsize=(max(6.0, 0.5 * len(rows) + 2), 4.5))
     for offset, name, title in ((-0.2, "known_accuracy", "Known"), (0.2, "unknown_accuracy", "Unknown")):
-        values = np.array([row[name] for row in rows], dtype=float)
-        errors = np.array(
-            [
-                [row[name] - row.get(f"{name}_ci_low", row[name]), row.get(f"{name}_ci_high", row[name]) - row[name]]
-                for row in rows
-            ]
-        ).T
-        axes.bar(positions + offset, values, 0.4, yerr=errors, capsize=2, label=title)
+        axes.bar(positions + offset, [row[name] for row in rows], 0.4, label=title)
+        with_interval = [k for k, row in enumerate(rows) if f"{name}_ci_low" in row]
+        if with_interval:
+            axes.errorbar(
+                positions[with_interval] + offset,
+                [rows[k][name] for k in with_interval],
+                yerr=[
+                    [rows[k][name] - rows[k][f"{name}_ci_low"] for k in with_interval],
+                    [rows[k][f"{name}_ci_high"] - rows[k][name] for k in with_interval],
+                ],
+                fmt="none",
+                ecolor="black",
+                capsize=2,
+                linewidth=1,
+            )
     if chance is not None:
         axes.axhline(chance, color="grey", linestyle="--", linewidth=1, label=f"chance ({chance:.1f}%)")
     axes.set_xticks(positions, labels, rotation=60, ha="right", fontsize=8)
