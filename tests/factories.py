@@ -16,14 +16,16 @@ Wrap these in session-scoped fixtures in your own test file (pytest puts ``tests
 
 from __future__ import annotations
 
+import json
 import math
 import runpy
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +35,7 @@ from mt_datasets.taxonomy import SPLITS, Taxonomy
 from mt_datasets.video import encode_mp4
 
 __all__ = [
+    "run_python_json",
     "SquareMotion",
     "class_motion",
     "hold_directory_lock",
@@ -46,6 +49,21 @@ _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run_python_json(code: str, *args: str, cwd: str | Path, env: dict[str, str], python: Sequence[str] = ()) -> Any:
+    """Run ``code`` as a user would, in a fresh interpreter (``python -c``) from ``cwd``; assert it exited 0 and
+    return the JSON of the last line it printed. ``python`` replaces the interpreter command (e.g. with ``-S``)."""
+    done = subprocess.run(
+        [*(python or [sys.executable]), "-c", code, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def run_example(name: str, *args: str) -> None:

@@ -17,6 +17,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from factories import run_python_json
 from hubserver import commit_repo, olah_server, status_server
 from test_metric import make_protocol_data
 
@@ -48,16 +49,7 @@ def expected(data: dict[str, list]) -> dict:
 
 
 def run_user(name: str, setup: str, data: dict, cwd: Path, env: dict[str, str], python: list[str]) -> dict:
-    done = subprocess.run(
-        [*python, "-c", _USER, name, setup, json.dumps(data)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_python_json(_USER, name, setup, json.dumps(data), cwd=cwd, env=env, python=python)
 
 
 def fresh_env(tmp_path: Path, **overrides: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import datasets
 import pytest
 import torch
-from factories import make_tiny_dataset
+from factories import make_tiny_dataset, run_python_json
 from scripts.models_checkpoints import make_xclip_checkpoint
 from transformers import VideoMAEConfig, VideoMAEForVideoClassification, pipeline
 
@@ -40,16 +40,7 @@ print(json.dumps({"one": classify(videos[0], **kwargs), "many": classify(videos,
 
 def run_user(tmp_path: Path, model: Path | str, videos: list[str], **kwargs) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run(
-        [sys.executable, "-c", _USER, str(model), json.dumps(videos), json.dumps(kwargs)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_python_json(_USER, str(model), json.dumps(videos), json.dumps(kwargs), cwd=tmp_path, env=env)
 
 
 @pytest.fixture(scope="module")

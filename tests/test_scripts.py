@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from factories import make_tiny_dataset, write_test_video
+from factories import make_tiny_dataset, run_python_json, write_test_video
 from hubserver import commit_repo, olah_server, status_server
 from huggingface_hub import ModelCard
 
@@ -241,16 +241,7 @@ def test_a_pushed_model_loads_from_the_hub_like_any_model(trained, syn_ta, tmp_p
     write_test_video(video)
     with olah_server(mirrors, server) as url:
         env = {**os.environ, "HF_ENDPOINT": url, "HF_HUB_OFFLINE": "0", "HF_HOME": str(tmp_path / "home")}
-        done = subprocess.run(
-            [sys.executable, "-c", _FROM_HUB, "someone/tiny-classifier", str(video)],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    assert done.returncode == 0, done.stderr[-3000:]
-    [answer] = json.loads(done.stdout.strip().splitlines()[-1])
+        [answer] = run_python_json(_FROM_HUB, "someone/tiny-classifier", str(video), cwd=tmp_path, env=env)
     assert answer["label"] in get_taxonomy("syn-ta").coarse_names and 0 < answer["score"] <= 1
 
 
