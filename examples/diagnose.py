@@ -35,7 +35,7 @@ from mt_models.evaluation import (
     load_model,
     skipped_videos,
 )
-from mt_models.probes import DEFAULT_OVERSAMPLING, list_probes, resolve_probes
+from mt_models.probes import list_probes, oversampling_for, resolve_probes
 from mt_models.records import dataset_revision
 
 
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
         sys.exit(f"diagnose.py: {error}")
     training_set = training_set_of(args.config)
     num_frames = model.input_spec.num_frames
-    oversampling = DEFAULT_OVERSAMPLING if any(p.uses_dense_clip for p in probes) else 1
+    oversampling = oversampling_for(probes)
     model = accelerator.prepare_model(model, evaluation_mode=True)
     input_names, data = predict_under_probes(
         accelerator,

@@ -48,7 +48,7 @@ from transformers import (
 from transformers.utils import cached_file
 
 from mt_datasets.errors import did_you_mean
-from mt_models.preprocess import CLIP_MEAN, CLIP_STD, IMAGENET_MEAN, IMAGENET_STD, InputSpec
+from mt_models.preprocess import CLIP_MEAN, CLIP_STD, IMAGENET_MEAN, IMAGENET_STD, InputSpec, modality_channels
 from mt_models.resnet3d import PRESETS, ResNet3DConfig, ResNet3DModel
 
 __all__ = [
@@ -497,7 +497,7 @@ def _config_values(cls: type[VideoBackbone], base: dict[str, Any], modality: str
     """``base`` with the input channels set for ``modality`` (when the entry's config has a channels field)."""
     if modality is None:
         return base
-    channels = InputSpec(1, (1, 1), 1, modality=modality).channels
+    channels = modality_channels(modality)
     if cls.channels_field is None:
         if channels != 3:
             raise ValueError(f"{cls.name} takes 3-channel input only; modality {modality!r} makes {channels}")

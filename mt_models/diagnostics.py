@@ -305,12 +305,12 @@ def predict_under_probes(
     from mt_datasets.protocol import TEST_SPLITS
     from mt_models.evaluation import predict_splits
     from mt_models.preprocess import normalize
-    from mt_models.probes import DEFAULT_OVERSAMPLING, plain_clip
+    from mt_models.probes import oversampling_for, plain_clip
 
     spec = accelerator.unwrap_model(model).input_spec
     num_frames = spec.num_frames
     # One decode per video: dense enough for every probe (the plain clip is a subsample of it).
-    oversampling = DEFAULT_OVERSAMPLING if any(p.uses_dense_clip for p in probes) else 1
+    oversampling = oversampling_for(probes)
 
     def classify(clips: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():

@@ -35,6 +35,8 @@ __all__ = [
     "CLIP_MEAN",
     "CLIP_STD",
     "InputSpec",
+    "modality_channels",
+    "modality_parts",
     "resize_and_crop",
     "normalize",
     "preprocess",
@@ -62,6 +64,11 @@ def modality_parts(modality: str) -> tuple[str, ...]:
             "ones joined by '+' (e.g. 'fg+diff')"
         )
     return parts
+
+
+def modality_channels(modality: str) -> int:
+    """Input channels a modality makes: 3 per stacked component (``"fg+diff"`` -> 6)."""
+    return 3 * len(modality_parts(modality))
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,7 @@ class InputSpec:
     @property
     def channels(self) -> int:
         """Channels of the model input: 3 per stacked modality."""
-        return 3 * len(modality_parts(self.modality))
+        return modality_channels(self.modality)
 
     def to_dict(self) -> dict:
         """JSON-friendly form (lists instead of tuples), as stored in model configs."""

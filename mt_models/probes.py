@@ -46,6 +46,7 @@ from mt_models.opposites import OPPOSITE_PAIRS, opposite_pairs, pair_confusion  
 
 __all__ = [
     "DEFAULT_OVERSAMPLING",
+    "oversampling_for",
     "OPPOSITE_PAIRS",
     "PROBES",
     "Probe",
@@ -295,6 +296,12 @@ def _plain_background(dense: torch.Tensor, num_frames: int, seeds: Sequence[Sequ
 def list_probes() -> list[str]:
     """Names of the registered probes, in report order."""
     return list(PROBES)
+
+
+def oversampling_for(probes: Sequence[Probe]) -> int:
+    """How densely to decode for ``probes``: :data:`DEFAULT_OVERSAMPLING` when one reads between the plain clip's
+    frames, else 1 (the plain clip alone)."""
+    return DEFAULT_OVERSAMPLING if any(p.uses_dense_clip for p in probes) else 1
 
 
 def resolve_probes(spec: str | Sequence[str], *, taxonomy: Taxonomy | None = None) -> list[Probe]:
