@@ -47,9 +47,11 @@ def dataset_revision(name_or_path: str | os.PathLike, revision: str | None = Non
     """
     import hashlib
 
+    from mt_datasets.layout import MANIFEST_FILE
+
     local = Path(name_or_path)
     if local.is_dir():
-        for name in ("meta/shards.json", "README.md"):
+        for name in (MANIFEST_FILE, "README.md"):
             if (local / name).is_file():
                 return "sha256:" + hashlib.sha256((local / name).read_bytes()).hexdigest()
         return None
