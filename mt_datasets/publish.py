@@ -198,7 +198,8 @@ def publish(
     written into the card before the upload. The directory's lock is held throughout.
     """
     with _locked(folder):
-        return _publish(folder, repo_id, private, revision, tag, dry_run, token, hold_video_rights)
+        plan = plan_upload(folder, hold_video_rights=hold_video_rights)
+        return _publish(plan, repo_id, private, revision, tag, dry_run, token)
 
 
 class _locked:
@@ -222,23 +223,22 @@ class _locked:
 
 
 def _publish(
-    folder: str | Path,
+    plan: PublishPlan,
     repo_id: str,
     private: bool,
     revision: str | None,
     tag: str | None,
     dry_run: bool,
     token: str | None,
-    hold_video_rights: bool,
 ) -> PublishPlan:
+    """Upload what ``plan`` (made by :func:`plan_upload`, which verified every shard) lists."""
     from mt_datasets.layout import read_info
 
-    plan = plan_upload(folder, hold_video_rights=hold_video_rights)
     if "/" not in repo_id or repo_id.count("/") != 1:
         raise PublishError(f"--repo-id must be ORG/NAME, got {repo_id!r}")
     if dry_run:
         return plan
-    owner = _third_party_videos(read_info(folder))
+    owner = _third_party_videos(read_info(plan.folder))
     api = _writable_hub(token)
     if owner is not None:
         _state_video_rights(plan.folder, owner)
@@ -460,16 +460,10 @@ def _run_metric(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         with _locked(args.folder):
-            print(plan_upload(args.folder, hold_video_rights=args.hold_video_rights).describe())
-            publish(
-                args.folder,
-                args.repo_id,
-                private=args.private,
-                revision=args.revision,
-                tag=args.tag,
-                dry_run=args.dry_run,
-                hold_video_rights=args.hold_video_rights,
-            )
+            # One plan (and one verification of every shard) serves the listing and the upload.
+            plan = plan_upload(args.folder, hold_video_rights=args.hold_video_rights)
+            print(plan.describe())
+            _publish(plan, args.repo_id, args.private, args.revision, args.tag, args.dry_run, None)
     except PublishError as error:
         print(f"mt-datasets publish: {error}", file=sys.stderr)
         return 1
