@@ -179,10 +179,13 @@ class _GradientReversal(torch.autograd.Function):
 
 def _cross_entropy(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
     """Mean CE over the rows whose label is not ``IGNORE_INDEX``; 0 (still in the graph) when there is none."""
+    # A masked mean rather than indexing by ``valid``: no data-dependent branch or shape, so torch.compile keeps one
+    # graph (``bool(valid.any())`` broke it), and a batch without a valid row still gives a 0 that is in the graph.
     valid = labels != IGNORE_INDEX
-    if not bool(valid.any()):
-        return logits.sum() * 0.0
-    return nn.functional.cross_entropy(logits[valid].float(), labels[valid], label_smoothing=label_smoothing)
+    per_row = nn.functional.cross_entropy(
+        logits.float(), labels.clamp(min=0), reduction="none", label_smoothing=label_smoothing
+    )
+    return torch.where(valid, per_row, 0.0).sum() / valid.sum().clamp(min=1)
 
 
 def cross_covariance_penalty(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
