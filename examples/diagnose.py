@@ -20,8 +20,6 @@ import argparse
 import json
 import sys
 
-from accelerate import Accelerator
-
 from mt_datasets.protocol import TEST_SPLITS, direction, training_set_of
 from mt_models.data import taxonomy_of
 from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec, predict_under_probes
@@ -35,6 +33,7 @@ from mt_models.evaluation import (
     load_model,
     skipped_videos,
 )
+from mt_models.fast_path import add_precision_argument, evaluation_accelerator
 from mt_models.probes import list_probes, oversampling_for, resolve_probes
 from mt_models.records import dataset_revision
 
@@ -48,7 +47,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--groups", default="", help="dataset columns to score per value, e.g. view,camera_azimuth:30")
     parser.add_argument("--batch_size", type=int, default=8, help="per process")
     parser.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
-    parser.add_argument("--mixed_precision", default=None, choices=["no", "fp16", "bf16"])
+    add_precision_argument(parser)
     parser.add_argument("--bootstrap_samples", type=int, default=0, help="replicates for confidence intervals")
     parser.add_argument("--seed", type=int, default=0, help="seed of the shuffle probe and of the bootstrap")
     parser.add_argument("--report", required=True, help="directory for diagnosis.json, report.md and the plots")
@@ -57,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    accelerator = Accelerator(mixed_precision=args.mixed_precision)
+    accelerator, _ = evaluation_accelerator(args.mixed_precision)
     # Everything that can be wrong with the inputs is checked before any video is decoded.
     try:
         model = load_model(

@@ -33,6 +33,7 @@ from mt_datasets.protocol import TEST_SPLITS, direction, other_set, training_set
 from mt_datasets.taxonomy import Taxonomy
 from mt_models.classifier import DisentangledConfig
 from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of
+from mt_models.fast_path import add_precision_argument, evaluation_accelerator
 from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE
 from mt_models.options import RunOptions, add_dataset_arguments
 from mt_models.preprocess import InputSpec
@@ -86,7 +87,7 @@ def add_evaluation_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sampling", default="uniform", choices=["uniform", "stride"])
     parser.add_argument("--batch_size", type=int, default=8, help="per process")
     parser.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
-    parser.add_argument("--mixed_precision", default=None, choices=["no", "fp16", "bf16"])
+    add_precision_argument(parser)
     parser.add_argument("--bootstrap_samples", type=int, default=0, help="replicates for confidence intervals")
     parser.add_argument("--seed", type=int, default=None, help="recorded seed (default: the model's training seed)")
     parser.add_argument("--output_dir", required=True, help="where all_results.json goes")
@@ -326,13 +327,11 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
 
     Returns the results record as a dict on the main process (an empty dict on the others).
     """
-    from accelerate import Accelerator
-
     import mt_metrics
     from mt_models.preprocess import normalize
     from mt_models.records import ResultsRecord, dataset_revision
 
-    accelerator = Accelerator(mixed_precision=options.mixed_precision)
+    accelerator, _ = evaluation_accelerator(options.mixed_precision)
     training_set = training_set_of(options.config)
     model = load_model(
         options.model,

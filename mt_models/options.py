@@ -27,7 +27,7 @@ class RunOptions:
     sampling: str = "uniform"
     batch_size: int = 8
     num_workers: int = 2
-    mixed_precision: str | None = None
+    mixed_precision: str | None = "auto"
 
 
 def add_dataset_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:

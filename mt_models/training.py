@@ -24,6 +24,7 @@ import torch
 from mt_models.augment import AUGMENTATIONS, augment
 from mt_models.classifier import HeadOptions
 from mt_models.evaluation import HEAD_OPTIONS
+from mt_models.fast_path import COMPILE_CHOICES, CompiledStep, add_precision_argument, choose_fast_path
 from mt_models.options import RunOptions, add_dataset_arguments
 from mt_models.records import read_versioned_json, write_json
 
@@ -74,6 +75,8 @@ class TrainingOptions(RunOptions, HeadOptions):
     push_to_hub: bool = False
     hub_model_id: str | None = None
     hub_private: bool = False
+    compile: str = "auto"
+    channels_last: str = "auto"
 
     def __post_init__(self) -> None:
         if self.baseline:
@@ -132,7 +135,19 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     )
     optim.add_argument("--batch_size", type=int, default=8, help="per process")
     optim.add_argument("--gradient_accumulation_steps", type=int, default=1)
-    optim.add_argument("--mixed_precision", default=None, choices=["no", "fp16", "bf16"])
+    add_precision_argument(optim)
+    optim.add_argument(
+        "--compile",
+        default="auto",
+        choices=COMPILE_CHOICES,
+        help="torch.compile the model; auto: where a compiler works (falls back to eager mode, saying so)",
+    )
+    optim.add_argument(
+        "--channels_last",
+        default="auto",
+        choices=COMPILE_CHOICES,
+        help="channels_last_3d memory format for 3D convolutions; auto: when compiled",
+    )
     optim.add_argument("--seed", type=int, default=0)
     run = parser.add_argument_group("run")
     run.add_argument("--output_dir", required=True)
@@ -210,7 +225,9 @@ def push_model_to_hub(output_dir: str | os.PathLike, repo_id: str, *, private: b
 
 def train(options: TrainingOptions) -> dict[str, Any]:
     """Train on the ``train`` split of ``options.config``; returns the summary written to ``train_results.json``."""
-    from accelerate import Accelerator, DataLoaderConfiguration
+    import time
+
+    from accelerate import Accelerator, DataLoaderConfiguration, PartialState
     from accelerate.utils import set_seed
     from datasets import load_dataset
     from tqdm.auto import tqdm
@@ -225,8 +242,12 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     from mt_models.records import package_version
 
     output_dir = Path(options.output_dir)
+    device = PartialState().device
+    fast_path = choose_fast_path(
+        device, mixed_precision=options.mixed_precision, compile=options.compile, channels_last=options.channels_last
+    )
     accelerator = Accelerator(
-        mixed_precision=options.mixed_precision,
+        mixed_precision=fast_path.precision,
         gradient_accumulation_steps=options.gradient_accumulation_steps,
         log_with="all" if options.with_tracking else None,
         project_dir=str(output_dir),
@@ -236,6 +257,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     if options.with_tracking:
         accelerator.init_trackers("motion_transfer_train", config=asdict(options))
     set_seed(options.seed)
+    accelerator.print(fast_path.describe())
 
     # The dataset: the training split of the config, fine labels mapped to the fine head (the training set's classes).
     dataset = load_dataset(options.dataset, options.config, revision=options.revision)
@@ -276,6 +298,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         seed=options.seed,
     )
 
+    fast_path.prepare_model(model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=options.learning_rate, weight_decay=options.weight_decay)
     steps_per_epoch = math.ceil(len(train_dataloader) / accelerator.num_processes)
     updates_per_epoch = math.ceil(steps_per_epoch / options.gradient_accumulation_steps)
@@ -288,6 +311,9 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     model, optimizer, train_dataloader, lr_scheduler = accelerator.prepare(
         model, optimizer, train_dataloader, lr_scheduler
     )
+    # The forward pass, compiled where the fast path says so (the parameters stay those of ``model``, which is what
+    # checkpoints and save_pretrained see).
+    forward = CompiledStep(model, fast_path.compiled)
 
     # Resume: restore every state, then skip the epochs and batches already done.
     overall_step, starting_epoch, resume_step = 0, 0, 0
@@ -307,6 +333,9 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     checkpoint_every = int(steps) if steps and str(steps).isdigit() else None
     epoch_losses: list[float] = []
     stopped = False
+    # Throughput of the loop as a user runs it (data, augmentation, step), from the second step on: the first
+    # includes compilation.
+    timed_clips, timed_since = 0, None
     for epoch in range(starting_epoch, options.num_epochs):
         model.train()
         train_dataloader.set_epoch(epoch)
@@ -318,7 +347,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         for batch in bar:
             with accelerator.accumulate(model):
                 pixel_values = normalize(augment(batch["frames"], options.augment), spec)
-                outputs = model(pixel_values, coarse_labels=batch["coarse_label"], fine_labels=batch["fine_label"])
+                outputs = forward(pixel_values, coarse_labels=batch["coarse_label"], fine_labels=batch["fine_label"])
                 accelerator.backward(outputs.loss)
                 optimizer.step()
                 lr_scheduler.step()
@@ -326,6 +355,10 @@ def train(options: TrainingOptions) -> dict[str, Any]:
             total_loss += outputs.loss.detach()
             num_batches += 1
             overall_step += 1
+            if timed_since is None:
+                timed_since = time.perf_counter()
+            else:
+                timed_clips += len(batch["coarse_label"]) * accelerator.num_processes
             if checkpoint_every and overall_step % checkpoint_every == 0:
                 accelerator.save_state(str(output_dir / f"step_{overall_step}"))
             if options.stop_after_steps is not None and overall_step >= options.stop_after_steps:
@@ -341,6 +374,8 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         if options.checkpointing_steps == "epoch":
             accelerator.save_state(str(output_dir / f"epoch_{epoch}"))
 
+    loop_seconds = time.perf_counter() - timed_since if timed_since is not None else 0.0
+
     # Save the classifier (weights and config: backbone, labels, head options, input spec) and a summary.
     accelerator.wait_for_everyone()
     summary = {
@@ -353,6 +388,8 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         "epochs_run": len(epoch_losses),
         "train_loss_per_epoch": epoch_losses,
         "stopped_early": stopped,
+        "fast_path": {**fast_path.to_dict(), "compiled": forward.compiled},
+        "loop_clips_per_second": round(timed_clips / loop_seconds, 2) if timed_clips else None,
     }
     if not stopped:
         unwrapped = accelerator.unwrap_model(model)
