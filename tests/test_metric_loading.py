@@ -21,7 +21,7 @@ from factories import run_python_json
 from hubserver import commit_repo, olah_server, status_server
 from test_metric import make_protocol_data
 
-from mt_datasets.publish import PublishError, metric_release_tag, plan_metric_upload, publish_metric
+from mt_datasets.hub.publish import PublishError, metric_release_tag, plan_metric_upload, publish_metric
 from mt_metrics import EVALUATE_MODULE_DIR, compute_transferability, register_with_evaluate
 
 # Runs in the subprocess: load by the name in argv[1] (after argv[2], a statement), score the data in argv[3].
