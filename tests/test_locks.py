@@ -54,4 +54,3 @@ def test_a_parent_that_cannot_hold_the_lock_puts_it_inside_the_directory(tmp_pat
     with pytest.raises(OSError, match="cannot create a lock file for"):
         with directory_lock(tmp_path / "other"):
             pass
-

@@ -90,10 +90,12 @@ def test_registration_is_idempotent_and_follows_a_new_version(tmp_path):
     assert register_with_evaluate(tmp_path) == first
     assert sorted(p.name for p in first.iterdir()) == [
         "__init__.py",
+        "inputs.py",
         "motion_transferability.py",
         "transferability.py",
     ]
-    assert (first / "transferability.py").read_bytes() == (EVALUATE_MODULE_DIR / "transferability.py").read_bytes()
+    for name in ("transferability.py", "inputs.py"):
+        assert (first / name).read_bytes() == (EVALUATE_MODULE_DIR / name).read_bytes()
     assert (first.parents[2] / "__init__.py").is_file()
 
 
@@ -101,7 +103,10 @@ def test_the_module_runs_on_evaluate_and_numpy_alone():
     from evaluate.loading import get_imports
 
     imports = get_imports(str(EVALUATE_MODULE_DIR / "motion_transferability.py"))
-    assert {name for kind, name, _, _ in imports if kind == "internal"} == {"transferability"}
+    # evaluate copies the script's own relative imports (not theirs): every .py file of the core beside the script.
+    internal = {name for kind, name, _, _ in imports if kind == "internal"}
+    core = {p.stem for p in EVALUATE_MODULE_DIR.glob("*.py")} - {"motion_transferability", "app"}
+    assert internal == core == {"transferability", "inputs"}
     libraries = {name for kind, name, _, _ in imports if kind == "library"}
     assert not {name for name in libraries if name.startswith("mt_")}, libraries
     requirements = (EVALUATE_MODULE_DIR / "requirements.txt").read_text().split()
@@ -135,7 +140,7 @@ def test_hub_id_from_the_published_space_with_nothing_of_ours_installed(tmp_path
     assert listing.returncode == 0, listing.stderr
     files = [name for name, _ in plan_metric_upload().files]
     assert all(name in listing.stdout for name in files) and "dry run: nothing uploaded" in listing.stdout
-    assert {"motion_transferability.py", "transferability.py", "requirements.txt", "app.py"} <= set(files)
+    assert {"motion_transferability.py", "transferability.py", "inputs.py", "requirements.txt", "app.py"} <= set(files)
 
     mirrors, server_dir = tmp_path / "mirrors", tmp_path / "olah"
     server_dir.mkdir()
