@@ -8,30 +8,48 @@ A package's ``__getattr__`` (PEP 562) is :func:`lazy_exports`: ``from mt_dataset
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["lazy_exports", "moved"]
 
 
-def lazy_exports(package: str, table: Mapping[str, str], default: str | None = None) -> Callable[[str], Any]:
-    """The ``__getattr__`` of ``package``: a name of ``table`` (name -> module) comes from its module, any other from
-    ``default`` (when given), imported on first use and then kept in the package."""
+def lazy_exports(
+    package: str, table: Mapping[str, str] | None = None, modules: Sequence[str] = ()
+) -> Callable[[str], Any]:
+    """The ``__getattr__`` of ``package``: a name of ``table`` (name -> module) comes from its module; any other from
+    the first of ``modules`` whose ``__all__`` has it, else from the last of ``modules`` (its private names). Each is
+    imported on first use and then kept in the package."""
+    table = dict(table or {})
+
+    def find(name: str) -> Any:
+        if name in table:
+            return getattr(importlib.import_module(table[name]), name)
+        for path in modules:
+            module = importlib.import_module(path)
+            if name in getattr(module, "__all__", ()):
+                return getattr(module, name)
+        return getattr(importlib.import_module(modules[-1]), name)
 
     def __getattr__(name: str) -> Any:
-        module = table.get(name, default)
-        if module is None or name.startswith("__"):
+        # A submodule's name is the import system's to import (`from mt_datasets.hub import locks` asks first).
+        if name.startswith("__") or not (name in table or modules) or _is_submodule(package, name):
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         try:
-            value = getattr(importlib.import_module(module), name)
+            value = find(name)
         except AttributeError:
             raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
         setattr(sys.modules[package], name, value)
         return value
 
     return __getattr__
+
+
+def _is_submodule(package: str, name: str) -> bool:
+    return name.isidentifier() and importlib.util.find_spec(f"{package}.{name}") is not None
 
 
 def moved(old: str, *new: str) -> Callable[[str], Any]:

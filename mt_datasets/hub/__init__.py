@@ -14,37 +14,10 @@ The package exports what the writer's module exported when it was ``mt_datasets/
 
 from mt_datasets._exports import lazy_exports
 
-_LAYOUT_NAMES = (
-    "DATA_DIR",
-    "FORMAT_VERSION",
-    "INCOMPLETE_HINT",
-    "INCOMPLETE_MARKER",
-    "INFO_FILE",
-    "MANIFEST_FILE",
-    "config_data_files",
-    "is_incomplete",
-    "read_info",
-    "read_manifest",
-    "sha256_of",
-    "write_incomplete_card",
+# A name comes from the first module whose __all__ has it (the light layout first); the old module's private names
+# from the writer, which was that module.
+__getattr__ = lazy_exports(
+    __name__,
+    {"CONFIG_SPLITS": "mt_datasets.protocol", "DatasetMismatchError": "mt_datasets.errors"},
+    modules=("mt_datasets.hub.layout", "mt_datasets.hub.cards", "mt_datasets.hub.writer"),
 )
-_WRITER_NAMES = (
-    "BASE_COLUMNS",
-    "DEFAULT_SHARD_SIZE_BYTES",
-    "PRETTY_NAMES",
-    "HubDatasetWriter",
-    "dataset_counts",
-    "dataset_features",
-)
-# public name -> module that defines it; any other name (the old module's private ones) comes from the writer
-_EXPORTS = {
-    **dict.fromkeys(_LAYOUT_NAMES, "mt_datasets.hub.layout"),
-    **dict.fromkeys(("CARD_DIR", "card_context_of", "card_yaml", "render_card"), "mt_datasets.hub.cards"),
-    "CONFIG_SPLITS": "mt_datasets.protocol",
-    "DatasetMismatchError": "mt_datasets.errors",
-    **dict.fromkeys(_WRITER_NAMES, "mt_datasets.hub.writer"),
-}
-
-__all__ = sorted(_EXPORTS)
-
-__getattr__ = lazy_exports(__name__, _EXPORTS, default="mt_datasets.hub.writer")
