@@ -1,99 +1,10 @@
-"""``mt-datasets``: the command line of the datasets package.
+"""Moved to :mod:`mt_datasets.commands.cli`: importing this old path warns; it goes in the next release."""
 
-Subcommands live next to the code they drive: each module decorates its ``add_parser(subparsers)`` with
-``@command(group)``; ``add_parser`` adds the subcommand's parser and sets ``func`` (a callable taking the parsed
-``argparse.Namespace`` and returning an exit code). The ``build`` commands of the datasets made from a user's copy
-register from their one table, :data:`mt_datasets.build.LOCAL_COPIES`.
-
-    mt-datasets syn-ta generate ...   (mt_datasets.generate_command, running mt_datasets.syn_ta.generate)
-    mt-datasets syn-ta convert ...    (mt_datasets.syn_ta.release)
-    mt-datasets k400-ta build ...     (mt_datasets.build, reading with mt_datasets.kinetics)
-    mt-datasets ssv2-ta build ...     (mt_datasets.build, reading with mt_datasets.ssv2)
-    mt-datasets publish DIR ...       (mt_datasets.publish)
-    mt-datasets publish-metric ...    (mt_datasets.publish)
-    mt-datasets verify DIR            (mt_datasets.verify)
-"""
-
-from __future__ import annotations
-
-import argparse
 import sys
-from collections.abc import Callable, Sequence
 
-__all__ = ["build_parser", "command", "main"]
+from mt_datasets._exports import moved
 
-AddParser = Callable[[argparse._SubParsersAction], None]
-
-# group -> the ``add_parser`` functions of its subcommands (None: top-level commands)
-_COMMANDS: dict[str | None, list[AddParser]] = {}
-
-
-def command(group: str | None = None) -> Callable[[AddParser], AddParser]:
-    """Decorator registering ``add_parser(subparsers)`` as a subcommand of ``group`` (``None``: a top-level command)."""
-
-    def decorator(add_parser: AddParser) -> AddParser:
-        registered = _COMMANDS.setdefault(group, [])
-        if add_parser not in registered:
-            registered.append(add_parser)
-        return add_parser
-
-    return decorator
-
-
-def _load_commands() -> None:
-    # The command modules register themselves when imported; importing them here, not at the top, keeps
-    # `import mt_datasets.cli` light and lets them import `command` from this module.
-    from mt_datasets import build, generate_command, publish, verify  # noqa: F401
-    from mt_datasets.syn_ta import release  # noqa: F401
-
-
-_GROUP_HELP = {
-    "syn-ta": "generate the procedural Syn-TA, or convert the authors' release",
-    "k400-ta": "build K400-TA from your own copy of Kinetics-400",
-    "ssv2-ta": "build SSv2-TA from your own copy of Something-Something-v2",
-}
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``mt-datasets`` argument parser with every subcommand registered."""
-    from mt_datasets import __version__
-
-    parser = argparse.ArgumentParser(prog="mt-datasets", description=__doc__.split("\n")[0])
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    top = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _load_commands()
-    # Groups in the order of their help, then the top-level commands; within a group, by module, whatever order the
-    # modules happened to be imported in.
-    for group in [*_GROUP_HELP, None]:
-        if group is None:
-            target = top
-        else:
-            group_parser = top.add_parser(group, help=_GROUP_HELP[group])
-            target = group_parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
-            group_parser.set_defaults(func=lambda args, p=group_parser: _print_help(p))
-        for add_parser in sorted(_COMMANDS.get(group, []), key=lambda f: f.__module__):
-            add_parser(target)
-    return parser
-
-
-def _print_help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``mt-datasets``; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        parser.print_help()
-        return 2
-    return int(args.func(args) or 0)
-
+__getattr__ = moved("mt_datasets.cli", "mt_datasets.commands.cli")
 
 if __name__ == "__main__":
-    # Run as `python -m mt_datasets.cli`, this file is `__main__`, while the command modules register with the module
-    # they import, `mt_datasets.cli`: run that module's `main`, whose registry they fill.
-    from mt_datasets.cli import main as registered_main
-
-    sys.exit(registered_main())
+    sys.exit(__getattr__("main")())

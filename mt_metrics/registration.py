@@ -25,7 +25,7 @@ __all__ = ["EVALUATE_MODULE_DIR", "MODULE_NAME", "evaluate_cache_entry", "regist
 EVALUATE_MODULE_DIR = Path(__file__).resolve().parent / "motion_transferability"
 MODULE_NAME = EVALUATE_MODULE_DIR.name
 # The files evaluate copies when it loads the module: the script and its relative imports.
-MODULE_FILES = (f"{MODULE_NAME}.py", "transferability.py")
+MODULE_FILES = (f"{MODULE_NAME}.py", "transferability.py", "inputs.py")
 
 
 def _modules_cache() -> Path:

@@ -52,7 +52,7 @@ def training_model_card(context: Mapping[str, Any]) -> ModelCard:
 
     ``context["base_model"]`` and ``context["dataset"]`` go into the YAML only when they are Hub ids.
     """
-    from mt_datasets.hub import render_card
+    from mt_datasets.hub.cards import render_card
 
     data = ModelCardData(
         library_name="transformers",
