@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -34,6 +35,7 @@ import torch
 
 __all__ = [
     "COMPILE_CHOICES",
+    "add_compile_arguments",
     "add_precision_argument",
     "PRECISION_CHOICES",
     "CompiledStep",
@@ -94,14 +96,36 @@ def compiler_works(device_type: str = "cpu") -> tuple[bool, str]:
     return True, "torch.compile works"
 
 
+# Environment variables that change the defaults of ``--mixed_precision`` and ``--compile`` (an explicit option wins),
+# e.g. to keep a test suite or a quick experiment eager without editing every command.
+PRECISION_ENVIRONMENT, COMPILE_ENVIRONMENT = "MT_MIXED_PRECISION", "MT_COMPILE"
+
+
 def add_precision_argument(parser: Any) -> None:
     """``--mixed_precision`` as train, eval and diagnose take it (``auto`` by default: :func:`choose_fast_path`)."""
     parser.add_argument(
         "--mixed_precision",
-        default="auto",
+        default=os.environ.get(PRECISION_ENVIRONMENT, "auto"),
         choices=PRECISION_CHOICES,
         help="autocast precision; auto: bf16 where the device computes it natively (a CPU with AVX512-BF16/AMX, a "
-        "GPU that supports it), fp32 elsewhere",
+        f"GPU that supports it), fp32 elsewhere (default: auto, or ${PRECISION_ENVIRONMENT})",
+    )
+
+
+def add_compile_arguments(parser: Any) -> None:
+    """``--compile`` and ``--channels_last`` as ``train.py`` takes them."""
+    parser.add_argument(
+        "--compile",
+        default=os.environ.get(COMPILE_ENVIRONMENT, "auto"),
+        choices=COMPILE_CHOICES,
+        help="torch.compile the model; auto: where a compiler works (falls back to eager mode, saying so) "
+        f"(default: auto, or ${COMPILE_ENVIRONMENT})",
+    )
+    parser.add_argument(
+        "--channels_last",
+        default="auto",
+        choices=COMPILE_CHOICES,
+        help="channels_last_3d memory format for 3D convolutions; auto: when compiled",
     )
 
 

@@ -24,7 +24,7 @@ import torch
 from mt_models.augment import AUGMENTATIONS, augment
 from mt_models.classifier import HeadOptions
 from mt_models.evaluation import HEAD_OPTIONS
-from mt_models.fast_path import COMPILE_CHOICES, CompiledStep, add_precision_argument, choose_fast_path
+from mt_models.fast_path import CompiledStep, add_compile_arguments, add_precision_argument, choose_fast_path
 from mt_models.options import RunOptions, add_dataset_arguments
 from mt_models.records import read_versioned_json, write_json
 
@@ -136,18 +136,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     optim.add_argument("--batch_size", type=int, default=8, help="per process")
     optim.add_argument("--gradient_accumulation_steps", type=int, default=1)
     add_precision_argument(optim)
-    optim.add_argument(
-        "--compile",
-        default="auto",
-        choices=COMPILE_CHOICES,
-        help="torch.compile the model; auto: where a compiler works (falls back to eager mode, saying so)",
-    )
-    optim.add_argument(
-        "--channels_last",
-        default="auto",
-        choices=COMPILE_CHOICES,
-        help="channels_last_3d memory format for 3D convolutions; auto: when compiled",
-    )
+    add_compile_arguments(optim)
     optim.add_argument("--seed", type=int, default=0)
     run = parser.add_argument_group("run")
     run.add_argument("--output_dir", required=True)
@@ -296,6 +285,9 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         shuffle=True,
         num_workers=0 if options.cache_clips else options.num_workers,
         seed=options.seed,
+        # A compiled step recompiles for every new batch shape: the short last batch is dropped (each epoch
+        # reshuffles, so every clip is still seen) unless the set is too small to leave two full batches.
+        drop_last=fast_path.compiled and len(train_set) >= 2 * options.batch_size * PartialState().num_processes,
     )
 
     fast_path.prepare_model(model)
