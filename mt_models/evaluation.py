@@ -91,7 +91,9 @@ def add_evaluation_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="recorded seed (default: the model's training seed)")
     parser.add_argument("--output_dir", required=True, help="where all_results.json goes")
     parser.add_argument(
-        "--update_model_card", action="store_true", help="add the scores to the model-index of --model's README.md"
+        "--update_model_card",
+        action="store_true",
+        help="add the scores to the model-index of --model's README.md (a Hub id's card is pushed back to the Hub)",
     )
 
 
