@@ -496,11 +496,20 @@ class _hub_errors:
                 message = f"rate limited by the Hub (429 Too Many Requests): try again{wait}"
             else:
                 message = f"the Hub answered {status} for {self.repo_id}: {str(error).splitlines()[0]}"
+        elif isinstance(error, (*_transport_errors(), ConnectionError)) and type(error).__name__ not in _UNREACHABLE:
+            message = (
+                f"the connection to the Hub at {self.endpoint} broke ({type(error).__name__}): rerun the same "
+                "command, it sends only what the repository still lacks"
+            )
         elif isinstance(error, (*_transport_errors(), ConnectionError)):
             message = f"cannot reach the Hub at {self.endpoint} ({type(error).__name__}); check HF_ENDPOINT/network"
         else:
             return False
         raise PublishError(message) from error
+
+
+# Transport errors that mean no connection was made (httpx's, Python's); the others broke a connection midway.
+_UNREACHABLE = ("ConnectError", "ConnectTimeout", "ConnectionRefusedError")
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
