@@ -158,6 +158,10 @@ def _model_type(model: str) -> str | None:
         return json.loads(config_file.read_text()).get("model_type")
     from transformers import AutoConfig
 
+    from mt_models.cards import is_hub_id
+
+    if not local.expanduser().exists() and not is_hub_id(model):  # fail at once instead of retrying the Hub
+        raise EvaluationInputError(f"--model {model}: no such directory (and not a Hub id owner/name)")
     try:
         return AutoConfig.from_pretrained(model).model_type
     except (OSError, ValueError) as error:

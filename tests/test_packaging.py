@@ -70,3 +70,29 @@ def test_the_wheel_installs_into_a_fresh_venv_and_runs_outside_the_repository(di
     )
     printed = _run([str(python), "-c", check], cwd=scratch, env=env).stdout.splitlines()
     assert printed[0].startswith(target) and printed[1] == str(Path(target) / "mt_datasets" / "templates")
+
+
+def test_a_path_looking_model_that_does_not_exist_fails_at_once(tmp_path):
+    """No Hub retries for ``./runs/x``-style names: one line, in the time it takes to start the script."""
+    import time
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "0", "HF_ENDPOINT": "http://127.0.0.1:9"}  # a Hub would be retried
+    for model in ("./runs/no-such-model", "runs/set1/no-such-model", "~/no-such-model"):
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "eval.py"), "--dataset", "motion-transfer/syn-ta", "--model",
+             model, "--output_dir", "out"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+        assert f"--model {model}: no such directory" in done.stderr.strip().splitlines()[-1]
+        assert time.monotonic() - started < 25
+
+
+def test_evaluate_says_it_loaded_the_registered_module(tmp_path):
+    code = "import mt_metrics, evaluate; evaluate.load('motion_transferability')"
+    env = {**os.environ, "HF_HOME": str(tmp_path / "home"), "HF_EVALUATE_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "couldn't be found" not in done.stderr
+    assert "loaded the module that `import mt_metrics` installed in evaluate's modules cache" in done.stderr
