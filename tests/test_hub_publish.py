@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pytest
 from factories import make_tiny_dataset, run_python_json, write_test_video
+from test_publish import dataset_dir  # noqa: F401 - the fixture: a metadata-only K400-TA build
 from writehub import client_env, write_hub
 
 from mt_datasets import get_taxonomy
-from mt_datasets.kinetics import build_k400_ta
 from mt_datasets.publish import metric_release_tag
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -175,15 +175,9 @@ def test_a_new_version_replaces_the_old_one_and_the_old_tag_still_reads_it(hub, 
 
 
 @pytest.fixture(scope="module")
-def k400_ta(tmp_path_factory) -> Path:
-    """A metadata-only K400-TA build (two clips of each set, both splits)."""
-    taxonomy = get_taxonomy("k400-ta")
-    annotations = tmp_path_factory.mktemp("hub-k400-annotations")
-    header = "label,youtube_id,time_start,time_end,split\n"
-    set1, set2 = taxonomy.fine_names_of_set(1)[0], taxonomy.source_name(taxonomy.fine_indices(2)[0])
-    (annotations / "train.csv").write_text(header + f"{set1},abcdefghijk,0,10,train\n{set2},bcdefghijkl,0,10,train\n")
-    (annotations / "validate.csv").write_text(header + f"{set1},cdefghijklm,0,10,val\n{set2},defghijklmn,0,10,val\n")
-    return build_k400_ta(annotations, tmp_path_factory.mktemp("hub-k400") / "k400-ta")
+def k400_ta(dataset_dir) -> Path:  # noqa: F811
+    """test_publish's metadata-only K400-TA build (two clips of each set, both splits)."""
+    return dataset_dir
 
 
 @pytest.fixture(scope="module")
