@@ -92,7 +92,9 @@ def add_evaluation_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="recorded seed (default: the model's training seed)")
     parser.add_argument("--output_dir", required=True, help="where all_results.json goes")
     parser.add_argument(
-        "--update_model_card", action="store_true", help="add the scores to the model-index of --model's README.md"
+        "--update_model_card",
+        action="store_true",
+        help="add the scores to the model-index of --model's README.md (a Hub id's card is pushed back to the Hub)",
     )
 
 
@@ -157,6 +159,10 @@ def _model_type(model: str) -> str | None:
         return json.loads(config_file.read_text()).get("model_type")
     from transformers import AutoConfig
 
+    from mt_models.cards import is_hub_id
+
+    if not local.expanduser().exists() and not is_hub_id(model):  # fail at once instead of retrying the Hub
+        raise EvaluationInputError(f"--model {model}: no such directory (and not a Hub id owner/name)")
     try:
         return AutoConfig.from_pretrained(model).model_type
     except (OSError, ValueError) as error:

@@ -14,7 +14,9 @@ from mt_datasets.taxonomy import Taxonomy, did_you_mean
 
 __all__ = ["CARD_DIR", "card_context_of", "card_yaml", "render_card"]
 
-CARD_DIR = Path(__file__).resolve().parents[2] / "hub_cards"
+# In a checkout (and an editable install) the repository folder hub_cards/; installed, mt_datasets/templates/.
+_SOURCE_CARDS = Path(__file__).resolve().parents[2] / "hub_cards"
+CARD_DIR = _SOURCE_CARDS if _SOURCE_CARDS.is_dir() else Path(__file__).resolve().parents[1] / "templates"
 
 
 def card_context_of(taxonomy: Taxonomy, counts: Mapping[str, Any], features: datasets.Features) -> dict[str, Any]:

@@ -3,9 +3,14 @@
 The directory is checked locally first (every shard against the manifest, as ``mt-datasets verify``; the card's
 metadata parses, the configs ``set1`` / ``set2`` / ``all`` exist and each of their data-file patterns matches files,
 the info record has a format version; no third-party videos are embedded without the user saying they hold the rights
-to them), the files to upload are listed with their sizes, then ``create_repo`` + ``upload_large_folder`` (resumable,
-many files) upload it and ``create_tag`` tags the release with the format version. Hub errors come back as one line
-each. The directory's lock (:mod:`mt_datasets.hub.locks`) is held throughout, so no build writes it meanwhile.
+to them), the files to upload are listed with their sizes, then ``create_repo`` and batched ``create_commit`` calls
+(at most :data:`COMMIT_MAX_FILES` files / :data:`COMMIT_MAX_BYTES` bytes each; ``meta/info.json`` in the first, the
+card in the last) upload what the repository lacks: a file whose size and sha256 (LFS) or git blob id already match the
+remote one is not sent again, so a rerun after an interrupted upload sends only the rest, and files of an earlier
+version that this one lacks are deleted. A repository that holds another dataset (another ``dataset`` in its
+``meta/info.json``, or files without one) is refused unless ``--overwrite``. ``create_tag`` tags the release with the
+format version. Hub errors come back as one line each. The directory's lock (:mod:`mt_datasets.hub.locks`) is held
+throughout, so no build writes it meanwhile.
 
 K400-TA and SSv2-TA built with ``--embed`` hold Kinetics-400 (YouTube) and Something-Something-v2 videos, which their
 owners' terms do not let anyone redistribute by default: ``publish`` refuses them unless ``--i-hold-the-video-rights``
@@ -54,6 +59,10 @@ THIRD_PARTY_VIDEO_SOURCES = {
 }
 RIGHTS_MARKER = "<!-- mt-datasets: video rights stated by the publisher -->"
 RIGHTS_FLAG = "--i-hold-the-video-rights"
+OVERWRITE_FLAG = "--overwrite"
+# One commit carries at most this many files / bytes; a bigger dataset goes up in several commits.
+COMMIT_MAX_FILES = 100
+COMMIT_MAX_BYTES = 2 * 1024**3
 
 _NO_TOKEN = "no Hugging Face token: run `hf auth login` or set HF_TOKEN to a token with write access"
 
@@ -187,6 +196,7 @@ def publish(
     dry_run: bool = False,
     token: str | None = None,
     hold_video_rights: bool = False,
+    overwrite: bool = False,
 ) -> PublishPlan:
     """Validate ``folder``, then create the dataset repo ``repo_id`` (if needed), upload and tag the release.
 
@@ -195,11 +205,12 @@ def publish(
     raise :class:`PublishError` with one line saying what went wrong and what to do. The endpoint is
     ``HF_ENDPOINT`` (huggingface_hub's setting). ``hold_video_rights`` states that the user may redistribute the
     third-party videos of a K400-TA / SSv2-TA build made with ``--embed`` (refused without it); the statement is
-    written into the card before the upload. The directory's lock is held throughout.
+    written into the card before the upload. The directory's lock is held throughout. ``overwrite`` lets the upload
+    replace another dataset that the repository holds, and move an existing ``tag``.
     """
     with _locked(folder):
         plan = plan_upload(folder, hold_video_rights=hold_video_rights)
-        return _publish(plan, repo_id, private, revision, tag, dry_run, token)
+        return _publish(plan, repo_id, private, revision, tag, dry_run, token, overwrite)
 
 
 class _locked:
@@ -230,6 +241,7 @@ def _publish(
     tag: str | None,
     dry_run: bool,
     token: str | None,
+    overwrite: bool = False,
 ) -> PublishPlan:
     """Upload what ``plan`` (made by :func:`plan_upload`, which verified every shard) lists."""
     from mt_datasets.hub.layout import read_info
@@ -247,16 +259,108 @@ def _publish(
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
         if revision is not None:
             api.create_branch(repo_id, repo_type="dataset", branch=revision, exist_ok=True)
-        api.upload_large_folder(
-            repo_id=repo_id,
-            folder_path=plan.folder,
-            repo_type="dataset",
-            revision=revision,
-            private=private,
-            ignore_patterns=list(IGNORE_PATTERNS),
-        )
+        _upload_missing(api, repo_id, plan, revision, release_tag, overwrite)
+        if overwrite and _has_tag(api, repo_id, release_tag):
+            api.delete_tag(repo_id, repo_type="dataset", tag=release_tag)
         api.create_tag(repo_id, repo_type="dataset", tag=release_tag, revision=revision, exist_ok=True)
     return plan
+
+
+def _upload_missing(api: Any, repo_id: str, plan: PublishPlan, revision: str | None, tag: str, overwrite: bool) -> None:
+    """Commit the files of ``plan`` that ``repo_id`` at ``revision`` lacks or holds otherwise, in batches, and delete
+    the files of an earlier version that ``plan`` does not list (in the last commit, with the card)."""
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+    from mt_datasets.layout import INFO_FILE
+
+    remote = {
+        entry.path: entry
+        for entry in api.list_repo_tree(repo_id, repo_type="dataset", revision=revision, recursive=True)
+        if hasattr(entry, "blob_id")
+    }
+    _refuse_another_dataset(api, repo_id, plan, revision, remote, overwrite)
+    local = dict(plan.files)
+    missing = [name for name in local if not _same_file(plan.folder / name, remote.get(name))]
+    stale = sorted(name for name in remote if name not in local and name != ".gitattributes")
+    if not missing and not stale:
+        return
+    if not overwrite:
+        _refuse_moving_the_tag(api, repo_id, tag)
+    first = [name for name in missing if name == INFO_FILE]
+    last = [name for name in missing if name == "README.md"]
+    batches, batch, batch_bytes = [], list(first), sum(local[name] for name in first)
+    for name in missing:
+        if name in first or name in last:
+            continue
+        if batch and (len(batch) >= COMMIT_MAX_FILES or batch_bytes + local[name] > COMMIT_MAX_BYTES):
+            batches.append(batch)
+            batch, batch_bytes = [], 0
+        batch.append(name)
+        batch_bytes += local[name]
+    batches.append(batch)
+    if last or stale:
+        batches.append(last)
+    batches = [b for b in batches[:-1] if b] + [batches[-1]]
+    for number, names in enumerate(batches, 1):
+        operations: list[Any] = [CommitOperationAdd(name, str(plan.folder / name)) for name in names]
+        if number == len(batches):
+            operations += [CommitOperationDelete(name) for name in stale]
+        api.create_commit(
+            repo_id,
+            operations,
+            repo_type="dataset",
+            revision=revision,
+            commit_message=f"Publish {plan.folder.name} ({number}/{len(batches)}: {len(operations)} files)",
+        )
+
+
+def _same_file(path: Path, remote: Any) -> bool:
+    """Whether the Hub's ``remote`` entry (a ``RepoFile`` or None) holds the bytes of the local file ``path``."""
+    import hashlib
+
+    if remote is None or remote.size != path.stat().st_size:
+        return False
+    data = path.read_bytes()
+    if remote.lfs is not None:
+        return hashlib.sha256(data).hexdigest() == remote.lfs.sha256
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == remote.blob_id
+
+
+def _refuse_another_dataset(
+    api: Any, repo_id: str, plan: PublishPlan, revision: str | None, remote: dict, overwrite: bool
+) -> None:
+    """A :class:`PublishError` when ``repo_id`` holds files of another dataset than ``plan`` and not ``overwrite``."""
+    import json
+
+    from mt_datasets.layout import INFO_FILE, read_info
+
+    if overwrite or not set(remote) - {".gitattributes"}:
+        return
+    ours = read_info(plan.folder).get("dataset")
+    theirs = None
+    if INFO_FILE in remote:
+        with open(api.hf_hub_download(repo_id, INFO_FILE, repo_type="dataset", revision=revision), "rb") as file:
+            theirs = json.load(file).get("dataset")
+        if theirs == ours:
+            return
+    holds = f"the dataset {theirs!r}" if theirs else f"files that are not an mt-datasets build ({INFO_FILE} missing)"
+    raise PublishError(
+        f"{repo_id} already holds {holds}, not {ours!r}; nothing was uploaded: pass {OVERWRITE_FLAG} to replace it, "
+        "or publish to another --repo-id"
+    )
+
+
+def _refuse_moving_the_tag(api: Any, repo_id: str, tag: str) -> None:
+    """A :class:`PublishError` when the release tag already names a commit (of another version): before any upload."""
+    if _has_tag(api, repo_id, tag):
+        raise PublishError(
+            f"{repo_id} already has the tag {tag!r} on another version; nothing was uploaded: pass --tag with a new "
+            f"release name (or {OVERWRITE_FLAG} to move the tag)"
+        )
+
+
+def _has_tag(api: Any, repo_id: str, tag: str) -> bool:
+    return any(ref.name == tag for ref in api.list_repo_refs(repo_id, repo_type="dataset").tags)
 
 
 # What the Space may ask pip for: it must run without the motion-transfer package, which is not on PyPI.
@@ -392,11 +496,20 @@ class _hub_errors:
                 message = f"rate limited by the Hub (429 Too Many Requests): try again{wait}"
             else:
                 message = f"the Hub answered {status} for {self.repo_id}: {str(error).splitlines()[0]}"
+        elif isinstance(error, (*_transport_errors(), ConnectionError)) and type(error).__name__ not in _UNREACHABLE:
+            message = (
+                f"the connection to the Hub at {self.endpoint} broke ({type(error).__name__}): rerun the same "
+                "command, it sends only what the repository still lacks"
+            )
         elif isinstance(error, (*_transport_errors(), ConnectionError)):
             message = f"cannot reach the Hub at {self.endpoint} ({type(error).__name__}); check HF_ENDPOINT/network"
         else:
             return False
         raise PublishError(message) from error
+
+
+# Transport errors that mean no connection was made (httpx's, Python's); the others broke a connection midway.
+_UNREACHABLE = ("ConnectError", "ConnectTimeout", "ConnectionRefusedError")
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
@@ -424,6 +537,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--revision", default=None, help="branch to upload to (default: main)")
     parser.add_argument("--tag", default=None, help="release tag (default: v<format version>)")
     parser.add_argument("--dry-run", action="store_true", help="validate and list the files; upload nothing")
+    parser.add_argument(
+        OVERWRITE_FLAG,
+        action="store_true",
+        help="replace what the repository holds even if it is another dataset, and move an existing --tag",
+    )
     parser.add_argument(
         RIGHTS_FLAG,
         dest="hold_video_rights",
@@ -463,7 +581,7 @@ def _run(args: argparse.Namespace) -> int:
             # One plan (and one verification of every shard) serves the listing and the upload.
             plan = plan_upload(args.folder, hold_video_rights=args.hold_video_rights)
             print(plan.describe())
-            _publish(plan, args.repo_id, args.private, args.revision, args.tag, args.dry_run, None)
+            _publish(plan, args.repo_id, args.private, args.revision, args.tag, args.dry_run, None, args.overwrite)
     except PublishError as error:
         print(f"mt-datasets publish: {error}", file=sys.stderr)
         return 1
