@@ -37,6 +37,7 @@ from typing import Any
 from mt_datasets import get_taxonomy
 from mt_datasets.syn_ta.generate import GenerationOptions, generate
 from mt_metrics import paper_results
+from mt_models.classifier import HEAD_NAMES
 from mt_models.diagnostics import probe_accuracies
 from mt_models.findings import findings, row_name
 from mt_models.protocol import (
@@ -51,7 +52,7 @@ from mt_models.protocol import (
 from mt_models.records import read_record
 
 PROTOCOLS = ("motion-only", "paper")
-HEADS = ("baseline", "disentangled")
+HEADS = HEAD_NAMES
 # The default backbone: the CPU preset of the convolutional family, built from its config (no download).
 DEFAULT_MODEL = "resnet3d"
 DEFAULT_TRAIN_ARGS = (

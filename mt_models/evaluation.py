@@ -60,7 +60,17 @@ __all__ = [
 ]
 
 # The classifier options a results record carries (and the model card lists).
-HEAD_OPTIONS = ("embedding_dim", "fine_loss_weight", "decorrelation_weight", "adversarial_weight")
+HEAD_OPTIONS = (
+    "head",
+    "embedding_dim",
+    "fine_loss_weight",
+    "decorrelation_weight",
+    "adversarial_weight",
+    "invariance_weight",
+    "contrastive_weight",
+    "temperature",
+    "mix_alpha",
+)
 PREDICTIONS_FILENAME = "predictions.json"
 PREDICTIONS_VERSION = 1
 

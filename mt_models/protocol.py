@@ -18,6 +18,7 @@ from typing import Any
 
 import mt_metrics
 from mt_datasets.protocol import PROTOCOL_CONFIGS
+from mt_models.classifier import HEAD_NAMES
 from mt_models.evaluation import PREDICTIONS_FILENAME, evaluate_direction, evaluation_options, read_predictions
 from mt_models.records import RESULTS_FILENAME, read_record
 from mt_models.training import train, training_options
@@ -35,7 +36,7 @@ __all__ = [
     "write_table",
 ]
 
-HEADS = ("disentangled", "baseline")
+HEADS = HEAD_NAMES  # every head design of the classifier (mt_models.heads)
 TABLE_COLUMNS = ("source", "model", "known_accuracy", "unknown_accuracy", "absolute_drop", "harmonic_mean")
 
 
@@ -67,7 +68,8 @@ def run_protocol(
         dataset: Hub id or local directory of a motion-transfer dataset.
         models: backbones to train (Hub ids, directories or registered names).
         output_dir: everything goes under it: ``<label>/seed<k>/<config>/`` holds the trained model and its eval.
-        heads: ``"disentangled"`` (the default loss weights, or those in ``train_args``) and/or ``"baseline"``.
+        heads: head designs (:data:`HEADS`), e.g. ``"disentangled"`` (the default loss weights, or those in
+            ``train_args``) and ``"baseline"``; each is trained with ``--head <name>``.
         open_vocabulary_models: X-CLIP checkpoints evaluated zero-shot with class-name prompts (no training).
         seeds: training seeds; results are averaged over them.
         num_epochs, batch_size, learning_rate, num_workers: training options (see ``train.py --help``).
@@ -96,11 +98,7 @@ def run_protocol(
                     run_dir = output_dir / label / f"seed{seed}" / config
                     arguments = [*common, "--config", config, "--model", model, "--output_dir", str(run_dir)]
                     arguments += ["--seed", str(seed), "--num_epochs", str(num_epochs)]
-                    arguments += [
-                        "--learning_rate",
-                        str(learning_rate),
-                        *(["--baseline"] if head == "baseline" else []),
-                    ]
+                    arguments += ["--learning_rate", str(learning_rate), "--head", head]
                     grid.append((label, str(run_dir), [*arguments, *train_args], config, run_dir / "eval"))
     for model in open_vocabulary_models:
         label = run_label(model, "zero-shot")

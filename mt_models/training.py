@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from mt_models.augment import AUGMENTATIONS, augment
-from mt_models.classifier import HeadOptions
+from mt_models.classifier import HeadOptions, add_head_arguments
 from mt_models.evaluation import HEAD_OPTIONS
 from mt_models.fast_path import CompiledStep, add_compile_arguments, add_precision_argument, choose_fast_path
 from mt_models.options import RunOptions, add_dataset_arguments
@@ -80,7 +80,8 @@ class TrainingOptions(RunOptions, HeadOptions):
 
     def __post_init__(self) -> None:
         if self.baseline:
-            self.fine_loss_weight = self.decorrelation_weight = self.adversarial_weight = 0.0
+            self.head = "baseline"
+        self.resolve_head_options()
         steps = self.checkpointing_steps
         if steps not in (None, "epoch") and not str(steps).isdigit():
             raise TrainingError(f"--checkpointing_steps must be an integer or 'epoch', got {steps!r}")
@@ -111,13 +112,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
         help="input modality: rgb, fg, diff or a '+' stack such as fg+diff (default: the backbone's; stored with "
         "the model, so eval, diagnose and pipeline() use it too)",
     )
-    head.add_argument("--embedding_dim", type=int, default=256)
-    head.add_argument("--dropout", type=float, default=0.0)
-    head.add_argument("--fine_loss_weight", type=float, default=1.0)
-    head.add_argument("--decorrelation_weight", type=float, default=1.0)
-    head.add_argument("--adversarial_weight", type=float, default=0.1)
-    head.add_argument("--label_smoothing", type=float, default=0.0, help="of the coarse cross-entropy")
-    head.add_argument("--baseline", action="store_true", help="plain coarse classifier: every extra weight 0")
+    add_head_arguments(head)
     optim = parser.add_argument_group("optimisation")
     optim.add_argument("--num_epochs", type=int, default=10)
     optim.add_argument("--learning_rate", type=float, default=1e-4)
