@@ -14,7 +14,12 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from mt_metrics.comparison import COMPARISON_STATISTICS, paired_cluster_difference, paired_difference
+from mt_metrics.comparison import (
+    COMPARISON_STATISTICS,
+    paired_cluster_contrast,
+    paired_cluster_difference,
+    paired_difference,
+)
 from mt_metrics.motion_transferability import transferability
 from mt_metrics.motion_transferability.transferability import (
     TOP_K,
@@ -38,6 +43,7 @@ __all__ = [
     "harmonic_mean",
     "load",
     "mean_class_accuracy",
+    "paired_cluster_contrast",
     "paired_cluster_difference",
     "paired_difference",
     "paper_results",

@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike
 
 from mt_metrics.motion_transferability.transferability import compute_transferability
 
-__all__ = ["COMPARISON_STATISTICS", "paired_cluster_difference", "paired_difference"]
+__all__ = ["COMPARISON_STATISTICS", "paired_cluster_contrast", "paired_cluster_difference", "paired_difference"]
 
 COMPARISON_STATISTICS = ("known_accuracy", "unknown_accuracy", "absolute_drop", "harmonic_mean")
 
@@ -53,40 +53,45 @@ def _score(columns: Mapping[str, np.ndarray], statistic: str) -> float:
 
 
 def _summary(
-    statistic: str, value_a: float, value_b: float, differences: np.ndarray, confidence: float
+    statistic: str, values: Sequence[float], weights: Sequence[float], contrasts: np.ndarray, confidence: float
 ) -> dict[str, Any]:
     tail = (1.0 - confidence) / 2.0
-    low, high = np.quantile(differences, [tail, 1.0 - tail])
-    return {
-        "statistic": statistic,
-        "value_a": value_a,
-        "value_b": value_b,
-        "difference": value_a - value_b,
+    low, high = np.quantile(contrasts, [tail, 1.0 - tail])
+    summary = {"statistic": statistic}
+    if list(weights) == [1.0, -1.0]:
+        summary |= {"value_a": values[0], "value_b": values[1], "difference": values[0] - values[1]}
+    else:
+        summary |= {"values": list(values), "weights": list(weights)}
+        summary["difference"] = float(sum(w * v for w, v in zip(weights, values, strict=True)))
+    return summary | {
         "interval": (float(low), float(high)),
         "confidence": confidence,
-        "fraction_at_most_zero": float(np.mean(differences <= 0)),
-        "samples": len(differences),
+        "fraction_at_most_zero": float(np.mean(contrasts <= 0)),
+        "samples": len(contrasts),
     }
 
 
 def _bootstrap(
-    columns_a: Mapping[str, np.ndarray],
-    columns_b: Mapping[str, np.ndarray],
-    draw: Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray]],
+    sides: Sequence[Mapping[str, np.ndarray]],
+    weights: Sequence[float],
+    draw: Callable[[np.random.Generator], Sequence[np.ndarray]],
     statistic: str,
     samples: int,
     confidence: float,
     seed: int,
 ) -> dict[str, Any]:
-    """Score both sides as given, then on ``samples`` replicates of the row indices ``draw`` returns for each side."""
+    """Score the weighted sum of the sides' statistics as given, then on ``samples`` replicates of the row indices
+    ``draw`` returns for each side."""
     rng = np.random.default_rng(seed)
-    differences = np.empty(samples)
+    contrasts = np.empty(samples)
     for replicate in range(samples):
-        rows_a, rows_b = draw(rng)
-        first = _score({k: v[rows_a] for k, v in columns_a.items()}, statistic)
-        second = _score({k: v[rows_b] for k, v in columns_b.items()}, statistic)
-        differences[replicate] = first - second
-    return _summary(statistic, _score(columns_a, statistic), _score(columns_b, statistic), differences, confidence)
+        rows = draw(rng)
+        contrasts[replicate] = sum(
+            weight * _score({k: v[r] for k, v in side.items()}, statistic)
+            for weight, side, r in zip(weights, sides, rows, strict=True)
+        )
+    values = [_score(side, statistic) for side in sides]
+    return _summary(statistic, values, weights, contrasts, confidence)
 
 
 def _stratum_members(is_known: np.ndarray, strata: Mapping[str, np.ndarray]) -> list[np.ndarray]:
@@ -153,7 +158,7 @@ def paired_difference(
         rows = np.concatenate([group[rng.integers(0, len(group), len(group))] for group in members])
         return rows, rows
 
-    return _bootstrap(columns_a, columns_b, draw, statistic, samples, confidence, seed)
+    return _bootstrap([columns_a, columns_b], [1.0, -1.0], draw, statistic, samples, confidence, seed)
 
 
 def _result_columns(result: Mapping[str, ArrayLike], name: str, clusters: Sequence[str]) -> dict[str, np.ndarray]:
@@ -196,33 +201,62 @@ def paired_cluster_difference(
     Each replicate draws, for each cluster column in the given order, ``rng.integers(0, k, k)`` among its ``k``
     sorted values, and repeats every video of each side as many times as its clusters were drawn.
     """
+    return paired_cluster_contrast(
+        [first, second], [1.0, -1.0], cluster=cluster, statistic=statistic, samples=samples,
+        confidence=confidence, seed=seed,
+    )  # fmt: skip
+
+
+def paired_cluster_contrast(
+    results: Sequence[Mapping[str, ArrayLike]],
+    weights: Sequence[float],
+    *,
+    cluster: str | Sequence[str] = "coarse",
+    statistic: str = "absolute_drop",
+    samples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Cluster-paired bootstrap of ``sum(weight * statistic(result))`` over results on different videos.
+
+    :func:`paired_cluster_difference` is the contrast ``(1, -1)`` of two results; a difference of differences,
+    e.g. whether the drop grows more with appearance for a model that sees RGB than for one that sees motion only,
+    is ``(1, -1, -1, 1)`` over (rgb/paper, rgb/motion-only, motion/paper, motion/motion-only). Every result is
+    resampled with the same clusters in each replicate. Returns the keys of :func:`paired_difference`, with
+    ``values`` and ``weights`` in place of ``value_a`` / ``value_b`` unless the weights are ``(1, -1)``.
+    """
     _check(statistic, samples, confidence)
+    if len(results) != len(weights) or len(results) < 2:
+        raise ValueError(f"give at least two results and one weight each, got {len(results)} and {len(weights)}")
     clusters = [cluster] if isinstance(cluster, str) else list(cluster)
     if not clusters:
         raise ValueError("cluster must name at least one column, e.g. 'coarse'")
-    columns_a = _result_columns(first, "first", clusters)
-    columns_b = _result_columns(second, "second", clusters)
-    values, codes_a, codes_b = [], [], []
+    names = ["first", "second"] if len(results) == 2 else [f"results[{i}]" for i in range(len(results))]
+    sides = [_result_columns(result, name, clusters) for result, name in zip(results, names, strict=True)]
+    values, codes = [], [[] for _ in sides]
     for name in clusters:
         key = f"cluster:{name}"
-        side_a, side_b = columns_a.pop(key), columns_b.pop(key)
-        shared = np.unique(side_a)
-        if not np.array_equal(shared, np.unique(side_b)):
-            raise ValueError(f"first and second have different {name!r} values: {shared} vs {np.unique(side_b)}")
+        per_side = [side.pop(key) for side in sides]
+        shared = np.unique(per_side[0])
+        for side_name, column in zip(names[1:], per_side[1:], strict=True):
+            if not np.array_equal(shared, np.unique(column)):
+                raise ValueError(
+                    f"{names[0]} and {side_name} have different {name!r} values: {shared} vs {np.unique(column)}"
+                )
         values.append(shared)
-        codes_a.append(np.searchsorted(shared, side_a))
-        codes_b.append(np.searchsorted(shared, side_b))
+        for side_codes, column in zip(codes, per_side, strict=True):
+            side_codes.append(np.searchsorted(shared, column))
 
-    def repeats(codes: list[np.ndarray], counts: list[np.ndarray], size: int) -> np.ndarray:
+    def repeats(side_codes: list[np.ndarray], counts: list[np.ndarray], size: int) -> np.ndarray:
         multiplicity = np.ones(size, dtype=np.int64)
-        for code, count in zip(codes, counts, strict=True):
+        for code, count in zip(side_codes, counts, strict=True):
             multiplicity *= count[code]
         return np.repeat(np.arange(size), multiplicity)
 
-    size_a, size_b = len(columns_a["references"]), len(columns_b["references"])
+    sizes = [len(side["references"]) for side in sides]
 
-    def draw(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def draw(rng: np.random.Generator) -> list[np.ndarray]:
         counts = [np.bincount(rng.integers(0, len(v), len(v)), minlength=len(v)) for v in values]
-        return repeats(codes_a, counts, size_a), repeats(codes_b, counts, size_b)
+        return [repeats(c, counts, size) for c, size in zip(codes, sizes, strict=True)]
 
-    return _bootstrap(columns_a, columns_b, draw, statistic, samples, confidence, seed)
+    return _bootstrap(sides, [float(w) for w in weights], draw, statistic, samples, confidence, seed)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import mt_metrics
-from mt_metrics import compute_transferability, paired_cluster_difference, paired_difference
+from mt_metrics import compute_transferability, paired_cluster_contrast, paired_cluster_difference, paired_difference
 
 # Two directions, 4 known and 4 unknown videos each.
 REFERENCES = [0, 1, 0, 1, 0, 1, 0, 1] * 2
@@ -136,3 +136,25 @@ def test_cluster_by_coarse_and_seed_and_bad_inputs():
         paired_difference(MODEL_B, MODEL_B, REFERENCES, [1, 0] * 8)
     with pytest.raises(ValueError, match="predictions_b must be a flat sequence of 16"):
         paired_difference(MODEL_B, MODEL_B[:3], REFERENCES, IS_KNOWN)
+
+
+def test_a_difference_of_differences_resamples_the_same_classes_for_all_four_results():
+    first = {"predictions": MODEL_B, "references": REFERENCES, "is_known": IS_KNOWN, "direction": DIRECTION}
+    second = {
+        "predictions": [0, 1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 1],
+        "references": [0, 1, 0, 1, 0, 1] * 2,
+        "is_known": [True, True, True, False, False, False] * 2,
+        "direction": [1] * 6 + [2] * 6,
+    }
+    # (first - second) - (first - second) is 0 in every replicate: the four results share each draw of classes.
+    same = paired_cluster_contrast([first, second, first, second], [1, -1, -1, 1], samples=50)
+    assert same["difference"] == 0.0 and same["interval"] == (0.0, 0.0) and same["weights"] == [1, -1, -1, 1]
+    # A two-result contrast (1, -1) is the paired cluster difference, replicate for replicate.
+    two = paired_cluster_contrast([first, second], [1, -1], samples=100, seed=1)
+    assert two == paired_cluster_difference(first, second, samples=100, seed=1)
+    # Hand-worked point value: the drop of `first` counted twice minus that of `second` once.
+    drops = [compute_transferability(**s)["absolute_drop"] for s in (first, second)]
+    weighted = paired_cluster_contrast([first, second], [2, -1], samples=10)
+    assert weighted["difference"] == pytest.approx(2 * drops[0] - drops[1]) and weighted["values"] == drops
+    with pytest.raises(ValueError, match="at least two results and one weight each"):
+        paired_cluster_contrast([first], [1])
