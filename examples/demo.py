@@ -42,6 +42,7 @@ from mt_models.diagnostics import probe_accuracies
 from mt_models.findings import findings, row_name
 from mt_models.protocol import (
     TABLE_COLUMNS,
+    PairedComparisons,
     per_class_scores,
     plot_known_unknown,
     protocol_table,
@@ -184,7 +185,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             / sum(r.direction == name for r in records)
             for name in dict.fromkeys(r.direction for r in records)
         }
-    finding_lines = findings(keyed, chance, per_class=per_class, probes=probes, per_direction=per_direction)
+    paired = PairedComparisons(eval_dirs, samples=args.bootstrap_samples)
+    finding_lines = findings(
+        keyed, chance, per_class=per_class, probes=probes, per_direction=per_direction, paired=paired
+    )
     minutes = (time.perf_counter() - start) / 60
     (output_dir / "findings.md").write_text("\n".join(finding_lines) + "\n")
     summary = {

@@ -2,31 +2,47 @@
 
 Rows are keyed ``(protocol, modality, head)`` (Syn-TA's appearance protocol, the input modality, the classifier head)
 and hold percent scores with bootstrap intervals (``*_ci_low`` / ``*_ci_high``), as
-``examples/run_protocol.py``'s table makes them. Each observation is judged by the point estimates and by whether the
-intervals are apart, and the text says which.
+``examples/run_protocol.py``'s table makes them. Each observation is judged by a paired statistic, never by whether
+two separate intervals overlap:
+
+1. known above unknown: the row's own bootstrap interval of the drop K - U (both scored on each resample);
+2. the drop larger under ``paper`` than under ``motion-only``: the paired interval of the difference of the two drops,
+   the coarse classes resampled jointly for both appearance splits (they share classes, not videos); and whether a
+   model that sees RGB loses more from the appearance shift than a motion-only one: the interval of the difference of
+   those differences, the classes resampled jointly for all four rows;
+3. a head above the baseline in unknown accuracy: the paired interval of the difference on the same videos.
+
+The paired statistics come from a :class:`mt_models.protocol.PairedComparisons` over the rows' evaluations; without
+one, observations 2 and 3 are judged by the point estimates alone, and the text says so.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["findings", "row_name"]
-
-
-def _interval(row: dict[str, Any], name: str) -> tuple[float, float] | None:
-    low, high = row.get(f"{name}_ci_low"), row.get(f"{name}_ci_high")
-    return None if low is None else (low, high)
+__all__ = ["PairedSource", "findings", "row_name"]
 
 
-def _compare(first: dict[str, Any], second: dict[str, Any], name: str) -> str:
-    """How clearly ``first[name] > second[name]``: by the point estimates and the overlap of their intervals."""
-    a, b = first[name], second[name]
-    ia, ib = _interval(first, name), _interval(second, name)
-    if a <= b:
-        return "does not hold"
-    if ia and ib and ia[0] > ib[1]:
-        return "holds (intervals apart)"
-    return "holds by the point estimates, but the intervals overlap"
+class PairedSource(Protocol):
+    """What :func:`findings` asks for paired statistics (:class:`mt_models.protocol.PairedComparisons` is one)."""
+
+    def difference(self, first: Any, second: Any, statistic: str) -> dict[str, Any]: ...
+
+    def contrast(self, keys: list[Any], weights: list[float], statistic: str) -> dict[str, Any]: ...
+
+
+def _paired_verdict(result: dict[str, Any] | None, point: float) -> str:
+    """``holds`` / ``does not hold`` for a difference that should be positive, with its paired interval in percent."""
+    if result is None:
+        return ("holds by the point estimates (no paired interval computed)" if point > 0
+                else "does not hold (point estimates; no paired interval computed)")  # fmt: skip
+    difference, (low, high) = 100 * result["difference"], (100 * result["interval"][0], 100 * result["interval"][1])
+    stated = f"difference {difference:+.1f}, paired 95% interval [{low:+.1f}, {high:+.1f}]"
+    if difference <= 0:
+        return f"does not hold ({stated})"
+    if low > 0:
+        return f"holds ({stated}, excludes 0)"
+    return f"holds by the point estimate only ({stated}, includes 0)"
 
 
 def row_name(key: tuple[str, ...]) -> str:
@@ -40,6 +56,7 @@ def findings(
     per_class: dict[str, dict[str, tuple[float | None, float | None]]] | None = None,
     probes: dict[str, dict[str, float]] | None = None,
     per_direction: dict[str, dict[str, float]] | None = None,
+    paired: PairedSource | None = None,
 ) -> list[str]:
     """The paper's observations, checked on our rows (percent scores, keyed by (protocol, modality, head)).
 
@@ -50,6 +67,7 @@ def findings(
         per_class: ``{protocol: {coarse class: (known %, unknown %)}}`` of one model, for the per-class lines.
         probes: ``{input: {"known_accuracy": %, "unknown_accuracy": %}}`` of one model, plain and under each probe.
         per_direction: ``{row name: {direction: known %}}``, to show that each row learned in both directions.
+        paired: the paired statistics between rows (see the module docstring).
     """
     protocols = list(dict.fromkeys(key[0] for key in rows))
     modalities = list(dict.fromkeys(key[1] for key in rows))
@@ -73,13 +91,17 @@ def findings(
         lines.append("")
     lines.append("1. Unknown accuracy falls below known accuracy:")
     for key, row in rows.items():
-        unknown_as_known = {
-            "known_accuracy": row["unknown_accuracy"],
-            "known_accuracy_ci_low": row.get("unknown_accuracy_ci_low"),
-            "known_accuracy_ci_high": row.get("unknown_accuracy_ci_high"),
-        }
+        drop, low, high = row["absolute_drop"], row.get("absolute_drop_ci_low"), row.get("absolute_drop_ci_high")
+        if drop <= 0:
+            verdict = "does not hold"
+        elif low is None:
+            verdict = "holds by the point estimates (no interval computed)"
+        else:
+            verdict = f"holds (drop {drop:.1f}, 95% interval [{low:.1f}, {high:.1f}]" + (
+                ", excludes 0)" if low > 0 else ", includes 0: not significant)"
+            )
         lines.append(f"   - {row_name(key)}: K {row['known_accuracy']:.1f} vs U {row['unknown_accuracy']:.1f}: "
-                     f"{_compare(row, unknown_as_known, 'known_accuracy')}")  # fmt: skip
+                     f"{verdict}")  # fmt: skip
     lines.append("2. The drop is larger under `paper` (motion and appearance change) than under `motion-only`:")
     if {"paper", "motion-only"} <= set(protocols):
         increases = {}
@@ -89,20 +111,25 @@ def findings(
                     continue
                 paper, motion = rows[("paper", modality, head)], rows[("motion-only", modality, head)]
                 increases[(modality, head)] = paper["absolute_drop"] - motion["absolute_drop"]
+                result = paired and paired.difference(
+                    ("paper", modality, head), ("motion-only", modality, head), "absolute_drop"
+                )
                 lines.append(f"   - {modality} / {head}: D_abs {paper['absolute_drop']:.1f} vs "
-                             f"{motion['absolute_drop']:.1f}: {_compare(paper, motion, 'absolute_drop')}")  # fmt: skip
+                             f"{motion['absolute_drop']:.1f}: "
+                             f"{_paired_verdict(result, increases[(modality, head)])}")  # fmt: skip
         sees_rgb = [m for m in modalities if "rgb" in m.split("+")]
         motion_only = [m for m in modalities if "rgb" not in m.split("+")]
         compared = [h for h in heads if all((m, h) in increases for m in sees_rgb + motion_only)]
         if sees_rgb and motion_only and compared:
             for head in compared:
-                with_rgb = max(increases[(m, head)] for m in sees_rgb)
-                without = max(increases[(m, head)] for m in motion_only)
-                verdict = "more" if with_rgb > without else "not more"
+                rgb, motion = sees_rgb[0], motion_only[0]
+                with_rgb, without = increases[(rgb, head)], increases[(motion, head)]
+                keys = [(p, m, head) for m in (rgb, motion) for p in ("paper", "motion-only")]
+                result = paired and paired.contrast(keys, [1.0, -1.0, -1.0, 1.0], "absolute_drop")
                 lines.append(
-                    f"   - a model that sees appearance ({'/'.join(sees_rgb)}) loses {verdict} when appearance shifts "
-                    f"than one that sees only motion ({'/'.join(motion_only)}), {head} head: the drop grows by "
-                    f"{with_rgb:.1f} vs {without:.1f} points (point estimates)"
+                    f"   - a model that sees appearance ({rgb}) loses more when appearance shifts than one that sees "
+                    f"only motion ({motion}), {head} head: the drop grows by {with_rgb:.1f} vs {without:.1f} points: "
+                    f"{_paired_verdict(result, with_rgb - without)}"
                 )
         else:
             lines.append("   - appearance use not measured: run an RGB modality beside a motion-only one "
@@ -110,16 +137,22 @@ def findings(
     else:
         lines.append("   - not measured (needs both protocols)")
     lines.append("3. Disentangling raises unknown accuracy over the baseline:")
-    if {"baseline", "disentangled"} <= set(heads):
-        for protocol in protocols:
-            for modality in modalities:
-                if (protocol, modality, "disentangled") not in rows or (protocol, modality, "baseline") not in rows:
-                    continue
-                dis, base = rows[(protocol, modality, "disentangled")], rows[(protocol, modality, "baseline")]
-                lines.append(f"   - {protocol} / {modality}: U {dis['unknown_accuracy']:.1f} vs "
-                             f"{base['unknown_accuracy']:.1f}: {_compare(dis, base, 'unknown_accuracy')}")  # fmt: skip
+    others = [head for head in heads if head != "baseline"]
+    if "baseline" in heads and others:
+        for head in others:
+            for protocol in protocols:
+                for modality in modalities:
+                    if (protocol, modality, head) not in rows or (protocol, modality, "baseline") not in rows:
+                        continue
+                    ours, base = rows[(protocol, modality, head)], rows[(protocol, modality, "baseline")]
+                    result = paired and paired.difference(
+                        (protocol, modality, head), (protocol, modality, "baseline"), "unknown_accuracy"
+                    )
+                    point = ours["unknown_accuracy"] - base["unknown_accuracy"]
+                    lines.append(f"   - {protocol} / {modality} / {head}: U {ours['unknown_accuracy']:.1f} vs "
+                                 f"{base['unknown_accuracy']:.1f}: {_paired_verdict(result, point)}")  # fmt: skip
     else:
-        lines.append("   - not measured (needs both heads: `--heads baseline disentangled`)")
+        lines.append("   - not measured (needs the baseline and another head: `--heads baseline disentangled`)")
     if per_class:
         lines.append("4. Which motions transfer (per coarse class, first model; unknown / known accuracy):")
         for protocol, classes in per_class.items():

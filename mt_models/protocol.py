@@ -12,7 +12,7 @@ interruption skips the trainings whose evaluation was written.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from mt_models.training import train, training_options
 
 __all__ = [
     "HEADS",
+    "PairedComparisons",
+    "compare_runs",
     "TABLE_COLUMNS",
     "per_class_scores",
     "plot_known_unknown",
@@ -140,6 +142,64 @@ def pooled_predictions(eval_dirs: Sequence[str | Path]) -> dict[str, list]:
                 pooled["is_known"].append(split == "known")
                 pooled["direction"].append(number)
     return pooled
+
+
+def compare_runs(
+    first_dirs: Sequence[str | Path],
+    second_dirs: Sequence[str | Path],
+    *,
+    statistic: str = "unknown_accuracy",
+    samples: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Paired bootstrap of ``statistic(first) - statistic(second)``, pooled over directions and seeds.
+
+    Two runs of the same grid (e.g. two heads or two modalities) on the same dataset are scored on the same videos:
+    their difference is bootstrapped on the same resampled videos (:func:`mt_metrics.paired_difference`). Runs on
+    different datasets (two appearance splits) share only the classes: the classes are resampled jointly
+    (:func:`mt_metrics.paired_cluster_difference`). Which applies is decided by whether the evaluations hold the same
+    videos (the same dataset, revision and config for each evaluation, and the same references in the same order).
+    """
+    first, second = pooled_predictions(first_dirs), pooled_predictions(second_dirs)
+    evaluated = [
+        [(r.dataset, r.dataset_revision, r.config) for r in map(read_record, dirs)]
+        for dirs in (first_dirs, second_dirs)
+    ]
+    same_videos = evaluated[0] == evaluated[1] and all(
+        first[k] == second[k] for k in ("references", "is_known", "direction")
+    )
+    if same_videos:
+        return mt_metrics.paired_difference(
+            first["predictions"], second["predictions"], first["references"], first["is_known"],
+            strata={"direction": first["direction"]}, statistic=statistic, samples=samples, seed=seed,
+        )  # fmt: skip
+    return mt_metrics.paired_cluster_difference(first, second, statistic=statistic, samples=samples, seed=seed)
+
+
+class PairedComparisons:
+    """Paired bootstrap comparisons between the rows of a protocol grid, keyed as the caller keys its eval dirs.
+
+    Args:
+        eval_dirs: ``{row key: [eval dirs of the row's seeds and directions]}``.
+        samples: bootstrap replicates; seed: their generator's seed.
+    """
+
+    def __init__(self, eval_dirs: Mapping[Any, Sequence[str | Path]], *, samples: int = 1000, seed: int = 0):
+        self.eval_dirs, self.samples, self.seed = eval_dirs, samples, seed
+
+    def difference(self, first: Any, second: Any, statistic: str) -> dict[str, Any]:
+        """``statistic(first) - statistic(second)`` (:func:`compare_runs`)."""
+        return compare_runs(
+            self.eval_dirs[first], self.eval_dirs[second], statistic=statistic, samples=self.samples, seed=self.seed
+        )
+
+    def contrast(self, keys: Sequence[Any], weights: Sequence[float], statistic: str) -> dict[str, Any]:
+        """``sum(weight * statistic(row))``, the classes resampled jointly for every row
+        (:func:`mt_metrics.paired_cluster_contrast`)."""
+        results = [pooled_predictions(self.eval_dirs[key]) for key in keys]
+        return mt_metrics.paired_cluster_contrast(
+            results, weights, statistic=statistic, samples=self.samples, seed=self.seed
+        )
 
 
 def pooled_scores(eval_dirs: Sequence[str | Path], *, bootstrap_samples: int = 0, seed: int = 0) -> dict[str, Any]:

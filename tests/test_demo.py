@@ -73,6 +73,24 @@ def _row(known, unknown, width=2.0):
     }
 
 
+class _Paired:
+    """A stand-in for mt_models.protocol.PairedComparisons: differences of the point values with a fixed interval
+    (+-5 points, so a 5-point difference includes 0), and a record of what was asked."""
+
+    def __init__(self):
+        self.asked, self.contrasts, self.rows = [], [], {}
+
+    def difference(self, first, second, statistic):
+        self.asked.append((first, second, statistic))
+        value = (self.rows[first][statistic] - self.rows[second][statistic]) / 100
+        return {"difference": value, "interval": (value - 0.05, value + 0.05)}
+
+    def contrast(self, keys, weights, statistic):
+        self.contrasts.append((keys, weights))
+        value = sum(w * self.rows[k][statistic] for k, w in zip(keys, weights, strict=True)) / 100
+        return {"difference": value, "interval": (value - 0.05, value + 0.05)}
+
+
 def test_findings_say_what_holds_and_warn_near_chance():
     strong = {
         ("motion-only", "fg+diff", "baseline"): _row(90, 70),
@@ -91,15 +109,28 @@ def test_findings_say_what_holds_and_warn_near_chance():
         "shuffle": {"known_accuracy": 60.0, "unknown_accuracy": 30.0},
     }
     per_direction = {"paper / fg+diff / baseline": {"set1->set2": 91.0, "set2->set1": 89.0}}
-    text = "\n".join(findings(strong, chance=5.0, per_class=per_class, probes=probes, per_direction=per_direction))
+    paired = _Paired()
+    paired.rows = strong
+    text = "\n".join(findings(strong, chance=5.0, per_class=per_class, probes=probes, per_direction=per_direction,
+                               paired=paired))  # fmt: skip
     assert "- paper / fg+diff / baseline: set1->set2 91.0, set2->set1 89.0" in text
     assert "Caution" not in text and "Chance is 5.0% (20 coarse classes)" in text
-    assert "motion-only / fg+diff / baseline: K 90.0 vs U 70.0: holds (intervals apart)" in text
-    assert "fg+diff / baseline: D_abs 50.0 vs 20.0: holds (intervals apart)" in text
-    assert "paper / fg+diff: U 45.0 vs 40.0: holds (intervals apart)" in text
+    # Observation 1 by the row's own interval of the drop.
+    assert "motion-only / fg+diff / baseline: K 90.0 vs U 70.0: holds (drop 20.0, 95% interval [18.0, 22.0], " in text
+    # Observations 2 and 3 by the paired intervals the source gives, asked for the right rows and statistics.
+    assert ("fg+diff / baseline: D_abs 50.0 vs 20.0: holds (difference +30.0, paired 95% interval [+25.0, +35.0], "
+            "excludes 0)") in text  # fmt: skip
+    assert (("paper", "fg+diff", "baseline"), ("motion-only", "fg+diff", "baseline"), "absolute_drop") in paired.asked
+    assert "paper / fg+diff / disentangled: U 45.0 vs 40.0: holds by the point estimate only (difference +5.0, " in text
+    assert (("paper", "fg+diff", "disentangled"), ("paper", "fg+diff", "baseline"), "unknown_accuracy") in paired.asked
     # The RGB-seeing model's drop grows by 55 points under the appearance shift, the motion-only one's by 30.
     assert "loses more when appearance shifts than one that sees only motion (fg+diff), baseline head: " in text
-    assert "grows by 55.0 vs 30.0 points" in text
+    assert "grows by 55.0 vs 30.0 points: holds (difference +25.0" in text
+    assert paired.contrasts == [
+        ([("paper", "rgb+fg+diff", head), ("motion-only", "rgb+fg+diff", head), ("paper", "fg+diff", head),
+          ("motion-only", "fg+diff", head)], [1.0, -1.0, -1.0, 1.0])
+        for head in ("baseline", "disentangled")
+    ]  # fmt: skip
     assert "paper: transfer best: rising (90/90), falling (40/80), occlusion (0/70)" in text
     assert "it uses motion: known accuracy falls by half or more under static" in text
 
@@ -107,3 +138,4 @@ def test_findings_say_what_holds_and_warn_near_chance():
     text = "\n".join(findings(weak, chance=5.0))
     assert "Caution" in text and "paper / fg+diff / disentangled reaches twice chance" in text
     assert "paper / fg+diff / disentangled: K 7.0 vs U 8.0: does not hold" in text
+    assert "paper / fg+diff / disentangled: U 8.0 vs 40.0: does not hold (point estimates; no paired interval" in text
