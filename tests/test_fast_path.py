@@ -13,7 +13,7 @@ import sys
 
 import pytest
 import torch
-from factories import make_tiny_dataset, run_example
+from factories import EXAMPLES, make_tiny_dataset, run_example
 from safetensors.torch import load_file
 
 import mt_models.fast_path as fast_path
@@ -110,3 +110,24 @@ def test_the_fast_path_trains_records_itself_and_resumes_exactly(motion_dataset,
     # Exact: the same computation on the same machine (the same kernels, compiled or not, from the same state).
     assert expected.keys() == resumed.keys()
     assert all(torch.equal(expected[k], resumed[k]) for k in expected)
+
+
+def test_a_training_after_another_in_one_process_equals_the_same_training_alone(motion_dataset, tmp_path):
+    """`make demo` trains four models in one process: each must come out as it would alone (the same table twice).
+
+    Exact: the same computation on the same machine, on the fast path (on a CPU with bf16 instructions, oneDNN's
+    AVX-512/AMX kernels and its primitive cache are the suspects if this ever breaks).
+    """
+    common = ["--dataset", str(motion_dataset), "--model", "resnet3d", "--modality", "fg+diff", "--baseline"]
+    common += ["--num_epochs", "1", "--batch_size", "4", "--learning_rate", "1e-3", "--num_workers", "0"]
+    common += ["--mixed_precision", "auto", "--compile", "auto", "--cache_clips", "--augment", "shift"]
+    run_example("train", *common, "--config", "set1", "--output_dir", str(tmp_path / "first"))
+    run_example("train", *common, "--config", "set2", "--output_dir", str(tmp_path / "after"))
+    command = [sys.executable, str(EXAMPLES / "train.py"), *common, "--config", "set2"]
+    alone = subprocess.run(
+        [*command, "--output_dir", str(tmp_path / "alone")], capture_output=True, text=True, timeout=600
+    )
+    assert alone.returncode == 0, alone.stderr[-2000:]
+    after = load_file(tmp_path / "after" / "model.safetensors")
+    by_itself = load_file(tmp_path / "alone" / "model.safetensors")
+    assert all(torch.equal(after[k], by_itself[k]) for k in after)

@@ -25,10 +25,11 @@ from pathlib import Path
 import pytest
 from factories import make_tiny_dataset, run_python_json, write_test_video
 from test_publish import dataset_dir  # noqa: F401 - the fixture: a metadata-only K400-TA build
+from test_release_convert import release  # noqa: F401 - the fixture: a partial copy of the authors' Syn-TA release
 from writehub import client_env, write_hub
 
 from mt_datasets import get_taxonomy
-from mt_datasets.publish import metric_release_tag
+from mt_datasets.hub.publish import metric_release_tag
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 pytestmark = pytest.mark.slow
@@ -51,7 +52,7 @@ def _env(hub, tmp_path: Path, token: str | None = "hf_test_token") -> dict[str, 
 
 def mt_datasets(*args: str, env: dict[str, str], cwd: Path, setup: str = "") -> subprocess.CompletedProcess:
     """``mt-datasets ARGS`` in a fresh interpreter (``setup``: a statement run first, e.g. to shrink commits)."""
-    code = f"import sys; {setup}\nfrom mt_datasets.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = f"import sys; {setup}\nfrom mt_datasets.commands.cli import main; sys.exit(main(sys.argv[1:]))"
     command = [sys.executable, "-c", code, *args]
     return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
 
@@ -127,6 +128,18 @@ def test_publish_syn_ta_then_load_every_config_the_tag_and_a_stream(hub, syn_ta,
         assert result[config] == local_ids(syn_ta, config), config
     assert result["tag"] == result["set1"]["train"]
     assert result["stream"]["video_id"] in result["set1"]["train"] and "video" in result["stream"]["columns"]
+
+
+def test_a_converted_release_publishes_and_loads_like_the_local_copy(hub, release, tmp_path):  # noqa: F811
+    from mt_datasets.syn_ta.release import convert_release
+
+    converted = convert_release(release, tmp_path / "syn-ta-release", workers=1)
+    published(mt_datasets("publish", str(converted), "--repo-id", "me/syn-ta-release", env=_env(hub, tmp_path),
+                          cwd=tmp_path))  # fmt: skip
+    assert remote_files(hub, "dataset", "me/syn-ta-release").items() >= local_files(converted).items()
+    result = read_back(hub, tmp_path, "me/syn-ta-release", "set1", "set2", "all")
+    for config in ("set1", "set2", "all"):
+        assert result[config] == local_ids(converted, config), config
 
 
 def test_private_publish_to_a_branch_is_read_with_a_token_only(hub, syn_ta, tmp_path):
@@ -223,7 +236,7 @@ def test_a_repository_holding_another_dataset_is_refused_unless_overwrite(hub, k
 
 def test_an_interrupted_upload_resumes_and_sends_only_what_is_missing(hub, syn_ta, tmp_path):
     env = _env(hub, tmp_path)
-    shrink = "import mt_datasets.publish as p; p.COMMIT_MAX_FILES = 2"
+    shrink = "import mt_datasets.hub.publish as p; p.COMMIT_MAX_FILES = 2"
     args = ("publish", str(syn_ta), "--repo-id", "me/interrupted")
     uploads_before = len(hub.lfs_uploads)
     hub.drop_next("commit", 2)  # the second commit reaches the server, its answer never leaves

@@ -65,7 +65,7 @@ def test_the_wheel_installs_into_a_fresh_venv_and_runs_outside_the_repository(di
     scratch.mkdir()
     assert "publish" in _run([str(venv / "bin" / "mt-datasets"), "--help"], cwd=scratch, env=env).stdout
     check = (
-        "import mt_datasets, mt_metrics, mt_models; from mt_datasets.cards import CARD_DIR\n"
+        "import mt_datasets, mt_metrics, mt_models; from mt_datasets.hub.cards import CARD_DIR\n"
         "print(mt_datasets.__file__); print(CARD_DIR); assert (CARD_DIR / 'syn_ta_card.md.j2').is_file()"
     )
     printed = _run([str(python), "-c", check], cwd=scratch, env=env).stdout.splitlines()
