@@ -75,6 +75,7 @@ def expected_scores(model, path: str) -> torch.Tensor:
         return model(preprocess(read_clip(path, num_frames=spec.num_frames), spec).unsqueeze(0)).coarse_logits[0]
 
 
+@pytest.mark.cpu_sensitive
 def test_trained_classifier_gives_coarse_names_with_scores_on_a_path_and_a_list(trained, videos, tmp_path):
     paths, _ = videos
     result = run_user(tmp_path, trained, paths, top_k=3)
