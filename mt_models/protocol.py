@@ -60,6 +60,7 @@ def run_protocol(
     bootstrap_samples: int = 0,
     train_args: Sequence[str] = (),
     eval_args: Sequence[str] = (),
+    videos: str | None = None,
 ) -> dict[str, list[Path]]:
     """Train and evaluate every model x head x seed in both directions; returns ``{run label: [eval dirs]}``.
 
@@ -74,6 +75,7 @@ def run_protocol(
         num_clips: clips per video at evaluation.
         bootstrap_samples: replicates for confidence intervals in each record (the table bootstraps separately).
         train_args, eval_args: extra command-line arguments of ``train.py`` / ``eval.py`` (e.g. ``["--cache_clips"]``).
+        videos: your copy of the videos of a metadata-only ``dataset`` (K400-TA, SSv2-TA), for training and eval.
     """
     for head in heads:
         if head not in HEADS:
@@ -85,6 +87,7 @@ def run_protocol(
 
     output_dir = Path(output_dir)
     common = ["--dataset", dataset, "--num_workers", str(num_workers), "--batch_size", str(batch_size)]
+    common += ["--videos", str(videos)] if videos else []
     evaluation = [*common, "--num_clips", str(num_clips), "--bootstrap_samples", str(bootstrap_samples), *eval_args]
     # (label, model to evaluate, train arguments or None for zero-shot, config, eval dir)
     grid: list[tuple[str, str, list[str] | None, str, Path]] = []
@@ -95,7 +98,8 @@ def run_protocol(
                 for config in PROTOCOL_CONFIGS:
                     run_dir = output_dir / label / f"seed{seed}" / config
                     arguments = [*common, "--config", config, "--model", model, "--output_dir", str(run_dir)]
-                    arguments += ["--seed", str(seed), "--num_epochs", str(num_epochs)]
+                    # A run the grid did not finish (trained, not evaluated) is trained again from the start.
+                    arguments += ["--seed", str(seed), "--num_epochs", str(num_epochs), "--overwrite_output_dir"]
                     arguments += [
                         "--learning_rate",
                         str(learning_rate),
