@@ -145,14 +145,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             )
             for head in heads:
                 label = run_label(args.model, head)
-                row = protocol_table({label: runs[label]}, bootstrap_samples=args.bootstrap_samples, with_paper=False)[
-                    0
-                ]
+                row = protocol_table(
+                    {label: runs[label]}, bootstrap_samples=args.bootstrap_samples, with_paper=False
+                )[0]
                 row["model"] = row_name((protocol, modality, head))
                 table_rows.append(row)
                 keyed[(protocol, modality, head)] = row
                 eval_dirs[(protocol, modality, head)] = runs[label]
-    table_rows += [{"source": "paper", **{k: r[k] for k in TABLE_COLUMNS[1:]}} for r in paper_results("syn-ta")]
+    table_rows += [
+        {"source": "paper", **{k: r[k] for k in TABLE_COLUMNS[1:]}} for r in paper_results("syn-ta")
+    ]
     plot_known_unknown(table_rows, output_dir / "known_unknown.png", chance=chance)
     table_rows.append(
         {"source": "chance", "model": f"guessing 1 of {taxonomy.num_coarse}", "known_accuracy": chance,
@@ -177,8 +179,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for key, dirs in eval_dirs.items():
         records = [read_record(d) for d in dirs]
         per_direction[row_name(key)] = {
-            name: 100
-            * sum(r.scores["known_accuracy"] for r in records if r.direction == name)
+            name: 100 * sum(r.scores["known_accuracy"] for r in records if r.direction == name)
             / sum(r.direction == name for r in records)
             for name in dict.fromkeys(r.direction for r in records)
         }
