@@ -16,7 +16,7 @@ import torch
 from datasets import Video, load_dataset
 
 import mt_metrics
-from mt_datasets.errors import VideoDecodeError
+from mt_datasets.errors import VideoDecodeError, add_debug_argument, run_main
 from mt_datasets.video import read_clip
 from mt_models import DisentangledVideoClassifier, preprocess
 
@@ -27,8 +27,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--config", default="set1", help="set1: trained on fine set 1; set2: the reverse")
     parser.add_argument("--model", required=True, help="a classifier trained by examples/train.py")
     parser.add_argument("--max_videos", type=int, default=None, help="per split, for a quick look")
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
+    return run_main("quickstart.py", lambda: _quickstart(args), (ValueError,), debug=args.debug)
 
+
+def _quickstart(args: argparse.Namespace) -> dict:
     # 1. The data: `known` holds unseen videos of the trained fine variants, `unknown` videos of held-out variants.
     dataset = load_dataset(args.dataset, args.config)
     model = DisentangledVideoClassifier.from_pretrained(args.model).eval()
