@@ -308,3 +308,35 @@ def test_the_old_protocol_name_still_works_with_a_warning(capsys):
 
     args = build_parser().parse_args(["syn-ta", "generate", "--out", "x", "--protocol", "motion-only"])
     assert args.protocol == "motion-only" and args.appearance_split is None
+
+
+def test_a_full_disk_and_ctrl_c_end_in_one_line(tmp_path, monkeypatch, capsys):
+    import mt_datasets.generate_command
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "x" / "clip.mp4"))
+
+    monkeypatch.setattr(mt_datasets.generate_command, "generate", full)
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["syn-ta", "generate", "--out", str(tmp_path / "x"), *CLI_OPTIONS])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        f"mt-datasets syn-ta generate: [Errno 28] No space left on device: '{tmp_path / 'x' / 'clip.mp4'}'\n"
+    )
+    with pytest.raises(OSError, match="No space left"):  # --debug: the traceback, for a bug report
+        cli_main(["--debug", "syn-ta", "generate", "--out", str(tmp_path / "x"), *CLI_OPTIONS])
+
+    # Ctrl-C in a terminal: SIGINT to the command and its workers.
+    out = tmp_path / "interrupted"
+    command = [sys.executable, "-m", "mt_datasets.cli", "syn-ta", "generate", "--out", str(out), "--workers", "2"]
+    process = subprocess.Popen(command + CLI_OPTIONS, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    clips = out / ".staging" / "clips"
+    deadline = time.monotonic() + 120
+    while not (clips.is_dir() and any(clips.glob("*.json"))):
+        assert process.poll() is None, process.stderr.read()
+        assert time.monotonic() < deadline, "the generator staged nothing in 120 s"
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and stderr.strip().splitlines()[-1] == "mt-datasets syn-ta generate: interrupted"
