@@ -34,25 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mt_datasets import get_taxonomy
 from mt_datasets.errors import add_debug_argument, run_main
-from mt_datasets.syn_ta.generate import GenerationOptions, generate
-from mt_metrics import paper_results
-from mt_models.diagnostics import probe_accuracies
-from mt_models.evaluation import EvaluationInputError
-from mt_models.findings import findings, row_name
-from mt_models.options import positive_float, positive_int
-from mt_models.protocol import (
-    TABLE_COLUMNS,
-    per_class_scores,
-    plot_known_unknown,
-    protocol_table,
-    run_label,
-    run_protocol,
-    write_table,
-)
-from mt_models.records import read_record
-from mt_models.training import TrainingError
+from mt_options import positive_float, positive_int
 
 PROTOCOLS = ("motion-only", "paper")
 HEADS = ("baseline", "disentangled")
@@ -103,6 +86,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def ensure_dataset(args: argparse.Namespace, protocol: str) -> Path:
     """Generate (or resume, or reuse) the Syn-TA of one protocol; returns its directory."""
+    from mt_datasets.syn_ta.generate import GenerationOptions, generate
+
     name = f"syn-ta-{protocol}-{args.preset}-{args.size}px-{args.clips_per_class}" + (
         "-" + "-".join(args.classes) if args.classes else ""
     )
@@ -123,11 +108,29 @@ def ensure_dataset(args: argparse.Namespace, protocol: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = parse_args(argv)
+    args = parse_args(argv)  # before torch and transformers load: --help and bad values answer at once
+    from mt_models.evaluation import EvaluationInputError
+    from mt_models.training import TrainingError
+
     return run_main("demo.py", lambda: _demo(args), (ValueError, TrainingError, EvaluationInputError), debug=args.debug)
 
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:
+    from mt_datasets import get_taxonomy
+    from mt_metrics import paper_results
+    from mt_models.diagnostics import probe_accuracies
+    from mt_models.findings import findings, row_name
+    from mt_models.protocol import (
+        TABLE_COLUMNS,
+        per_class_scores,
+        plot_known_unknown,
+        protocol_table,
+        run_label,
+        run_protocol,
+        write_table,
+    )
+    from mt_models.records import read_record
+
     start = time.perf_counter()
     output_dir = Path(args.output_dir)
     datasets_by_protocol = {protocol: ensure_dataset(args, protocol) for protocol in args.protocols}

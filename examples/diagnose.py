@@ -19,32 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 
-from accelerate import Accelerator
-
 from mt_datasets.errors import add_debug_argument, run_main
-from mt_datasets.protocol import TEST_SPLITS, direction, training_set_of
-from mt_models.data import taxonomy_of
-from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec, predict_under_probes
-from mt_models.diagnostics_report import render_report
-from mt_models.evaluation import (
-    EvaluationInputError,
-    add_data_and_model_arguments,
-    attach_eval_videos,
-    check_label_spaces,
-    load_eval_dataset,
-    load_model,
-    skipped_videos,
-)
-from mt_models.options import positive_int
-from mt_models.probes import list_probes, oversampling_for, resolve_probes
-from mt_models.records import dataset_revision
+from mt_options import PROBE_NAMES, add_data_and_model_arguments, positive_int
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_data_and_model_arguments(parser)
     parser.add_argument(
-        "--probes", default="all", help=f"'all', 'none' or a comma-separated list of {', '.join(list_probes())}"
+        "--probes", default="all", help=f"'all', 'none' or a comma-separated list of {', '.join(PROBE_NAMES)}"
     )
     parser.add_argument("--groups", default="", help="dataset columns to score per value, e.g. view,camera_azimuth:30")
     parser.add_argument("--batch_size", type=positive_int, default=8, help="per process")
@@ -54,7 +37,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed of the shuffle probe and of the bootstrap")
     parser.add_argument("--report", required=True, help="directory for diagnosis.json, report.md and the plots")
     add_debug_argument(parser)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # before torch and transformers load: --help answers at once
+    from mt_models.probes import resolve_probes
+
     try:  # the names, before any dataset loads (which Syn-TA-only probes apply is known once it has)
         resolve_probes(args.probes)
     except ValueError as error:
@@ -64,10 +49,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
+    from mt_models.evaluation import EvaluationInputError
+
     return run_main("diagnose.py", lambda: _diagnose(args), (EvaluationInputError, ConnectionError), debug=args.debug)
 
 
 def _diagnose(args: argparse.Namespace) -> dict:
+    from accelerate import Accelerator
+
+    from mt_datasets.protocol import TEST_SPLITS, direction, training_set_of
+    from mt_models.data import taxonomy_of
+    from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec, predict_under_probes
+    from mt_models.diagnostics_report import render_report
+    from mt_models.evaluation import (
+        EvaluationInputError,
+        attach_eval_videos,
+        check_label_spaces,
+        load_eval_dataset,
+        load_model,
+        skipped_videos,
+    )
+    from mt_models.probes import oversampling_for, resolve_probes
+    from mt_models.records import dataset_revision
+
     accelerator = Accelerator(mixed_precision=args.mixed_precision)
     # Everything that can be wrong with the inputs is checked before any video is decoded.
     try:

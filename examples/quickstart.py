@@ -12,13 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-import torch
-from datasets import Video, load_dataset
-
-import mt_metrics
-from mt_datasets.errors import VideoDecodeError, add_debug_argument, run_main
-from mt_datasets.video import read_clip
-from mt_models import DisentangledVideoClassifier, preprocess
+from mt_datasets.errors import add_debug_argument, run_main
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -33,6 +27,15 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def _quickstart(args: argparse.Namespace) -> dict:
+    # Imported here, after the arguments are read, so that --help answers before torch loads.
+    import torch
+    from datasets import Video, load_dataset
+
+    import mt_metrics
+    from mt_datasets.errors import VideoDecodeError
+    from mt_datasets.video import read_clip
+    from mt_models import DisentangledVideoClassifier, preprocess
+
     # 1. The data: `known` holds unseen videos of the trained fine variants, `unknown` videos of held-out variants.
     dataset = load_dataset(args.dataset, args.config)
     model = DisentangledVideoClassifier.from_pretrained(args.model).eval()

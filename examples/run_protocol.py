@@ -19,13 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from accelerate import PartialState
-
 from mt_datasets.errors import add_debug_argument, run_main
-from mt_models.evaluation import EvaluationInputError
-from mt_models.options import add_videos_argument, positive_float, positive_int
-from mt_models.protocol import HEADS, plot_known_unknown, protocol_table, run_protocol, write_table
-from mt_models.training import TrainingError
+from mt_options import HEADS, add_videos_argument, positive_float, positive_int
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -52,11 +47,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
-    args = parse_args(argv)
+    args = parse_args(argv)  # before torch and transformers load: --help and bad values answer at once
+    from mt_models.evaluation import EvaluationInputError
+    from mt_models.training import TrainingError
+
     return run_main("run_protocol.py", lambda: _run(args), (EvaluationInputError, TrainingError), debug=args.debug)
 
 
 def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from accelerate import PartialState
+
+    from mt_models.protocol import plot_known_unknown, protocol_table, run_protocol, write_table
+
     runs = run_protocol(
         args.dataset,
         args.models,

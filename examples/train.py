@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 
 from mt_datasets.errors import add_debug_argument, run_main
-from mt_models.training import TrainingError, TrainingOptions, add_training_arguments, train
+from mt_options import add_training_arguments
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -31,8 +31,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = vars(parse_args(argv))
+    args = vars(parse_args(argv))  # before torch and transformers load: --help and bad values answer at once
     debug = args.pop("debug")
+    from mt_models.training import TrainingError, TrainingOptions, train
+
     # Options are checked (TrainingOptions) before any dataset or model loads; a mistyped dataset or model, being
     # offline, a full disk or Ctrl-C end in one line.
     return run_main("train.py", lambda: train(TrainingOptions(**args)), (TrainingError, ConnectionError), debug=debug)

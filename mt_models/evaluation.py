@@ -34,9 +34,10 @@ from mt_datasets.taxonomy import Taxonomy
 from mt_models.classifier import DisentangledConfig
 from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of
 from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE
-from mt_models.options import RunOptions, add_dataset_arguments, positive_int
+from mt_models.options import RunOptions
 from mt_models.preprocess import InputSpec
 from mt_models.records import damaged_weights_reason, read_versioned_json, write_json
+from mt_options import add_data_and_model_arguments, add_evaluation_arguments  # light homes, for the scripts' --help
 
 __all__ = [
     "HEAD_OPTIONS",
@@ -67,30 +68,6 @@ PREDICTIONS_VERSION = 1
 
 class EvaluationInputError(ValueError):
     """A model, dataset or option that cannot be evaluated as given; the message is one line with the fix."""
-
-
-def add_data_and_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options every evaluating script shares (eval.py, diagnose.py): dataset, direction, videos and model."""
-    add_dataset_arguments(parser)
-    parser.add_argument("--model", required=True, help="classifier trained by train.py, or an X-CLIP checkpoint")
-    parser.add_argument("--open_vocabulary", action="store_true", help="zero-shot X-CLIP with class-name prompts")
-    parser.add_argument("--prompt_template", default=DEFAULT_PROMPT_TEMPLATE, help="prompt with one {} slot")
-
-
-def add_evaluation_arguments(parser: argparse.ArgumentParser) -> None:
-    """Every option of ``eval.py`` (the fields of :class:`EvaluationOptions`)."""
-    add_data_and_model_arguments(parser)
-    parser.add_argument("--num_clips", type=positive_int, default=1, help="clips per video; probabilities are averaged")
-    parser.add_argument("--sampling", default="uniform", choices=["uniform", "stride"])
-    parser.add_argument("--batch_size", type=positive_int, default=8, help="per process")
-    parser.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
-    parser.add_argument("--mixed_precision", default=None, choices=["no", "fp16", "bf16"])
-    parser.add_argument("--bootstrap_samples", type=int, default=0, help="replicates for confidence intervals")
-    parser.add_argument("--seed", type=int, default=None, help="recorded seed (default: the model's training seed)")
-    parser.add_argument("--output_dir", required=True, help="where all_results.json goes")
-    parser.add_argument(
-        "--update_model_card", action="store_true", help="add the scores to the model-index of --model's README.md"
-    )
 
 
 def evaluation_options(argv: Sequence[str]) -> EvaluationOptions:

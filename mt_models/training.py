@@ -26,8 +26,9 @@ import torch
 from mt_models.augment import AUGMENTATIONS, augment
 from mt_models.classifier import HeadOptions
 from mt_models.evaluation import HEAD_OPTIONS
-from mt_models.options import RunOptions, add_dataset_arguments, positive_float, positive_int
+from mt_models.options import RunOptions
 from mt_models.records import damaged_weights_reason, read_versioned_json, write_json
+from mt_options import add_training_arguments  # its home is light, for train.py --help
 
 __all__ = [
     "TRAIN_RESULTS_FILENAME",
@@ -104,73 +105,6 @@ class TrainingOptions(RunOptions, HeadOptions):
             raise TrainingError(f"--augment must be one of {list(AUGMENTATIONS)}, got {self.augment!r}")
         if self.push_to_hub and not self.hub_model_id:
             raise TrainingError("--push_to_hub needs --hub_model_id ORG/NAME, the model repository to upload to")
-
-
-def add_training_arguments(parser: argparse.ArgumentParser) -> None:
-    """The command-line options of ``train.py`` (the fields of :class:`TrainingOptions`), in groups."""
-    data = parser.add_argument_group("data")
-    add_dataset_arguments(data)
-    data.add_argument("--num_frames", type=int, default=None, help="frames per clip (default: the backbone's)")
-    data.add_argument("--sampling", default="uniform", choices=["uniform", "stride"], help="frame sampling")
-    data.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
-    data.add_argument(
-        "--cache_clips", action="store_true", help="decode the training clips once and keep them in memory"
-    )
-    head = parser.add_argument_group("model")
-    head.add_argument("--model", required=True, help="backbone: Hub id, local directory or registered name")
-    head.add_argument(
-        "--modality",
-        default=None,
-        help="input modality: rgb, fg, diff or a '+' stack such as fg+diff (default: the backbone's; stored with "
-        "the model, so eval, diagnose and pipeline() use it too)",
-    )
-    head.add_argument("--embedding_dim", type=int, default=256)
-    head.add_argument("--dropout", type=float, default=0.0)
-    head.add_argument("--fine_loss_weight", type=float, default=1.0)
-    head.add_argument("--decorrelation_weight", type=float, default=1.0)
-    head.add_argument("--adversarial_weight", type=float, default=0.1)
-    head.add_argument("--label_smoothing", type=float, default=0.0, help="of the coarse cross-entropy")
-    head.add_argument("--baseline", action="store_true", help="plain coarse classifier: every extra weight 0")
-    optim = parser.add_argument_group("optimisation")
-    optim.add_argument("--num_epochs", type=positive_int, default=10)
-    optim.add_argument("--learning_rate", type=positive_float, default=1e-4)
-    optim.add_argument("--weight_decay", type=float, default=0.05)
-    optim.add_argument("--lr_scheduler_type", default="cosine", help="a transformers scheduler name")
-    optim.add_argument("--num_warmup_steps", type=int, default=0)
-    optim.add_argument("--num_warmup_epochs", type=float, default=0.0, help="warm-up in epochs (adds to the steps)")
-    optim.add_argument(
-        "--augment",
-        default="none",
-        choices=AUGMENTATIONS,
-        help="training augmentation: 'shift' moves each clip by up to 4 pixels. Flips and time reversal are not "
-        "offered: they turn a fine variant into another (left-to-right into right-to-left, appearing into "
-        "disappearing) and would leak held-out variants into training",
-    )
-    optim.add_argument("--batch_size", type=positive_int, default=8, help="per process")
-    optim.add_argument("--gradient_accumulation_steps", type=positive_int, default=1)
-    optim.add_argument("--mixed_precision", default=None, choices=["no", "fp16", "bf16"])
-    optim.add_argument("--seed", type=int, default=0)
-    run = parser.add_argument_group("run")
-    run.add_argument("--output_dir", required=True)
-    run.add_argument("--checkpointing_steps", default=None, help="save the training state every N steps, or 'epoch'")
-    run.add_argument(
-        "--resume_from_checkpoint", default=None, help="a checkpoint directory, or 'latest' (the highest step)"
-    )
-    run.add_argument(
-        "--overwrite_output_dir",
-        action="store_true",
-        help="start afresh in an --output_dir that holds another run (its checkpoints and model are deleted)",
-    )
-    run.add_argument(
-        "--stop_after_steps",
-        type=int,
-        default=None,
-        help="stop after N steps as if interrupted (the LR schedule still spans --num_epochs); resume later",
-    )
-    run.add_argument("--with_tracking", action="store_true", help="log to the trackers Accelerate finds")
-    run.add_argument("--push_to_hub", action="store_true", help="upload the model and its card to --hub_model_id")
-    run.add_argument("--hub_model_id", default=None, help="ORG/NAME of the model repository on the Hub")
-    run.add_argument("--hub_private", action="store_true", help="create that repository as private")
 
 
 def training_options(argv: Sequence[str]) -> TrainingOptions:
