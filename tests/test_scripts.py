@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -396,3 +397,16 @@ def test_train_joins_a_metadata_only_dataset_with_your_videos(k400_metadata, tmp
     done = run("eval", "--dataset", str(k400_metadata["dataset"]), "--model", "run", "--videos", str(videos),
                "--output_dir", "eval", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.parametrize("script", ["train", "eval", "diagnose", "demo", "run_protocol", "quickstart"])
+def test_every_script_answers_help_at_once(script, tmp_path):
+    # ~0.1-0.2 s here (bench/bench_help.py; 7-8 s when torch and transformers loaded first). 2 s leaves room for a
+    # loaded CI machine while still failing if a heavy import comes back before the arguments are read.
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        done = run(script, "--help", cwd=tmp_path)
+        times.append(time.perf_counter() - start)
+        assert done.returncode == 0 and "usage:" in done.stdout, done.stderr[-3000:]
+    assert min(times) < 2.0, times
