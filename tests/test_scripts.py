@@ -146,8 +146,8 @@ def test_videos_join_a_metadata_only_dataset_and_missing_ones_are_listed(k400_me
         {
             "split": "unknown",
             "video_id": kinetics_video_id("valDDDDDDDD", 0, 10),
-            "reason": f"no decodable video file under {k400_metadata['videos']} (missing or undecodable: see "
-            "meta/presence.md)",
+            "reason": f"missing: no file val/{kinetics_video_id('valDDDDDDDD', 0, 10)}.mp4 under "
+            f"{k400_metadata['videos']}",
         }
     ]
     assert record.extra["videos"] == str(k400_metadata["videos"])
