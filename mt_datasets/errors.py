@@ -96,5 +96,7 @@ def run_main(
         if debug:
             raise
         message = " ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
+        if exit_code == 1:  # as sys.exit(message): Python prints it to stderr, and callers can match the message
+            raise SystemExit(f"{prog}: {message}") from None
         print(f"{prog}: {message}", file=sys.stderr)
         raise SystemExit(exit_code) from None
