@@ -357,7 +357,7 @@ def test_a_damaged_weights_file_is_named_with_the_fix(trained, syn_ta, tmp_path)
     )
 
 
-def test_eval_with_no_decodable_known_or_unknown_video_stops_in_one_line(k400_metadata, tmp_path):
+def test_eval_with_none_of_the_videos_stops_in_one_line(k400_metadata, tmp_path):
     common = ["--dataset", str(k400_metadata["dataset"]), "--model", str(k400_metadata["model"])]
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -366,6 +366,9 @@ def test_eval_with_no_decodable_known_or_unknown_video_stops_in_one_line(k400_me
     assert "the known split has no decodable video: 2 missing, 0 undecodable of 2" in message
     assert not (tmp_path / "out" / "all_results.json").exists()
 
+
+def test_eval_with_no_known_video_stops_in_one_line_not_in_the_metric(k400_metadata, tmp_path):
+    common = ["--dataset", str(k400_metadata["dataset"]), "--model", str(k400_metadata["model"])]
     only_unknown = tmp_path / "only-unknown"
     shutil.copytree(k400_metadata["videos"], only_unknown)
     for youtube_id in ("valAAAAAAAA", "valBBBBBBBB"):  # the known (set-1) ones: one gone, one broken
