@@ -48,7 +48,7 @@ def _peak_rss_mib() -> float:
 
 
 def _ours(annotations: str, out: str, queue) -> None:
-    from mt_datasets.kinetics import build_k400_ta
+    from mt_datasets.sources.kinetics import build_k400_ta
 
     start = time.perf_counter()
     build_k400_ta(annotations, out)
@@ -109,7 +109,7 @@ def bench_presence(work: Path, num_videos: int, workers: int | None) -> dict:
     import av
     import numpy as np
 
-    from mt_datasets.presence import FOUND, check_videos
+    from mt_datasets.sources.presence import FOUND, check_videos
     from mt_datasets.video import encode_mp4
 
     root = work / "videos" / "train"

@@ -24,12 +24,12 @@ SCRIPTS = ("train", "eval", "diagnose", "demo", "run_protocol", "quickstart")
 
 
 def mt_datasets_command() -> list[str]:
-    """The ``mt-datasets`` console script beside this interpreter, or ``python -m mt_datasets.cli`` where there is
-    none or it is another checkout's (an editable install of a tree whose modules moved)."""
+    """The ``mt-datasets`` console script beside this interpreter, or ``python -m mt_datasets.commands.cli`` where
+    there is none or it is another checkout's (an editable install of a tree whose modules moved)."""
     script = Path(sys.executable).parent / "mt-datasets"
     if script.is_file() and subprocess.run([str(script), "--help"], capture_output=True).returncode == 0:
         return [str(script)]
-    return [sys.executable, "-m", "mt_datasets.cli"]
+    return [sys.executable, "-m", "mt_datasets.commands.cli"]
 
 
 def median_seconds(command: list[str], repeats: int) -> float:

@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from mt_datasets.errors import add_debug_argument, run_main
-from mt_options import positive_float, positive_int
+from mt_options import HEAD_NAMES, positive_float, positive_int
 
 PROTOCOLS = ("motion-only", "paper")
-HEADS = ("baseline", "disentangled")
+HEADS = HEAD_NAMES
 # The default backbone: the CPU preset of the convolutional family, built from its config (no download).
 DEFAULT_MODEL = "resnet3d"
 DEFAULT_TRAIN_ARGS = (

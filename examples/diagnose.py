@@ -20,7 +20,7 @@ import argparse
 import json
 
 from mt_datasets.errors import add_debug_argument, run_main
-from mt_options import PROBE_NAMES, add_data_and_model_arguments, positive_int
+from mt_options import PROBE_NAMES, add_data_and_model_arguments, add_precision_argument, positive_int
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,7 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--groups", default="", help="dataset columns to score per value, e.g. view,camera_azimuth:30")
     parser.add_argument("--batch_size", type=positive_int, default=8, help="per process")
     parser.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
-    parser.add_argument("--mixed_precision", default=None, choices=["no", "fp16", "bf16"])
+    add_precision_argument(parser)
     parser.add_argument("--bootstrap_samples", type=int, default=0, help="replicates for confidence intervals")
     parser.add_argument("--seed", type=int, default=0, help="seed of the shuffle probe and of the bootstrap")
     parser.add_argument("--report", required=True, help="directory for diagnosis.json, report.md and the plots")
@@ -55,8 +55,6 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def _diagnose(args: argparse.Namespace) -> dict:
-    from accelerate import Accelerator
-
     from mt_datasets.protocol import TEST_SPLITS, direction, training_set_of
     from mt_models.data import taxonomy_of
     from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec, predict_under_probes
@@ -69,10 +67,11 @@ def _diagnose(args: argparse.Namespace) -> dict:
         load_model,
         skipped_videos,
     )
+    from mt_models.fast_path import evaluation_accelerator
     from mt_models.probes import oversampling_for, resolve_probes
     from mt_models.records import dataset_revision
 
-    accelerator = Accelerator(mixed_precision=args.mixed_precision)
+    accelerator, _ = evaluation_accelerator(args.mixed_precision)
     # Everything that can be wrong with the inputs is checked before any video is decoded.
     try:
         model = load_model(

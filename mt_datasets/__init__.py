@@ -7,19 +7,17 @@ The light parts import eagerly; the rest (which pull in ``datasets``, ``torch`` 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from mt_datasets._exports import lazy_exports
 from mt_datasets.taxonomy import DATASET_NAMES, Taxonomy, get_taxonomy
 
 __version__ = "0.1.0"
 
 # public name -> module that defines it (imported lazily by __getattr__)
 _LAZY = {
-    "attach_videos": "mt_datasets.attach",
-    "HubDatasetWriter": "mt_datasets.hub",
+    "attach_videos": "mt_datasets.sources.attach",
+    "HubDatasetWriter": "mt_datasets.hub.writer",
     "DatasetMismatchError": "mt_datasets.errors",
-    "dataset_features": "mt_datasets.hub",
+    "dataset_features": "mt_datasets.hub.writer",
     "VideoDecodeError": "mt_datasets.errors",
     "PublishError": "mt_datasets.errors",
     "did_you_mean": "mt_datasets.errors",
@@ -28,16 +26,11 @@ _LAZY = {
     "read_clip": "mt_datasets.video",
     "read_clips": "mt_datasets.video",
     "read_frames": "mt_datasets.video",
-    "build_k400_ta": "mt_datasets.kinetics",
-    "build_ssv2_ta": "mt_datasets.ssv2",
+    "build_k400_ta": "mt_datasets.sources.kinetics",
+    "build_ssv2_ta": "mt_datasets.sources.ssv2",
 }
 
 __all__ = ["DATASET_NAMES", "Taxonomy", "get_taxonomy", "__version__", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'mt_datasets' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

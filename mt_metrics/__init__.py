@@ -1,4 +1,5 @@
-"""Motion-transferability scores: the NumPy core, the `evaluate` module, and the paper's reference results.
+"""Motion-transferability scores: the NumPy core, the `evaluate` module, the paper's reference results, and paired
+bootstrap comparisons of two models (:mod:`mt_metrics.comparison`).
 
 ``import mt_metrics`` also makes ``evaluate.load("motion_transferability")`` find the module shipped in this package
 (see :func:`register_with_evaluate`).
@@ -13,6 +14,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from mt_metrics.comparison import COMPARISON_STATISTICS, paired_cluster_difference, paired_difference
 from mt_metrics.motion_transferability import transferability
 from mt_metrics.motion_transferability.transferability import (
     TOP_K,
@@ -27,6 +29,7 @@ from mt_metrics.paper import PAPER_TASKS, paper_results
 from mt_metrics.registration import EVALUATE_MODULE_DIR, register_with_evaluate
 
 __all__ = [
+    "COMPARISON_STATISTICS",
     "EVALUATE_MODULE_DIR",
     "PAPER_TASKS",
     "TOP_K",
@@ -35,6 +38,8 @@ __all__ = [
     "harmonic_mean",
     "load",
     "mean_class_accuracy",
+    "paired_cluster_difference",
+    "paired_difference",
     "paper_results",
     "per_class_accuracy",
     "register_with_evaluate",

@@ -6,14 +6,16 @@ name holding ``<name>.py`` in the working directory; else the Hub Spaces ``evalu
 copy in its modules cache, ``<HF_MODULES_CACHE>/evaluate_modules/metrics/evaluate-metric--<name>/<hash>/``. No
 registry exists, so :func:`register_with_evaluate` puts our module into that cache entry, the way evaluate itself
 stores a loaded module: the script, the files it imports relatively, and the package markers. Nothing is sent over
-the network. evaluate logs a warning when it takes a module from the cache; the results are those of
-``evaluate.load(<this directory>)``. The Hub has no ``evaluate-metric/motion_transferability`` Space; should one
-appear, evaluate would load it first.
+the network. evaluate logs a warning when it takes a module from the cache ("could not be found ... using the cached
+version"); for this module that is the expected path, so :func:`register_with_evaluate` rewrites it into a line saying
+what happened (:class:`_SayWhatHappened`). The results are those of ``evaluate.load(<this directory>)``. The Hub has
+no ``evaluate-metric/motion_transferability`` Space; should one appear, evaluate would load it first.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sys
 import warnings
@@ -25,7 +27,7 @@ __all__ = ["EVALUATE_MODULE_DIR", "MODULE_NAME", "evaluate_cache_entry", "regist
 EVALUATE_MODULE_DIR = Path(__file__).resolve().parent / "motion_transferability"
 MODULE_NAME = EVALUATE_MODULE_DIR.name
 # The files evaluate copies when it loads the module: the script and its relative imports.
-MODULE_FILES = (f"{MODULE_NAME}.py", "transferability.py")
+MODULE_FILES = (f"{MODULE_NAME}.py", "transferability.py", "inputs.py")
 
 
 def _modules_cache() -> Path:
@@ -53,6 +55,7 @@ def register_with_evaluate(modules_cache: str | Path | None = None) -> Path | No
     ``mt_metrics.load()`` still works.
     """
     entry = evaluate_cache_entry(modules_cache)
+    _install_log_filter()
     try:
         entry.mkdir(parents=True, exist_ok=True)
         for package in (entry.parents[2], entry.parents[1], entry.parent, entry):
@@ -73,3 +76,24 @@ def register_with_evaluate(modules_cache: str | Path | None = None) -> Path | No
         )
         return None
     return entry
+
+
+class _SayWhatHappened(logging.Filter):
+    """Rewrites evaluate's warning about taking ``motion_transferability`` from its modules cache (which reads like a
+    failure) into what happened: the copy that ``import mt_metrics`` registered was loaded."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if f"evaluate-metric--{MODULE_NAME}" in message and "couldn't be found locally" in message:
+            record.msg = (
+                f"evaluate.load({MODULE_NAME!r}): loaded the module that `import mt_metrics` installed in evaluate's "
+                "modules cache (this package's version; no Space evaluate-metric/%s on the Hub)"
+            )
+            record.args = (MODULE_NAME,)
+        return True
+
+
+def _install_log_filter() -> None:
+    logger = logging.getLogger("evaluate.loading")
+    if not any(isinstance(f, _SayWhatHappened) for f in logger.filters):
+        logger.addFilter(_SayWhatHappened())

@@ -434,6 +434,15 @@ def backbone_class(name: str) -> type[VideoBackbone]:
     return _REGISTRY[name]
 
 
+def _refuse_a_missing_directory(name: str) -> None:
+    """A path-looking ``name`` (``./x``, ``/x``, ``~/x``, ``a/b/c``) that does not exist fails at once, in one line,
+    instead of being tried as a Hub id (with retries)."""
+    from mt_models.cards import is_hub_id
+
+    if not Path(name).expanduser().exists() and not is_hub_id(name):
+        raise FileNotFoundError(f"--model {name}: no such directory (and not a Hub id owner/name)")
+
+
 def _class_of_model_type(model_type: str, source: str) -> type[VideoBackbone]:
     for cls in _REGISTRY.values():
         if model_type in cls.model_types:
@@ -554,6 +563,8 @@ def create_backbone(
                 did_you_mean(name, list_backbones(), "backbone")
                 + " A Hub id (owner/name) or an existing local directory also works."
             )
+        else:
+            _refuse_a_missing_directory(name)
         cls = _class_of_model_type(AutoConfig.from_pretrained(name, **hub_kwargs).model_type, name)
         model = cls.model_class.from_pretrained(name, **hub_kwargs)
         model_config = model.config

@@ -52,7 +52,7 @@ def training_model_card(context: Mapping[str, Any]) -> ModelCard:
 
     ``context["base_model"]`` and ``context["dataset"]`` go into the YAML only when they are Hub ids.
     """
-    from mt_datasets.hub import render_card
+    from mt_datasets.hub.cards import render_card
 
     data = ModelCardData(
         library_name="transformers",
@@ -88,19 +88,29 @@ def eval_results(record: Mapping[str, Any]) -> list[EvalResult]:
     ]
 
 
-def add_eval_results_to_card(model_dir: str | os.PathLike, record: Mapping[str, Any]) -> Path:
+def add_eval_results_to_card(model_dir: str | os.PathLike, record: Mapping[str, Any]) -> Path | str:
     """Add (or replace) the scores of ``record`` in the model-index of ``model_dir/README.md``; returns its path.
 
-    Entries of the same dataset, config and score are replaced, others kept.
+    Entries of the same dataset, config and score are replaced, others kept. A Hub id (no such local directory)
+    updates the card of that model repository: it is read from the Hub and pushed back in one commit, whose URL is
+    returned (``HF_TOKEN`` needs write access to it).
     """
+    if not Path(model_dir).is_dir() and is_hub_id(model_dir):
+        card = ModelCard.load(str(model_dir))
+        _merge_eval_results(card, record, str(model_dir).split("/")[-1])
+        return str(card.push_to_hub(str(model_dir), commit_message="Add motion-transferability scores"))
     path = Path(model_dir) / CARD_FILENAME
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: --update_model_card needs a local model directory with its card")
     card = ModelCard.load(path)
+    _merge_eval_results(card, record, Path(model_dir).resolve().name)
+    card.save(path)
+    return path
+
+
+def _merge_eval_results(card: ModelCard, record: Mapping[str, Any], model_name: str) -> None:
     new = eval_results(record)
     keys = {(r.dataset_type, r.dataset_config, r.metric_type) for r in new}
     kept = [r for r in (card.data.eval_results or []) if (r.dataset_type, r.dataset_config, r.metric_type) not in keys]
     card.data.eval_results = kept + new
-    card.data.model_name = card.data.model_name or Path(model_dir).resolve().name
-    card.save(path)
-    return path
+    card.data.model_name = card.data.model_name or model_name

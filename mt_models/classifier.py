@@ -14,6 +14,24 @@ variants. Coarse predictions use the coarse branch alone. With every extra weigh
 classifier (the baseline): the fine branch and the adversary are then not built, so every parameter gets a gradient
 (DistributedDataParallel requires it).
 
+That is the ``"disentangled"`` head, the default. ``config.head`` chooses another design of the same model
+(:data:`HEAD_NAMES`; each is described, with its citation, in :mod:`mt_models.heads`):
+
+- ``"baseline"``: the plain coarse classifier (``train.py --head baseline``, alias ``--baseline``);
+- ``"hierarchical"``: coarse logits = coarse-branch logits + log-sum-exp of the fine logits within each coarse class
+  (hierarchical softmax: Morin & Bengio 2005; YOLO9000, Redmon & Farhadi 2017), coarse CE + ``fine_loss_weight`` x
+  fine CE;
+- ``"vrex"``: coarse CE + ``invariance_weight`` x variance across the batch's fine variants of their mean coarse loss
+  (V-REx, Krueger et al., ICML 2021);
+- ``"supcon"``: coarse CE + ``contrastive_weight`` x a supervised contrastive loss at ``temperature`` on the normalised
+  coarse embedding whose positives are clips of the same coarse class and another fine variant (Khosla et al.,
+  NeurIPS 2020);
+- ``"mix"``: in training, each clip is mixed with a clip of the same coarse class and another fine variant,
+  ``lambda ~ Beta(mix_alpha, mix_alpha)``, coarse label kept (mixup, Zhang et al., ICLR 2018; intra-label LISA, Yao et
+  al., ICML 2022).
+
+Every head predicts from ``coarse_logits``, so ``pipeline()`` and the evaluation serve them all.
+
 >>> config = DisentangledConfig(backbone="videomae", backbone_config=backbone_class("videomae").tiny_config,
 ...                             coarse_labels=["a", "b"], fine_labels=["a1", "a2", "b1"], fine_to_coarse=[0, 0, 1])
 >>> model = DisentangledVideoClassifier(config)
@@ -36,37 +54,27 @@ from transformers.utils import ModelOutput
 
 from mt_datasets.taxonomy import Taxonomy
 from mt_models.backbones import VideoBackbone, backbone_class, create_backbone
+from mt_models.heads import (
+    HEAD_NAMES,
+    HEAD_WEIGHT_DEFAULTS,
+    cross_variant_contrastive_loss,
+    mix_variants,
+    variance_of_group_losses,
+    within_coarse_logsumexp,
+)
 from mt_models.labels import IGNORE_INDEX  # re-exported: its old home
 from mt_models.preprocess import InputSpec
+from mt_options import HeadOptions, add_head_arguments  # light homes, for train.py's --help
 
 __all__ = [
+    "HEAD_NAMES",
     "DisentangledConfig",
     "HeadOptions",
+    "add_head_arguments",
     "DisentangledVideoClassifier",
     "DisentangledClassifierOutput",
     "IGNORE_INDEX",
 ]
-
-
-@dataclass(kw_only=True)
-class HeadOptions:
-    """The options of the classifier's heads and loss that ``train.py`` takes (one ``--option`` each).
-
-    Attributes:
-        embedding_dim: size of the coarse and of the fine embedding.
-        dropout: dropout on the backbone features before each projection.
-        fine_loss_weight: weight of the fine cross-entropy (0 = no fine branch).
-        decorrelation_weight: weight of the cross-covariance penalty (needs the fine branch).
-        adversarial_weight: weight of the gradient-reversal within-coarse fine adversary.
-        label_smoothing: label smoothing of the coarse cross-entropy (0 = none).
-    """
-
-    embedding_dim: int = 256
-    dropout: float = 0.0
-    fine_loss_weight: float = 1.0
-    decorrelation_weight: float = 1.0
-    adversarial_weight: float = 0.1
-    label_smoothing: float = 0.0
 
 
 class DisentangledConfig(PreTrainedConfig, HeadOptions):
@@ -79,8 +87,8 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
         coarse_labels: coarse class names, in label order.
         fine_labels: fine class names of the training set, in the order of the fine head.
         fine_to_coarse: coarse index of each entry of ``fine_labels`` (the adversary's within-coarse grouping).
-        embedding_dim, dropout, fine_loss_weight, decorrelation_weight, adversarial_weight, label_smoothing: the
-            head options (:class:`HeadOptions`).
+        head, embedding_dim, dropout, fine_loss_weight, decorrelation_weight, adversarial_weight, label_smoothing,
+            invariance_weight, contrastive_weight, temperature, mix_alpha: the head options (:class:`HeadOptions`).
         gradient_reversal_scale: factor on the reversed gradient.
         dataset: name or Hub id of the training dataset (metadata).
         fine_set: the fine set (1 or 2) trained on (metadata).
@@ -108,13 +116,25 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
             kwargs["id2label"] = dict(enumerate(self.coarse_labels))
             kwargs["label2id"] = {name: i for i, name in enumerate(self.coarse_labels)}
         super().__post_init__(**kwargs)
+        self.resolve_head_options()
         self.validate_head()
 
     def validate_head(self) -> None:
         """Raise ``ValueError`` naming the inconsistent head options."""
-        for name in ("fine_loss_weight", "decorrelation_weight", "adversarial_weight"):
+        for name in ("fine_loss_weight", "decorrelation_weight", "adversarial_weight", "invariance_weight",
+                     "contrastive_weight"):  # fmt: skip
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("temperature", "mix_alpha"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        for name, default in HEAD_WEIGHT_DEFAULTS[self.head].items():
+            if not default and getattr(self, name):
+                raise ValueError(
+                    f"{name} must be 0 with head {self.head!r} (it has no such term), got {getattr(self, name)}"
+                )
+        if self.head in ("hierarchical", "vrex", "supcon", "mix") and self.coarse_labels and not self.fine_labels:
+            raise ValueError(f"head {self.head!r} needs fine_labels (the training set's fine classes)")
         if not 0 <= self.label_smoothing < 1:
             raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if len(self.fine_to_coarse) != len(self.fine_labels):
@@ -136,8 +156,16 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
 
     @property
     def is_baseline(self) -> bool:
-        """True when the model is the plain coarse classifier (every extra loss weight is 0)."""
-        return not (self.fine_loss_weight or self.decorrelation_weight or self.adversarial_weight)
+        """True for the plain coarse classifier (head "baseline", or "disentangled" with every weight 0)."""
+        return self.head == "baseline" or (
+            self.head == "disentangled"
+            and not (self.fine_loss_weight or self.decorrelation_weight or self.adversarial_weight)
+        )
+
+    @property
+    def has_fine_branch(self) -> bool:
+        """Whether the model has a fine projection and classifier ("hierarchical", or a fine loss weight)."""
+        return self.head == "hierarchical" or (self.head == "disentangled" and bool(self.fine_loss_weight))
 
 
 @dataclass
@@ -150,7 +178,8 @@ class DisentangledClassifierOutput(ModelOutput):
         fine_logits: ``(batch, num_fine)`` over the training set's fine classes (``None`` without a fine branch).
         coarse_embeds: ``(batch, embedding_dim)`` coarse embedding.
         fine_embeds: ``(batch, embedding_dim)`` fine embedding (``None`` without a fine branch).
-        coarse_loss / fine_loss / decorrelation_loss / adversarial_loss: the unweighted terms, for logging.
+        coarse_loss / fine_loss / decorrelation_loss / adversarial_loss / invariance_loss / contrastive_loss: the
+            unweighted terms, for logging (``None`` where the head has no such term).
     """
 
     loss: torch.FloatTensor | None = None
@@ -162,6 +191,8 @@ class DisentangledClassifierOutput(ModelOutput):
     fine_loss: torch.FloatTensor | None = None
     decorrelation_loss: torch.FloatTensor | None = None
     adversarial_loss: torch.FloatTensor | None = None
+    invariance_loss: torch.FloatTensor | None = None
+    contrastive_loss: torch.FloatTensor | None = None
 
 
 class _GradientReversal(torch.autograd.Function):
@@ -177,12 +208,23 @@ class _GradientReversal(torch.autograd.Function):
         return -ctx.scale * grad_output, None
 
 
+def _per_row_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
+    """CE of each row (rows labelled ``IGNORE_INDEX`` give a meaningless value: mask them)."""
+    return nn.functional.cross_entropy(
+        logits.float(), labels.clamp(min=0), reduction="none", label_smoothing=label_smoothing
+    )
+
+
 def _cross_entropy(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
     """Mean CE over the rows whose label is not ``IGNORE_INDEX``; 0 (still in the graph) when there is none."""
+    # A masked mean rather than indexing by ``valid``: no data-dependent branch or shape, so torch.compile keeps one
+    # graph (``bool(valid.any())`` broke it), and a batch without a valid row still gives a 0 that is in the graph.
     valid = labels != IGNORE_INDEX
-    if not bool(valid.any()):
-        return logits.sum() * 0.0
-    return nn.functional.cross_entropy(logits[valid].float(), labels[valid], label_smoothing=label_smoothing)
+    return _masked_mean(_per_row_cross_entropy(logits, labels, label_smoothing), valid)
+
+
+def _masked_mean(per_row: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    return torch.where(valid, per_row, 0.0).sum() / valid.sum().clamp(min=1)
 
 
 def cross_covariance_penalty(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
@@ -223,16 +265,19 @@ class DisentangledVideoClassifier(PreTrainedModel):
         self.coarse_projection = _branch(features, config.embedding_dim, config.dropout)
         self.coarse_classifier = nn.Linear(config.embedding_dim, len(config.coarse_labels))
         num_fine = len(config.fine_labels)
-        if config.fine_loss_weight:
+        if config.has_fine_branch:
             self.fine_projection = _branch(features, config.embedding_dim, config.dropout)
             self.fine_classifier = nn.Linear(config.embedding_dim, num_fine)
         if config.adversarial_weight:
             self.adversary = nn.Linear(config.embedding_dim, num_fine)
-            groups = torch.tensor(config.fine_to_coarse)
-            # same_coarse[c, f]: fine class f belongs to coarse class c (the adversary only competes within c).
-            same_coarse = groups.unsqueeze(0) == torch.arange(len(config.coarse_labels)).unsqueeze(1)
-            self.register_buffer("same_coarse", same_coarse, persistent=False)
         self.post_init()
+
+    def _same_coarse(self, device: torch.device) -> torch.Tensor:
+        """``same_coarse[c, f]``: fine class f belongs to coarse class c (the adversary only competes within c; the
+        hierarchical head sums the fine scores of c). Made from the config on each call: a non-persistent buffer is
+        not restored by ``from_pretrained``, which builds the model on the meta device."""
+        groups = torch.tensor(self.config.fine_to_coarse, dtype=torch.long, device=device)
+        return groups.unsqueeze(0) == torch.arange(len(self.config.coarse_labels), device=device).unsqueeze(1)
 
     def _init_weights(self, module: nn.Module) -> None:
         # The heads' linear layers get PyTorch's fan-in scaled init. transformers' 0.02-std normal suits transformer
@@ -299,24 +344,40 @@ class DisentangledVideoClassifier(PreTrainedModel):
             pixel_values: ``(batch, frames, channels, height, width)`` preprocessed clips (``input_spec.channels``).
             coarse_labels: ``(batch,)`` coarse indices (``IGNORE_INDEX`` rows take no part in the loss).
             fine_labels: ``(batch,)`` indices into ``config.fine_labels``; needed for the fine and adversarial
-                terms when their weights are non-zero.
+                terms when their weights are non-zero, and by the "hierarchical", "vrex" and "supcon" heads' losses.
+                The "mix" head mixes clips only in training mode with both labels given.
         """
         config = self.config
+        if config.head == "mix" and self.training and coarse_labels is not None and fine_labels is not None:
+            pixel_values = mix_variants(pixel_values, coarse_labels, fine_labels, config.mix_alpha)
         features = self.backbone(pixel_values)
         coarse_embeds = self.coarse_projection(features)
         coarse_logits = self.coarse_classifier(coarse_embeds)
-        fine_embeds = self.fine_projection(features) if config.fine_loss_weight else None
+        fine_embeds = self.fine_projection(features) if config.has_fine_branch else None
         fine_logits = self.fine_classifier(fine_embeds) if fine_embeds is not None else None
+        if config.head == "hierarchical":
+            coarse_logits = coarse_logits + within_coarse_logsumexp(fine_logits, self._same_coarse(fine_logits.device))
         out = DisentangledClassifierOutput(
             coarse_logits=coarse_logits, fine_logits=fine_logits, coarse_embeds=coarse_embeds, fine_embeds=fine_embeds
         )
         if coarse_labels is None:
             return out
-        out.coarse_loss = _cross_entropy(coarse_logits, coarse_labels, config.label_smoothing)
+        per_row = _per_row_cross_entropy(coarse_logits, coarse_labels, config.label_smoothing)
+        valid = coarse_labels != IGNORE_INDEX
+        out.coarse_loss = _masked_mean(per_row, valid)
         loss = out.coarse_loss
-        needs_fine = config.fine_loss_weight or config.adversarial_weight
+        needs_fine = config.fine_loss_weight or config.adversarial_weight or config.head in ("vrex", "supcon")
         if needs_fine and fine_labels is None:
-            raise ValueError("fine_labels are required when fine_loss_weight or adversarial_weight is non-zero")
+            raise ValueError(f"fine_labels are required by head {config.head!r} (its loss uses the fine variants)")
+        if config.head == "vrex":
+            valid_fine = valid & (fine_labels != IGNORE_INDEX)
+            out.invariance_loss = variance_of_group_losses(per_row, fine_labels, valid_fine, len(config.fine_labels))
+            loss = loss + config.invariance_weight * out.invariance_loss
+        if config.head == "supcon":
+            out.contrastive_loss = cross_variant_contrastive_loss(
+                coarse_embeds, coarse_labels, fine_labels, config.temperature
+            )
+            loss = loss + config.contrastive_weight * out.contrastive_loss
         if fine_logits is not None:
             out.fine_loss = _cross_entropy(fine_logits, fine_labels)
             loss = loss + config.fine_loss_weight * out.fine_loss
@@ -327,7 +388,7 @@ class DisentangledVideoClassifier(PreTrainedModel):
             reversed_embeds = _GradientReversal.apply(coarse_embeds, config.gradient_reversal_scale)
             adversary_logits = self.adversary(reversed_embeds)
             valid = (coarse_labels != IGNORE_INDEX) & (fine_labels != IGNORE_INDEX)
-            mask = self.same_coarse[coarse_labels.clamp(min=0)]
+            mask = self._same_coarse(coarse_labels.device)[coarse_labels.clamp(min=0)]
             adversary_logits = adversary_logits.masked_fill(~mask, torch.finfo(adversary_logits.dtype).min)
             out.adversarial_loss = _cross_entropy(adversary_logits, torch.where(valid, fine_labels, IGNORE_INDEX))
             loss = loss + config.adversarial_weight * out.adversarial_loss

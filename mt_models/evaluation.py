@@ -33,6 +33,7 @@ from mt_datasets.protocol import TEST_SPLITS, direction, other_set, training_set
 from mt_datasets.taxonomy import Taxonomy
 from mt_models.classifier import DisentangledConfig
 from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of
+from mt_models.fast_path import evaluation_accelerator
 from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE
 from mt_models.options import RunOptions
 from mt_models.preprocess import InputSpec
@@ -61,7 +62,17 @@ __all__ = [
 ]
 
 # The classifier options a results record carries (and the model card lists).
-HEAD_OPTIONS = ("embedding_dim", "fine_loss_weight", "decorrelation_weight", "adversarial_weight")
+HEAD_OPTIONS = (
+    "head",
+    "embedding_dim",
+    "fine_loss_weight",
+    "decorrelation_weight",
+    "adversarial_weight",
+    "invariance_weight",
+    "contrastive_weight",
+    "temperature",
+    "mix_alpha",
+)
 PREDICTIONS_FILENAME = "predictions.json"
 PREDICTIONS_VERSION = 1
 
@@ -156,6 +167,10 @@ def _model_type(model: str) -> str | None:
         return json.loads(config_file.read_text()).get("model_type")
     from transformers import AutoConfig
 
+    from mt_models.cards import is_hub_id
+
+    if not local.expanduser().exists() and not is_hub_id(model):  # fail at once instead of retrying the Hub
+        raise EvaluationInputError(f"--model {model}: no such directory (and not a Hub id owner/name)")
     try:
         return AutoConfig.from_pretrained(model).model_type
     except (OSError, ValueError) as error:
@@ -331,13 +346,11 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
 
     Returns the results record as a dict on the main process (an empty dict on the others).
     """
-    from accelerate import Accelerator
-
     import mt_metrics
     from mt_models.preprocess import normalize
     from mt_models.records import ResultsRecord, dataset_revision
 
-    accelerator = Accelerator(mixed_precision=options.mixed_precision)
+    accelerator, _ = evaluation_accelerator(options.mixed_precision)
     training_set = training_set_of(options.config)
     model = load_model(
         options.model,

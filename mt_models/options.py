@@ -29,4 +29,4 @@ class RunOptions:
     sampling: str = "uniform"
     batch_size: int = 8
     num_workers: int = 2
-    mixed_precision: str | None = None
+    mixed_precision: str | None = "auto"

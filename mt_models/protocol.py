@@ -68,7 +68,8 @@ def run_protocol(
         dataset: Hub id or local directory of a motion-transfer dataset.
         models: backbones to train (Hub ids, directories or registered names).
         output_dir: everything goes under it: ``<label>/seed<k>/<config>/`` holds the trained model and its eval.
-        heads: ``"disentangled"`` (the default loss weights, or those in ``train_args``) and/or ``"baseline"``.
+        heads: head designs (:data:`HEADS`), e.g. ``"disentangled"`` (the default loss weights, or those in
+            ``train_args``) and ``"baseline"``; each is trained with ``--head <name>``.
         open_vocabulary_models: X-CLIP checkpoints evaluated zero-shot with class-name prompts (no training).
         seeds: training seeds; results are averaged over them.
         num_epochs, batch_size, learning_rate, num_workers: training options (see ``train.py --help``).
@@ -100,11 +101,7 @@ def run_protocol(
                     arguments = [*common, "--config", config, "--model", model, "--output_dir", str(run_dir)]
                     # A run the grid did not finish (trained, not evaluated) is trained again from the start.
                     arguments += ["--seed", str(seed), "--num_epochs", str(num_epochs), "--overwrite_output_dir"]
-                    arguments += [
-                        "--learning_rate",
-                        str(learning_rate),
-                        *(["--baseline"] if head == "baseline" else []),
-                    ]
+                    arguments += ["--learning_rate", str(learning_rate), "--head", head]
                     grid.append((label, str(run_dir), [*arguments, *train_args], config, run_dir / "eval"))
     for model in open_vocabulary_models:
         label = run_label(model, "zero-shot")

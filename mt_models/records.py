@@ -78,7 +78,7 @@ def dataset_revision(name_or_path: str | os.PathLike, revision: str | None = Non
     """
     import hashlib
 
-    from mt_datasets.layout import MANIFEST_FILE
+    from mt_datasets.hub.layout import MANIFEST_FILE
 
     local = Path(name_or_path)
     if local.is_dir():

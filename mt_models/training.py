@@ -26,6 +26,7 @@ import torch
 from mt_models.augment import AUGMENTATIONS, augment
 from mt_models.classifier import HeadOptions
 from mt_models.evaluation import HEAD_OPTIONS
+from mt_models.fast_path import CompiledStep, choose_fast_path
 from mt_models.options import RunOptions
 from mt_models.records import damaged_weights_reason, read_versioned_json, write_json
 from mt_options import add_training_arguments  # its home is light, for train.py --help
@@ -81,6 +82,8 @@ class TrainingOptions(RunOptions, HeadOptions):
     push_to_hub: bool = False
     hub_model_id: str | None = None
     hub_private: bool = False
+    compile: str = "auto"
+    channels_last: str = "auto"
 
     def __post_init__(self) -> None:
         for name in ("num_epochs", "batch_size", "learning_rate", "gradient_accumulation_steps"):
@@ -94,7 +97,8 @@ class TrainingOptions(RunOptions, HeadOptions):
             except ValueError as error:
                 raise TrainingError(f"--modality: {error}") from None
         if self.baseline:
-            self.fine_loss_weight = self.decorrelation_weight = self.adversarial_weight = 0.0
+            self.head = "baseline"
+        self.resolve_head_options()
         steps = self.checkpointing_steps
         if steps not in (None, "epoch") and not str(steps).isdigit():
             raise TrainingError(f"--checkpointing_steps must be an integer or 'epoch', got {steps!r}")
@@ -267,7 +271,9 @@ def push_model_to_hub(output_dir: str | os.PathLike, repo_id: str, *, private: b
 
 def train(options: TrainingOptions) -> dict[str, Any]:
     """Train on the ``train`` split of ``options.config``; returns the summary written to ``train_results.json``."""
-    from accelerate import Accelerator, DataLoaderConfiguration
+    import time
+
+    from accelerate import Accelerator, DataLoaderConfiguration, PartialState
     from accelerate.utils import set_seed
     from datasets import load_dataset
     from tqdm.auto import tqdm
@@ -283,8 +289,12 @@ def train(options: TrainingOptions) -> dict[str, Any]:
 
     output_dir = Path(options.output_dir)
     prepare_output_dir(output_dir, options)
+    device = PartialState().device
+    fast_path = choose_fast_path(
+        device, mixed_precision=options.mixed_precision, compile=options.compile, channels_last=options.channels_last
+    )
     accelerator = Accelerator(
-        mixed_precision=options.mixed_precision,
+        mixed_precision=fast_path.precision,
         gradient_accumulation_steps=options.gradient_accumulation_steps,
         log_with="all" if options.with_tracking else None,
         project_dir=str(output_dir),
@@ -294,6 +304,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     if options.with_tracking:
         accelerator.init_trackers("motion_transfer_train", config=asdict(options))
     set_seed(options.seed)
+    accelerator.print(fast_path.describe())
 
     # The dataset: the training split of the config, fine labels mapped to the fine head (the training set's classes).
     dataset = load_dataset(options.dataset, options.config, revision=options.revision)
@@ -328,8 +339,12 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         shuffle=True,
         num_workers=0 if options.cache_clips else options.num_workers,
         seed=options.seed,
+        # A compiled step recompiles for every new batch shape: the short last batch is dropped (each epoch
+        # reshuffles, so every clip is still seen) unless the set is too small to leave two full batches.
+        drop_last=fast_path.compiled and len(train_set) >= 2 * options.batch_size * PartialState().num_processes,
     )
 
+    fast_path.prepare_model(model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=options.learning_rate, weight_decay=options.weight_decay)
     steps_per_epoch = math.ceil(len(train_dataloader) / accelerator.num_processes)
     updates_per_epoch = math.ceil(steps_per_epoch / options.gradient_accumulation_steps)
@@ -342,6 +357,9 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     model, optimizer, train_dataloader, lr_scheduler = accelerator.prepare(
         model, optimizer, train_dataloader, lr_scheduler
     )
+    # The forward pass, compiled where the fast path says so (the parameters stay those of ``model``, which is what
+    # checkpoints and save_pretrained see).
+    forward = CompiledStep(model, fast_path.compiled)
 
     # Resume: restore every state, then skip the epochs and batches already done.
     overall_step, starting_epoch, resume_step = 0, 0, 0
@@ -362,6 +380,9 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     checkpoint_every = int(steps) if steps and str(steps).isdigit() else None
     epoch_losses: list[float] = []
     stopped = False
+    # Throughput of the loop as a user runs it (data, augmentation, step), from the second step on: the first
+    # includes compilation.
+    timed_clips, timed_since = 0, None
     for epoch in range(starting_epoch, options.num_epochs):
         model.train()
         train_dataloader.set_epoch(epoch)
@@ -373,7 +394,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         for batch in bar:
             with accelerator.accumulate(model):
                 pixel_values = normalize(augment(batch["frames"], options.augment), spec)
-                outputs = model(pixel_values, coarse_labels=batch["coarse_label"], fine_labels=batch["fine_label"])
+                outputs = forward(pixel_values, coarse_labels=batch["coarse_label"], fine_labels=batch["fine_label"])
                 accelerator.backward(outputs.loss)
                 optimizer.step()
                 lr_scheduler.step()
@@ -381,6 +402,10 @@ def train(options: TrainingOptions) -> dict[str, Any]:
             total_loss += outputs.loss.detach()
             num_batches += 1
             overall_step += 1
+            if timed_since is None:
+                timed_since = time.perf_counter()
+            else:
+                timed_clips += len(batch["coarse_label"]) * accelerator.num_processes
             if checkpoint_every and overall_step % checkpoint_every == 0:
                 save_checkpoint(accelerator, output_dir / f"step_{overall_step}")
             if options.stop_after_steps is not None and overall_step >= options.stop_after_steps:
@@ -395,6 +420,8 @@ def train(options: TrainingOptions) -> dict[str, Any]:
             break
         if options.checkpointing_steps == "epoch":
             save_checkpoint(accelerator, output_dir / f"epoch_{epoch}")
+
+    loop_seconds = time.perf_counter() - timed_since if timed_since is not None else 0.0
 
     # Save the classifier (weights and config: backbone, labels, head options, input spec) and a summary.
     accelerator.wait_for_everyone()
@@ -412,6 +439,8 @@ def train(options: TrainingOptions) -> dict[str, Any]:
             "missing": sum(s["reason"].startswith("missing") for s in skipped),
             "undecodable": sum(not s["reason"].startswith("missing") for s in skipped),
         },
+        "fast_path": {**fast_path.to_dict(), "compiled": forward.compiled},
+        "loop_clips_per_second": round(timed_clips / loop_seconds, 2) if timed_clips else None,
     }
     if not stopped:
         unwrapped = accelerator.unwrap_model(model)

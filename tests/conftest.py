@@ -18,3 +18,8 @@ os.environ["HF_HOME"] = _SESSION_HOME
 os.environ["HF_DATASETS_CACHE"] = os.path.join(_SESSION_HOME, "datasets")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Training and evaluation run in fp32, eagerly, unless a test asks for the fast path by option (tests/test_fast_path.py
+# does, with --mixed_precision auto --compile auto): compiling each tiny model would cost ~20 s a run, and tests that
+# compare two code paths within float32 tolerances mean float32.
+os.environ["MT_MIXED_PRECISION"] = "no"
+os.environ["MT_COMPILE"] = "no"

@@ -204,7 +204,7 @@ def hold_directory_lock(directory: str | Path, command: str) -> Iterator[int]:
     """Another real process holding ``directory``'s lock (recording ``command``) for the ``with`` block; yields its
     pid. The process is killed on exit, as a crashed writer would be."""
     holder = (
-        "import sys, time; from mt_datasets.locks import directory_lock\n"
+        "import sys, time; from mt_datasets.hub.locks import directory_lock\n"
         "with directory_lock(sys.argv[1], command=sys.argv[2]):\n"
         "    print('held', flush=True); time.sleep(300)\n"
     )

@@ -26,8 +26,8 @@ from factories import make_tiny_dataset
 from hubserver import commit_repo, olah_server
 
 from mt_datasets import get_taxonomy
-from mt_datasets.kinetics import build_k400_ta
-from mt_datasets.ssv2 import build_ssv2_ta
+from mt_datasets.sources.kinetics import build_k400_ta
+from mt_datasets.sources.ssv2 import build_ssv2_ta
 
 CASES = (("motion-transfer/syn-ta", "set1"), ("motion-transfer/k400-ta", "set1"), ("motion-transfer/ssv2-ta", "set2"))
 

@@ -12,10 +12,10 @@ import pytest
 from factories import write_test_video
 
 from mt_datasets import get_taxonomy
-from mt_datasets.attach import attach_videos
-from mt_datasets.cli import main as cli_main
-from mt_datasets.kinetics import build_k400_ta, kinetics_video_id
-from mt_datasets.presence import PRESENCE_JSON, PRESENCE_MD
+from mt_datasets.commands.cli import main as cli_main
+from mt_datasets.sources.attach import attach_videos
+from mt_datasets.sources.kinetics import build_k400_ta, kinetics_video_id
+from mt_datasets.sources.presence import PRESENCE_JSON, PRESENCE_MD
 
 TAXONOMY = get_taxonomy("k400-ta")
 SET1 = TAXONOMY.fine_names_of_set(1)[:2]  # e.g. "balloon blowing", "building cabinet"

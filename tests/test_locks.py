@@ -13,8 +13,8 @@ import sys
 
 import pytest
 
-import mt_datasets.locks as locks
-from mt_datasets.locks import directory_lock, lock_paths
+import mt_datasets.hub.locks as locks
+from mt_datasets.hub.locks import directory_lock, lock_paths
 
 
 def test_the_lock_sits_beside_the_directory_and_names_its_holder(tmp_path):
@@ -35,7 +35,7 @@ def test_a_second_process_is_refused_in_one_line_even_before_the_owner_is_writte
     out = tmp_path / "ds"
     with directory_lock(out):
         lock_paths(out)[1].write_text("not json")  # as if the holder had not written its record yet
-        script = "import sys; from mt_datasets.locks import directory_lock\nwith directory_lock(sys.argv[1]): pass"
+        script = "import sys; from mt_datasets.hub.locks import directory_lock\nwith directory_lock(sys.argv[1]): pass"
         done = subprocess.run([sys.executable, "-c", script, str(out)], capture_output=True, text=True)
     assert done.returncode == 1 and "DirectoryBusyError" in done.stderr
     assert "is being written by another process (its details are not written yet)" in done.stderr
@@ -54,4 +54,3 @@ def test_a_parent_that_cannot_hold_the_lock_puts_it_inside_the_directory(tmp_pat
     with pytest.raises(OSError, match="cannot create a lock file for"):
         with directory_lock(tmp_path / "other"):
             pass
-

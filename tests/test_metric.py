@@ -20,6 +20,7 @@ from sklearn.metrics import (
 )
 
 import mt_metrics
+import mt_metrics.motion_transferability.inputs
 import mt_metrics.motion_transferability.transferability
 import mt_metrics.paper
 from mt_metrics import (
@@ -426,7 +427,15 @@ def test_paper_results_bad_names_suggest_the_right_one():
         paper_results("syn-ta", "coarce")
 
 
-@pytest.mark.parametrize("module", [mt_metrics, mt_metrics.motion_transferability.transferability, mt_metrics.paper])
+@pytest.mark.parametrize(
+    "module",
+    [
+        mt_metrics,
+        mt_metrics.motion_transferability.transferability,
+        mt_metrics.motion_transferability.inputs,
+        mt_metrics.paper,
+    ],
+)
 def test_docstring_examples_run(module):
     failed, attempted = doctest.testmod(module)
     assert attempted > 0 and failed == 0

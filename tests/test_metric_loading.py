@@ -21,7 +21,7 @@ from factories import run_python_json
 from hubserver import commit_repo, olah_server, status_server
 from test_metric import make_protocol_data
 
-from mt_datasets.publish import PublishError, metric_release_tag, plan_metric_upload, publish_metric
+from mt_datasets.hub.publish import PublishError, metric_release_tag, plan_metric_upload, publish_metric
 from mt_metrics import EVALUATE_MODULE_DIR, compute_transferability, register_with_evaluate
 
 # Runs in the subprocess: load by the name in argv[1] (after argv[2], a statement), score the data in argv[3].
@@ -90,10 +90,12 @@ def test_registration_is_idempotent_and_follows_a_new_version(tmp_path):
     assert register_with_evaluate(tmp_path) == first
     assert sorted(p.name for p in first.iterdir()) == [
         "__init__.py",
+        "inputs.py",
         "motion_transferability.py",
         "transferability.py",
     ]
-    assert (first / "transferability.py").read_bytes() == (EVALUATE_MODULE_DIR / "transferability.py").read_bytes()
+    for name in ("transferability.py", "inputs.py"):
+        assert (first / name).read_bytes() == (EVALUATE_MODULE_DIR / name).read_bytes()
     assert (first.parents[2] / "__init__.py").is_file()
 
 
@@ -101,7 +103,10 @@ def test_the_module_runs_on_evaluate_and_numpy_alone():
     from evaluate.loading import get_imports
 
     imports = get_imports(str(EVALUATE_MODULE_DIR / "motion_transferability.py"))
-    assert {name for kind, name, _, _ in imports if kind == "internal"} == {"transferability"}
+    # evaluate copies the script's own relative imports (not theirs): every .py file of the core beside the script.
+    internal = {name for kind, name, _, _ in imports if kind == "internal"}
+    core = {p.stem for p in EVALUATE_MODULE_DIR.glob("*.py")} - {"motion_transferability", "app"}
+    assert internal == core == {"transferability", "inputs"}
     libraries = {name for kind, name, _, _ in imports if kind == "library"}
     assert not {name for name in libraries if name.startswith("mt_")}, libraries
     requirements = (EVALUATE_MODULE_DIR / "requirements.txt").read_text().split()
@@ -135,7 +140,7 @@ def test_hub_id_from_the_published_space_with_nothing_of_ours_installed(tmp_path
     assert listing.returncode == 0, listing.stderr
     files = [name for name, _ in plan_metric_upload().files]
     assert all(name in listing.stdout for name in files) and "dry run: nothing uploaded" in listing.stdout
-    assert {"motion_transferability.py", "transferability.py", "requirements.txt", "app.py"} <= set(files)
+    assert {"motion_transferability.py", "transferability.py", "inputs.py", "requirements.txt", "app.py"} <= set(files)
 
     mirrors, server_dir = tmp_path / "mirrors", tmp_path / "olah"
     server_dir.mkdir()

@@ -15,15 +15,15 @@ from factories import hold_directory_lock, write_test_video
 from hubserver import status_server
 
 from mt_datasets import get_taxonomy
-from mt_datasets.cli import main as cli_main
-from mt_datasets.hub import write_incomplete_card
-from mt_datasets.kinetics import build_k400_ta
-from mt_datasets.publish import PublishError, plan_upload, publish
-from mt_datasets.verify import verify_dataset
+from mt_datasets.commands.cli import main as cli_main
+from mt_datasets.hub.layout import write_incomplete_card
+from mt_datasets.hub.publish import PublishError, plan_upload, publish
+from mt_datasets.hub.verify import verify_dataset
+from mt_datasets.sources.kinetics import build_k400_ta
 
 # The publish command exactly as the CLI registers it, without importing the other commands.
 _CLI = (
-    "import argparse, sys; from mt_datasets import publish; parser = argparse.ArgumentParser(); "
+    "import argparse, sys; from mt_datasets.hub import publish; parser = argparse.ArgumentParser(); "
     "publish.add_parser(parser.add_subparsers()); args = parser.parse_args(sys.argv[1:]); sys.exit(args.func(args))"
 )
 

@@ -10,8 +10,8 @@ import pytest
 from factories import hold_directory_lock, write_test_video
 
 from mt_datasets import get_taxonomy
-from mt_datasets.cli import main as cli_main
-from mt_datasets.presence import PRESENCE_JSON
+from mt_datasets.commands.cli import main as cli_main
+from mt_datasets.sources.presence import PRESENCE_JSON
 from mt_datasets.syn_ta.release import convert_release, iter_release_clips
 from mt_datasets.video import probe_video
 

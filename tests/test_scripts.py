@@ -19,7 +19,7 @@ from hubserver import commit_repo, olah_server, status_server
 from huggingface_hub import ModelCard
 
 from mt_datasets import get_taxonomy
-from mt_datasets.kinetics import build_k400_ta, kinetics_video_id
+from mt_datasets.sources.kinetics import build_k400_ta, kinetics_video_id
 from mt_models import DisentangledVideoClassifier, create_backbone, save_tiny_checkpoint
 from mt_models.cards import is_hub_id, training_model_card
 from mt_models.records import read_record

@@ -12,9 +12,9 @@ import pytest
 from factories import SquareMotion, render_square_clip
 
 from mt_datasets import get_taxonomy
-from mt_datasets.cli import main as cli_main
-from mt_datasets.presence import PRESENCE_JSON
-from mt_datasets.ssv2 import build_ssv2_ta, template_name
+from mt_datasets.commands.cli import main as cli_main
+from mt_datasets.sources.presence import PRESENCE_JSON
+from mt_datasets.sources.ssv2 import build_ssv2_ta, template_name
 from mt_datasets.video import encode_video
 
 TAXONOMY = get_taxonomy("ssv2-ta")

@@ -21,9 +21,9 @@ import datasets
 import numpy as np
 import pytest
 
-from mt_datasets.cli import main as cli_main
-from mt_datasets.hub import DatasetMismatchError
-from mt_datasets.layout import is_incomplete
+from mt_datasets.commands.cli import main as cli_main
+from mt_datasets.errors import DatasetMismatchError
+from mt_datasets.hub.layout import is_incomplete
 from mt_datasets.syn_ta.appearance import PALETTE, get_protocol
 from mt_datasets.syn_ta.generate import GenerationOptions, generate, plan_clips
 from mt_datasets.video import read_clip
@@ -110,7 +110,7 @@ def test_same_bytes_with_two_workers_and_with_two_shards(reference, tmp_path):
 
 def start_generation(out: Path, workers: int, **popen: object) -> subprocess.Popen:
     """``mt-datasets syn-ta generate`` into ``out`` in a child process, returned once it has staged a clip."""
-    command = [sys.executable, "-m", "mt_datasets.cli", "syn-ta", "generate", "--out", str(out)]
+    command = [sys.executable, "-m", "mt_datasets.commands.cli", "syn-ta", "generate", "--out", str(out)]
     process = subprocess.Popen([*command, "--workers", str(workers), *CLI_OPTIONS], text=True, **popen)
     clips = out / ".staging" / "clips"
     deadline = time.monotonic() + 120
@@ -146,7 +146,8 @@ def test_kill_then_resume_gives_the_uninterrupted_dataset(reference, tmp_path):
 
 def test_a_second_run_on_the_same_directory_stops_at_once_naming_the_first(reference, tmp_path):
     out = tmp_path / "busy"
-    command = [sys.executable, "-m", "mt_datasets.cli", "syn-ta", "generate", "--out", str(out), "--workers", "1"]
+    command = [sys.executable, "-m", "mt_datasets.commands.cli", "syn-ta", "generate", "--out", str(out)]
+    command += ["--workers", "1"]
     first = start_generation(out, 1, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     second = subprocess.run(command + CLI_OPTIONS, capture_output=True, text=True, timeout=120)
     assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1, second.stderr
@@ -176,7 +177,7 @@ def test_accelerate_processes_split_the_clips_and_the_main_process_packs(referen
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2"]
     command += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
-    command += ["--main_process_port", str(port), "-m", "mt_datasets.cli", "syn-ta", "generate"]
+    command += ["--main_process_port", str(port), "-m", "mt_datasets.commands.cli", "syn-ta", "generate"]
     # --multi_gpu with ACCELERATE_USE_CPU starts real gloo processes (--cpu alone silently runs one)
     env = os.environ | {"ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
     run = subprocess.run(
@@ -305,19 +306,19 @@ def test_the_old_protocol_name_still_works_with_a_warning(capsys):
     with pytest.warns(FutureWarning, match="appearance_split"):
         old = GenerationOptions.resolve(protocol="motion-only", size=64, classes=CLASSES)
     assert old == GenerationOptions.resolve(appearance_split="motion-only", size=64, classes=CLASSES)
-    from mt_datasets.cli import build_parser
+    from mt_datasets.commands.cli import build_parser
 
     args = build_parser().parse_args(["syn-ta", "generate", "--out", "x", "--protocol", "motion-only"])
     assert args.protocol == "motion-only" and args.appearance_split is None
 
 
 def test_a_full_disk_and_ctrl_c_end_in_one_line(tmp_path, monkeypatch, capsys):
-    import mt_datasets.generate_command
+    import mt_datasets.commands.generate
 
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device", str(tmp_path / "x" / "clip.mp4"))
 
-    monkeypatch.setattr(mt_datasets.generate_command, "generate", full)
+    monkeypatch.setattr(mt_datasets.commands.generate, "generate", full)
     with pytest.raises(SystemExit) as exit_info:
         cli_main(["syn-ta", "generate", "--out", str(tmp_path / "x"), *CLI_OPTIONS])
     assert exit_info.value.code == 2

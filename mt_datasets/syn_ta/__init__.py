@@ -9,7 +9,7 @@ Modules, one job each:
 - ``meshes`` / ``renderer``: the primitives and the moderngl (EGL) renderer.
 - ``options``: the presets and the generation options (``GenerationOptions.resolve``); ``generate``: planning and
   running a generation (workers, shards, resume, Hub layout; its command line, ``mt-datasets syn-ta generate``, is
-  ``mt_datasets.generate_command``); ``contact_sheet``: the card's sample frames.
+  ``mt_datasets.commands.generate``); ``contact_sheet``: the card's sample frames.
 - ``release``: ``mt-datasets syn-ta convert`` of the authors' Blender release.
 
 Render one clip by hand::

@@ -1,7 +1,7 @@
 """Planning and running a Syn-TA generation: render a dataset into the Hub layout, in parallel, resumably, reproducibly.
 
 The options (presets, checks) are :mod:`mt_datasets.syn_ta.options`; the command line, ``mt-datasets syn-ta
-generate``, is :mod:`mt_datasets.generate_command`. Their names still import from here.
+generate``, is :mod:`mt_datasets.commands.generate`. Their names still import from here.
 
 Pipeline per clip: motion program (timeline) -> appearance factors -> renderer (moderngl, EGL) -> H.264 mp4
 (:func:`mt_datasets.video.encode_mp4`) -> a staged file. When every clip of the dataset is staged, one process packs
@@ -76,7 +76,6 @@ __all__ = [
     "GenerationOptions",
     "GenerationResult",
     "Preset",
-    "add_parser",  # noqa: F822 (module __getattr__ below)
     "clip_seed",
     "extra_features",
     "generate",
@@ -84,15 +83,6 @@ __all__ = [
     "render_clip",
     "resolve_classes",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # `add_parser` is the command line's (mt_datasets.generate_command, which imports this module): loaded on use.
-    if name == "add_parser":
-        from mt_datasets.generate_command import add_parser
-
-        return add_parser
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 STAGING_DIR = ".staging"
@@ -254,7 +244,7 @@ class _Staging:
         return self.clips / f"{self._name(video_id)}.json"
 
     def create(self, record: dict[str, Any]) -> None:
-        from mt_datasets.layout import write_incomplete_card
+        from mt_datasets.hub.layout import write_incomplete_card
 
         self.clips.mkdir(parents=True, exist_ok=True)
         if not self.config.is_file():
@@ -368,14 +358,14 @@ def _differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
     ]
 
 
-# where mt_datasets.locks puts a directory's lock when its parent is not writable: not "other data"
+# where mt_datasets.hub.locks puts a directory's lock when its parent is not writable: not "other data"
 _INSIDE_LOCK_FILES = (".mt-datasets.lock", ".mt-datasets.owner")
 
 
 def _check_out_dir(out_dir: Path, record: dict[str, Any]) -> bool:
     """Refuse a directory holding other data; returns True when it already holds this finished dataset."""
-    from mt_datasets.hub import DatasetMismatchError
-    from mt_datasets.layout import INFO_FILE, read_info
+    from mt_datasets.errors import DatasetMismatchError
+    from mt_datasets.hub.layout import INFO_FILE, read_info
 
     if not out_dir.exists():
         return False
@@ -448,7 +438,7 @@ def generate(
         ValueError: bad workers / shards; :class:`mt_datasets.hub.DatasetMismatchError` when ``out_dir`` holds
         other data (nothing is touched).
     """
-    from mt_datasets.locks import directory_lock
+    from mt_datasets.hub.locks import directory_lock
 
     out_dir = Path(out_dir)
     workers = len(os.sched_getaffinity(0)) if workers is None else int(workers)
@@ -472,7 +462,7 @@ def _generate(
 ) -> GenerationResult:
     from tqdm.auto import tqdm
 
-    from mt_datasets.verify import verify_dataset
+    from mt_datasets.hub.verify import verify_dataset
 
     library = BackgroundLibrary(options.backgrounds)
     record = options.record(library)
@@ -534,7 +524,7 @@ def _unpack_for_repair(out_dir: Path, record: dict[str, Any], verification: Any)
     packed files, so that the run renders only the clips of the damaged shards and then packs the whole dataset."""
     import pyarrow.parquet as pq
 
-    from mt_datasets.layout import DATA_DIR, INFO_FILE, MANIFEST_FILE, write_incomplete_card
+    from mt_datasets.hub.layout import DATA_DIR, INFO_FILE, MANIFEST_FILE, write_incomplete_card
 
     staging = _Staging(out_dir)
     staging.create(record)
@@ -563,7 +553,7 @@ def _pack(
     staging: _Staging,
 ) -> list[str]:
     """Write the staged clips, in plan order, as the Hub layout with the contact sheet and card; remove the staging."""
-    from mt_datasets.hub import HubDatasetWriter, dataset_features
+    from mt_datasets.hub.writer import HubDatasetWriter, dataset_features
     from mt_datasets.syn_ta.contact_sheet import make_contact_sheet
 
     taxonomy = get_taxonomy("syn-ta")

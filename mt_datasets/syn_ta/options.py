@@ -2,7 +2,7 @@
 
 :meth:`GenerationOptions.resolve` applies a preset (``mini``, ``small``, ``paper``) and the user's overrides and
 validates every value, naming the bad one and the fix; :func:`clip_ids` numbers a class's clips as the release does.
-:mod:`mt_datasets.syn_ta.generate` plans and runs a generation from the options; :mod:`mt_datasets.generate_command`
+:mod:`mt_datasets.syn_ta.generate` plans and runs a generation from the options; :mod:`mt_datasets.commands.generate`
 is its command line.
 """
 

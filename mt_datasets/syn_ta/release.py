@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-from mt_datasets.build import SourceClip, build_dataset, run_build_command
-from mt_datasets.cli import command
-from mt_datasets.presence import PresenceReport
+from mt_datasets.commands.registry import command
 from mt_datasets.protocol import FINE_SETS, SPLITS
+from mt_datasets.sources.build import SourceClip, build_dataset, run_build_command
+from mt_datasets.sources.presence import PresenceReport
 from mt_datasets.taxonomy import SYNTA_VIEWS, get_taxonomy
 
 __all__ = ["convert_release", "iter_release_clips", "transcode", "add_parser"]

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 import datasets
 import evaluate
 
-# A file beside this script: evaluate copies it into its modules cache with the script (locally and from the Hub).
-from .transferability import check_inputs, compute_transferability
+# Files beside this script: evaluate copies the files the script itself imports into its modules cache with the script
+# (locally and from the Hub), not the files they import: each file of the core is imported here.
+from .inputs import check_inputs
+from .transferability import compute_transferability
 
 _CITATION = """\
 @inproceedings{abdullah2025punching,

@@ -2,8 +2,8 @@
 
 A dataset directory written here loads with ``datasets.load_dataset(str(directory), "set1")`` locally, and the same
 directory pushed to the Hub loads with ``load_dataset("<owner>/<name>", "set1")``. Its layout (file names, configs,
-format version, reading the info record and the manifest back) lives in :mod:`mt_datasets.layout`, its cards in
-:mod:`mt_datasets.cards`; both are re-exported here.
+format version, reading the info record and the manifest back) lives in :mod:`mt_datasets.hub.layout`, its cards in
+:mod:`mt_datasets.hub.cards`; the package, :mod:`mt_datasets.hub`, exports all three.
 
 Writing is atomic and resumable. Rows are buffered per (fine set, split) and written as a shard once the buffer
 reaches ``shard_size_bytes``; each shard goes to a hidden ``*.tmp`` name and is renamed into place, then the manifest
@@ -31,14 +31,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.arrow_writer import get_parquet_column_options, get_writer_batch_size_from_data_size
 
-from mt_datasets.cards import CARD_DIR, card_context_of, card_yaml, render_card
 from mt_datasets.errors import DatasetMismatchError, did_you_mean
 from mt_datasets.files import atomic_write_bytes
-from mt_datasets.layout import (
+from mt_datasets.hub.cards import card_context_of, card_yaml, render_card
+from mt_datasets.hub.layout import (
     DATA_DIR,
     FORMAT_VERSION,
-    INCOMPLETE_HINT,
-    INCOMPLETE_MARKER,
     INFO_FILE,
     MANIFEST_FILE,
     is_incomplete,
@@ -47,35 +45,17 @@ from mt_datasets.layout import (
     sha256_of,
     write_incomplete_card,
 )
-from mt_datasets.locks import directory_lock
+from mt_datasets.hub.locks import directory_lock
 from mt_datasets.protocol import CONFIG_SPLITS, FINE_SETS, SPLITS, group_name
 from mt_datasets.taxonomy import Taxonomy
 
 __all__ = [
     "BASE_COLUMNS",
-    "CARD_DIR",
-    "CONFIG_SPLITS",
-    "DATA_DIR",
     "DEFAULT_SHARD_SIZE_BYTES",
-    "FORMAT_VERSION",
-    "INCOMPLETE_HINT",
-    "INCOMPLETE_MARKER",
-    "INFO_FILE",
-    "MANIFEST_FILE",
     "PRETTY_NAMES",
-    "DatasetMismatchError",
     "HubDatasetWriter",
-    "card_context_of",
-    "card_yaml",
-    "config_data_files",
     "dataset_counts",
     "dataset_features",
-    "is_incomplete",
-    "read_info",
-    "read_manifest",
-    "render_card",
-    "sha256_of",
-    "write_incomplete_card",
 ]
 
 DEFAULT_SHARD_SIZE_BYTES = 256 * 2**20
@@ -113,14 +93,6 @@ def dataset_features(
             raise ValueError(f"extra column {name!r} clashes with a base column; base columns are {BASE_COLUMNS}")
         columns[name] = feature
     return datasets.Features(columns)
-
-
-def config_data_files(config: str) -> dict[str, str]:
-    """The ``data_files`` patterns of one config: split name -> glob relative to the dataset directory."""
-    if config not in CONFIG_SPLITS:
-        raise ValueError(did_you_mean(config, list(CONFIG_SPLITS), "config"))
-    # The ".parquet" suffix keeps hidden "*.parquet.tmp" files of an interrupted write out of every config.
-    return {split: f"{DATA_DIR}/{group}-*.parquet" for split, group in CONFIG_SPLITS[config].items()}
 
 
 def _atomic_write_json(path: Path, value: Any) -> None:
@@ -165,7 +137,7 @@ class HubDatasetWriter:
     Rows are dicts with every column of ``features``. ``coarse_label`` and ``fine_label`` may be indices or names;
     ``video`` may be bytes, a path (its bytes are embedded and its file name kept) or a ``{"bytes", "path"}`` dict.
     One writer at a time per directory: a second one in this process raises ``RuntimeError``, one in another process
-    :class:`mt_datasets.locks.DirectoryBusyError` naming the first. Until :meth:`finalize` writes the card, the
+    :class:`mt_datasets.hub.locks.DirectoryBusyError` naming the first. Until :meth:`finalize` writes the card, the
     directory's README marks it unfinished (:func:`write_incomplete_card`), so ``load_dataset`` on an interrupted
     write fails with the hint to rerun the command.
 

@@ -1,0 +1,167 @@
+"""Which head design transfers best? Train head variants like the demo and compare each with the baseline, paired.
+
+Each variant is a head name plus option overrides, ``head[:option=value,...]``, e.g.
+``disentangled:fine_loss_weight=1,decorrelation_weight=0,adversarial_weight=0``. Every variant is trained and evaluated
+on the demo's data, seeds and schedule (``examples/demo.py``'s options and defaults, which this script also takes),
+both directions, every ``--protocols`` appearance split, with :func:`mt_models.protocol.run_protocol`. Reported per
+variant and split: known, unknown and drop (pooled over directions and seeds), and the paired bootstrap interval of
+the difference in unknown accuracy against ``--reference`` (:func:`mt_metrics.paired_difference`: the same videos,
+resampled within direction x seed x known/unknown, for both models).
+
+With ``--select_on validation`` (the default) every variant is also trained on a validation protocol carved out of the
+training set (:func:`mt_models.validation.carve_validation`: one held-out fine variant per coarse class) and the
+winner is the variant with the highest unknown accuracy there (mean over the splits), never chosen on the test's
+unknown split. The per-class unknown accuracy of the reference and the winner is reported for the classes that do not
+transfer today. Writes ``heads.md`` and ``heads.json`` under ``--output_dir``::
+
+    python bench/heads.py --variants baseline disentangled hierarchical vrex supcon mix \
+        disentangled:decorrelation_weight=0,adversarial_weight=0 --seeds 0 1 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mt_datasets import get_taxonomy
+from mt_metrics import paired_difference
+from mt_models.classifier import HEAD_NAMES
+from mt_models.protocol import per_class_scores, pooled_predictions, pooled_scores, run_label, run_protocol
+from mt_models.validation import carve_validation
+
+HARD_CLASSES = ("occlusion", "not colliding", "departing", "moving in a path")
+
+
+def _demo() -> Any:
+    """``examples/demo.py`` as a module (its dataset generation and its defaults)."""
+    path = Path(__file__).resolve().parents[1] / "examples" / "demo.py"
+    spec = importlib.util.spec_from_file_location("motion_transfer_demo", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse_variant(spec: str) -> tuple[str, list[str]]:
+    """``"head:a=1,b=2"`` -> ``("head", ["--a", "1", "--b", "2"])``; raises ``ValueError`` naming a bad part."""
+    head, _, options = spec.partition(":")
+    if head not in HEAD_NAMES:
+        raise ValueError(f"variant {spec!r}: head must be one of {HEAD_NAMES}, got {head!r}")
+    arguments: list[str] = []
+    for item in filter(None, options.split(",")):
+        name, equals, value = item.partition("=")
+        if not equals or not name or not value:
+            raise ValueError(f"variant {spec!r}: options are name=value, got {item!r}")
+        arguments += [f"--{name}", value]
+    return head, arguments
+
+
+def compare(variant_dirs: list[Path], reference_dirs: list[Path], samples: int) -> dict[str, Any]:
+    """Paired difference in unknown accuracy of two models evaluated on the same videos (the same eval order)."""
+    first, second = pooled_predictions(variant_dirs), pooled_predictions(reference_dirs)
+    if first["references"] != second["references"] or first["direction"] != second["direction"]:
+        raise ValueError("the two models were not evaluated on the same videos: they cannot be paired")
+    return paired_difference(
+        first["predictions"], second["predictions"], first["references"], first["is_known"],
+        strata={"direction": first["direction"]}, samples=samples,
+    )  # fmt: skip
+
+
+def heads_table(rows: list[dict[str, Any]]) -> str:
+    """The Markdown table of the rows (percent): split, variant, known, unknown, drop, difference with interval."""
+    lines = [
+        "| Split | Variant | Val. unknown | Known | Unknown | D_abs | U - ref. [95% paired] | P(diff <= 0) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        val = "" if row.get("validation_unknown") is None else f"{row['validation_unknown']:.1f}"
+        diff = row.get("difference")
+        cells = "" if diff is None else f"{diff['difference']:+.1f} [{diff['low']:+.1f}, {diff['high']:+.1f}]"
+        fraction = "" if diff is None else f"{diff['fraction_at_most_zero']:.3f}"
+        lines.append(
+            f"| {row['split']} | {row['variant']} | {val} | {row['known']:.1f} | {row['unknown']:.1f} | "
+            f"{row['drop']:.1f} | {cells} | {fraction} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _train_all(demo_args: argparse.Namespace, dataset: Path, out: Path, variants: list[str]) -> dict[str, list[Path]]:
+    """Train and evaluate every variant on ``dataset`` as the demo does; ``{variant: eval dirs}``."""
+    eval_dirs = {}
+    for number, spec in enumerate(variants):
+        head, overrides = parse_variant(spec)
+        runs = run_protocol(
+            str(dataset), [demo_args.model], output_dir=out / f"v{number}-{head}", heads=[head],
+            seeds=demo_args.seeds, num_epochs=demo_args.num_epochs, batch_size=demo_args.batch_size,
+            learning_rate=demo_args.learning_rate, num_workers=demo_args.workers,
+            train_args=[*demo_args.train_args.split(), "--modality", demo_args.modality, *overrides],
+        )  # fmt: skip
+        eval_dirs[spec] = runs[run_label(demo_args.model, head)]
+    return eval_dirs
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--variants", nargs="+", default=list(HEAD_NAMES), help="head[:option=value,...] each")
+    parser.add_argument("--reference", default="baseline", help="the variant every other one is compared with")
+    parser.add_argument("--select_on", choices=["validation", "none"], default="validation")
+    parser.add_argument("--validation_seed", type=int, default=0, help="seed of the held-out variants' choice")
+    own, rest = parser.parse_known_args(argv)
+    variants = list(dict.fromkeys([own.reference, *own.variants]))
+    for spec in variants:
+        parse_variant(spec)
+    demo = _demo()
+    demo_args = demo.parse_args(rest)
+    output_dir = Path(demo_args.output_dir)
+    names = get_taxonomy("syn-ta").coarse_names
+    rows, validation, per_class = [], {}, {}
+    for protocol in demo_args.protocols:
+        dataset = demo.ensure_dataset(demo_args, protocol)
+        if own.select_on == "validation":
+            carved = output_dir / "data" / f"{dataset.name}-validation"
+            carve_validation(dataset, carved, seed=own.validation_seed)
+            val_dirs = _train_all(demo_args, carved, output_dir / "validation" / protocol, variants)
+            for spec, dirs in val_dirs.items():
+                validation.setdefault(spec, []).append(100 * pooled_scores(dirs)["unknown_accuracy"])
+        test_dirs = _train_all(demo_args, dataset, output_dir / "runs" / protocol, variants)
+        for spec, dirs in test_dirs.items():
+            scores = pooled_scores(dirs)
+            row = {"split": protocol, "variant": spec, "known": 100 * scores["known_accuracy"],
+                   "unknown": 100 * scores["unknown_accuracy"], "drop": 100 * scores["absolute_drop"],
+                   "validation_unknown": validation[spec][-1] if spec in validation else None}  # fmt: skip
+            if spec != own.reference:
+                result = compare(dirs, test_dirs[own.reference], demo_args.bootstrap_samples)
+                low, high = result["interval"]
+                row["difference"] = {"difference": 100 * result["difference"], "low": 100 * low, "high": 100 * high,
+                                     "fraction_at_most_zero": result["fraction_at_most_zero"]}  # fmt: skip
+            rows.append(row)
+        per_class[protocol] = {spec: per_class_scores(dirs, names) for spec, dirs in test_dirs.items()}
+    winner = max(validation, key=lambda spec: float(np.mean(validation[spec]))) if validation else None
+    lines = ["## Head variants", "", heads_table(rows)]
+    if winner is not None:
+        lines += [f"Winner on the validation protocol (held-out training variants): `{winner}`.", ""]
+        lines += ["| Split | Class | Unknown, reference | Unknown, winner |", "|---|---|---:|---:|"]
+        for protocol, by_variant in per_class.items():
+            for name in HARD_CLASSES:
+                ref, win = (by_variant[spec].get(name, (None, None))[1] for spec in (own.reference, winner))
+                lines.append(f"| {protocol} | {name} | {_percent(ref)} | {_percent(win)} |")
+    (output_dir / "heads.md").write_text("\n".join(lines) + "\n")
+    summary = {"variants": variants, "reference": own.reference, "select_on": own.select_on, "winner": winner,
+               "validation_unknown": validation, "rows": rows, "per_class": per_class,
+               "settings": vars(demo_args)}  # fmt: skip
+    (output_dir / "heads.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    print("\n".join(lines))
+    return summary
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)

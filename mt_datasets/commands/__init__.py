@@ -1,0 +1,1 @@
+"""The ``mt-datasets`` command line: ``cli`` (the entry point), ``registry`` (``@command``), ``generate``."""

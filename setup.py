@@ -1,0 +1,12 @@
+"""The package list, which pyproject.toml cannot express: the card templates of the repository folder ``hub_cards/``
+install as ``mt_datasets/templates/`` (package data under the package's own namespace, not a top-level package)."""
+
+from setuptools import find_packages, setup
+
+setup(
+    packages=[
+        *find_packages(include=["mt_datasets*", "mt_metrics*", "mt_models*", "mt_options*"]),
+        "mt_datasets.templates",
+    ],
+    package_dir={"mt_datasets.templates": "hub_cards"},
+)

@@ -1,0 +1,159 @@
+"""The head designs of DisentangledVideoClassifier (mt_models.heads): their terms, training, saving and serving."""
+
+from __future__ import annotations
+
+import datasets
+import pytest
+import torch
+from factories import make_tiny_dataset
+from transformers import AutoModel, pipeline
+
+from mt_models import DisentangledConfig, DisentangledVideoClassifier, create_backbone, save_tiny_checkpoint
+from mt_models.heads import (
+    HEAD_NAMES,
+    cross_variant_contrastive_loss,
+    mix_variants,
+    variance_of_group_losses,
+    within_coarse_logsumexp,
+)
+from mt_models.protocol import HEADS
+from mt_models.training import train, training_options
+
+LABELS = dict(coarse_labels=["a", "b"], fine_labels=["a1", "a2", "b1", "b2"], fine_to_coarse=[0, 0, 1, 1])
+
+
+def _batch(seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    pixel_values = torch.randn(8, 8, 3, 32, 32, generator=generator)
+    return pixel_values, torch.tensor([0, 0, 1, 1, 0, 0, 1, 1]), torch.tensor([0, 1, 2, 3, 0, 1, 2, 3])
+
+
+def _model(head: str, **options) -> DisentangledVideoClassifier:
+    torch.manual_seed(0)
+    backbone = create_backbone("videomae", tiny=True)
+    return DisentangledVideoClassifier.from_backbone(backbone, **LABELS, embedding_dim=16, head=head, **options)
+
+
+@pytest.mark.parametrize("head", HEAD_NAMES)
+def test_each_head_trains_its_loss_down_and_round_trips(head, tmp_path):
+    model = _model(head)
+    pixel_values, coarse, fine = _batch()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    losses = []
+    model.train()
+    for _ in range(8):
+        torch.manual_seed(1)  # the same mixing draw each step: the loss of a fixed batch then falls
+        out = model(pixel_values, coarse_labels=coarse, fine_labels=fine)
+        assert torch.isfinite(out.loss)
+        losses.append(out.loss.item())
+        out.loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    assert losses[-1] < losses[0], losses
+    model.eval().save_pretrained(tmp_path)
+    loaded = AutoModel.from_pretrained(tmp_path).eval()
+    assert loaded.config.head == head
+    with torch.no_grad():
+        assert torch.allclose(model(pixel_values).coarse_logits, loaded(pixel_values).coarse_logits, atol=1e-5)
+    assert loaded.config.is_baseline == (head == "baseline")
+
+
+def test_hierarchical_coarse_logits_are_the_branch_plus_the_fine_marginal():
+    model = _model("hierarchical").eval()
+    pixel_values, _, _ = _batch()
+    with torch.no_grad():
+        out = model(pixel_values)
+        branch = model.coarse_classifier(model.coarse_projection(model.backbone(pixel_values)))
+    fine = out.fine_logits
+    expected = torch.stack(
+        [branch[:, 0] + torch.log(fine[:, 0].exp() + fine[:, 1].exp()),
+         branch[:, 1] + torch.log(fine[:, 2].exp() + fine[:, 3].exp())], dim=1
+    )  # fmt: skip
+    assert torch.allclose(out.coarse_logits, expected, atol=1e-5)
+    same_coarse = torch.tensor([[True, True], [False, False]])  # class 1 has no fine class
+    marginal = within_coarse_logsumexp(torch.tensor([[1.0, 2.0]]), same_coarse)
+    assert marginal[0, 0].item() == pytest.approx(2.0 + torch.log1p(torch.exp(torch.tensor(-1.0))).item())
+    assert marginal[0, 1].item() < -1e30
+
+
+def test_vrex_penalty_is_the_variance_of_the_variants_mean_losses():
+    groups = torch.tensor([0, 0, 1, 1, 2])
+    valid = torch.ones(5, dtype=torch.bool)
+    equal = variance_of_group_losses(torch.tensor([1.0, 3.0, 2.0, 2.0, 2.0]), groups, valid, 4)
+    assert equal.item() == 0.0  # every variant's mean loss is 2
+    # means 1, 3 (variant 2 masked out, variant 3 absent): population variance 1
+    penalty = variance_of_group_losses(torch.tensor([1.0, 1.0, 3.0, 3.0, 9.0]), groups, valid.clone().fill_(True)
+                                       & torch.tensor([True, True, True, True, False]), 4)  # fmt: skip
+    assert penalty.item() == pytest.approx(1.0)
+    out = _model("vrex")(*_batch()[:1], coarse_labels=_batch()[1], fine_labels=_batch()[2])
+    assert out.invariance_loss is not None and out.fine_logits is None
+
+
+def test_supcon_pulls_other_variants_of_the_same_coarse_class():
+    coarse, fine = torch.tensor([0, 0, 1, 1]), torch.tensor([0, 1, 2, 3])
+    aligned = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    crossed = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    low = cross_variant_contrastive_loss(aligned, coarse, fine, 0.1)
+    high = cross_variant_contrastive_loss(crossed, coarse, fine, 0.1)
+    assert low.item() < 1e-3 < high.item()
+    # no clip of another variant of its coarse class: no anchor, loss 0
+    assert cross_variant_contrastive_loss(aligned, coarse, torch.tensor([0, 0, 2, 2]), 0.1).item() == 0.0
+
+
+def test_mix_keeps_clips_without_a_partner_and_mixes_within_the_coarse_class():
+    pixel_values = torch.arange(4.0).view(4, 1, 1, 1, 1).expand(4, 2, 1, 2, 2).clone()
+    torch.manual_seed(0)
+    mixed = mix_variants(pixel_values, torch.tensor([0, 0, 1, 1]), torch.tensor([0, 1, 2, 2]), 2.0)
+    assert torch.equal(mixed[2:], pixel_values[2:])  # clips 2, 3 share their variant: no partner
+    assert 0.0 <= mixed[0, 0, 0, 0, 0].item() <= 1.0 and 0.0 <= mixed[1, 0, 0, 0, 0].item() <= 1.0
+    model = _model("mix").eval()
+    pixel_values, coarse, fine = _batch()
+    with torch.no_grad():  # evaluation mode: no mixing, the same output with and without labels
+        assert torch.equal(model(pixel_values).coarse_logits, model(pixel_values, coarse, fine).coarse_logits)
+
+
+def test_head_options_are_validated_with_one_line():
+    with pytest.raises(ValueError, match="head must be one of .* got 'fancy'"):
+        DisentangledConfig(**LABELS, head="fancy")
+    with pytest.raises(ValueError, match="adversarial_weight must be 0 with head 'vrex'"):
+        DisentangledConfig(**LABELS, head="vrex", adversarial_weight=0.1)
+    with pytest.raises(ValueError, match="temperature must be > 0, got 0"):
+        DisentangledConfig(**LABELS, head="supcon", temperature=0)
+    with pytest.raises(ValueError, match="mix_alpha must be > 0"):
+        DisentangledConfig(**LABELS, head="mix", mix_alpha=-1.0)
+    with pytest.raises(ValueError, match="invariance_weight must be >= 0"):
+        DisentangledConfig(**LABELS, head="vrex", invariance_weight=-1.0)
+    with pytest.raises(ValueError, match="head 'supcon' needs fine_labels"):
+        DisentangledConfig(coarse_labels=["a"], head="supcon")
+    config = DisentangledConfig(**LABELS, head="hierarchical")
+    assert (config.fine_loss_weight, config.decorrelation_weight, config.adversarial_weight) == (1.0, 0.0, 0.0)
+    assert DisentangledConfig(**LABELS).adversarial_weight == 0.1  # the disentangled defaults, as before
+
+
+def test_baseline_flag_is_an_alias_of_head_baseline():
+    common = ["--dataset", "d", "--model", "m", "--output_dir", "o"]
+    flag, named = training_options([*common, "--baseline"]), training_options([*common, "--head", "baseline"])
+    assert flag.head == named.head == "baseline"
+    assert (flag.fine_loss_weight, flag.decorrelation_weight, flag.adversarial_weight) == (0.0, 0.0, 0.0)
+    assert training_options([*common, "--head", "vrex", "--invariance_weight", "3"]).invariance_weight == 3.0
+    assert set(HEADS) == set(HEAD_NAMES)
+
+
+@pytest.mark.parametrize("head", ["hierarchical", "mix"])
+def test_train_py_head_is_served_by_pipeline_and_named_in_the_card(head, tmp_path):
+    dataset_dir = make_tiny_dataset(tmp_path / "data", coarse_classes=(0, 1), clips_per_fine=1)
+    backbone = save_tiny_checkpoint("videomae", tmp_path / "videomae")
+    out = tmp_path / "model"
+    arguments = ["--dataset", str(dataset_dir), "--model", str(backbone), "--output_dir", str(out)]
+    train(
+        training_options([*arguments, "--num_epochs", "1", "--batch_size", "4", "--num_workers", "0", "--head", head])
+    )
+    assert f"Head: `{head}`" in (out / "README.md").read_text()
+    split = datasets.load_dataset(str(dataset_dir), "set1")["known"].cast_column("video", datasets.Video(decode=False))
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(split[0]["video"]["bytes"])
+    classify = pipeline("video-classification", model=str(out))
+    assert type(classify.model).__name__ == "DisentangledVideoClassifier" and classify.model.config.head == head
+    num_coarse = len(classify.model.config.coarse_labels)
+    result = classify(str(video), top_k=num_coarse)  # every coarse class, from coarse_logits
+    assert len(result) == num_coarse and abs(sum(r["score"] for r in result) - 1) < 1e-4
