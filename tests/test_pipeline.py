@@ -82,7 +82,11 @@ def test_trained_classifier_gives_coarse_names_with_scores_on_a_path_and_a_list(
     model = DisentangledVideoClassifier.from_pretrained(trained).eval()
     names = list(model.config.coarse_labels)
     assert result["class"] == "MotionVideoClassificationPipeline"
-    assert len(result["many"]) == 3 and result["many"][0] == result["one"]
+    assert len(result["many"]) == 3
+    # Not exact: one video and a list take different code (a list goes through a DataLoader), whose float ops may use
+    # other kernels on other CPUs; held to AVX2 (tests/cpu_families.py) the scores differed by 7e-9. The labels agree.
+    assert [a["label"] for a in result["many"][0]] == [a["label"] for a in result["one"]]
+    assert [a["score"] for a in result["many"][0]] == pytest.approx([a["score"] for a in result["one"]], abs=1e-6)
     for batched, single in zip(result["batched"], result["many"], strict=True):
         assert [a["label"] for a in batched] == [a["label"] for a in single]
         assert [a["score"] for a in batched] == pytest.approx([a["score"] for a in single], abs=1e-5)
