@@ -4,6 +4,9 @@ install as ``mt_datasets/templates/`` (package data under the package's own name
 from setuptools import find_packages, setup
 
 setup(
-    packages=[*find_packages(include=["mt_datasets*", "mt_metrics*", "mt_models*"]), "mt_datasets.templates"],
+    packages=[
+        *find_packages(include=["mt_datasets*", "mt_metrics*", "mt_models*", "mt_options*"]),
+        "mt_datasets.templates",
+    ],
     package_dir={"mt_datasets.templates": "hub_cards"},
 )

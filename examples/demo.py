@@ -34,23 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mt_datasets import get_taxonomy
-from mt_datasets.syn_ta.generate import GenerationOptions, generate
-from mt_metrics import paper_results
-from mt_models.classifier import HEAD_NAMES
-from mt_models.diagnostics import probe_accuracies
-from mt_models.findings import findings, row_name
-from mt_models.protocol import (
-    TABLE_COLUMNS,
-    PairedComparisons,
-    per_class_scores,
-    plot_known_unknown,
-    protocol_table,
-    run_label,
-    run_protocol,
-    write_table,
-)
-from mt_models.records import read_record
+from mt_datasets.errors import add_debug_argument, run_main
+from mt_options import HEAD_NAMES, positive_float, positive_int
 
 PROTOCOLS = ("motion-only", "paper")
 HEADS = HEAD_NAMES
@@ -88,18 +73,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"backbone (default: {DEFAULT_MODEL}, from scratch)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="training seeds")
     parser.add_argument("--data_seed", type=int, default=0, help="seed of the generated Syn-TA")
-    parser.add_argument("--num_epochs", type=int, default=15)
-    parser.add_argument("--batch_size", type=int, default=16)
-    parser.add_argument("--learning_rate", type=float, default=2e-3)
+    parser.add_argument("--num_epochs", type=positive_int, default=15)
+    parser.add_argument("--batch_size", type=positive_int, default=16)
+    parser.add_argument("--learning_rate", type=positive_float, default=2e-3)
     parser.add_argument("--train_args", default=DEFAULT_TRAIN_ARGS, help="further train.py options (one string)")
     parser.add_argument("--probes", default="shuffle,static", help="temporal probes run on the first model ('' = none)")
     parser.add_argument("--workers", type=int, default=2, help="rendering and decoding processes")
     parser.add_argument("--bootstrap_samples", type=int, default=1000, help="replicates of the confidence intervals")
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
 def ensure_dataset(args: argparse.Namespace, protocol: str) -> Path:
     """Generate (or resume, or reuse) the Syn-TA of one protocol; returns its directory."""
+    from mt_datasets.syn_ta.generate import GenerationOptions, generate
+
     name = f"syn-ta-{protocol}-{args.preset}-{args.size}px-{args.clips_per_class}" + (
         "-" + "-".join(args.classes) if args.classes else ""
     )
@@ -120,7 +108,30 @@ def ensure_dataset(args: argparse.Namespace, protocol: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = parse_args(argv)
+    args = parse_args(argv)  # before torch and transformers load: --help and bad values answer at once
+    from mt_models.evaluation import EvaluationInputError
+    from mt_models.training import TrainingError
+
+    return run_main("demo.py", lambda: _demo(args), (ValueError, TrainingError, EvaluationInputError), debug=args.debug)
+
+
+def _demo(args: argparse.Namespace) -> dict[str, Any]:
+    from mt_datasets import get_taxonomy
+    from mt_metrics import paper_results
+    from mt_models.diagnostics import probe_accuracies
+    from mt_models.findings import findings, row_name
+    from mt_models.protocol import (
+        TABLE_COLUMNS,
+        PairedComparisons,
+        per_class_scores,
+        plot_known_unknown,
+        protocol_table,
+        run_label,
+        run_protocol,
+        write_table,
+    )
+    from mt_models.records import read_record
+
     start = time.perf_counter()
     output_dir = Path(args.output_dir)
     datasets_by_protocol = {protocol: ensure_dataset(args, protocol) for protocol in args.protocols}

@@ -18,44 +18,59 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from mt_datasets.protocol import TEST_SPLITS, direction, training_set_of
-from mt_models.data import taxonomy_of
-from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec, predict_under_probes
-from mt_models.diagnostics_report import render_report
-from mt_models.evaluation import (
-    EvaluationInputError,
-    add_data_and_model_arguments,
-    attach_eval_videos,
-    check_label_spaces,
-    load_eval_dataset,
-    load_model,
-    skipped_videos,
-)
-from mt_models.fast_path import add_precision_argument, evaluation_accelerator
-from mt_models.probes import list_probes, oversampling_for, resolve_probes
-from mt_models.records import dataset_revision
+from mt_datasets.errors import add_debug_argument, run_main
+from mt_options import PROBE_NAMES, add_data_and_model_arguments, add_precision_argument, positive_int
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_data_and_model_arguments(parser)
     parser.add_argument(
-        "--probes", default="all", help=f"'all', 'none' or a comma-separated list of {', '.join(list_probes())}"
+        "--probes", default="all", help=f"'all', 'none' or a comma-separated list of {', '.join(PROBE_NAMES)}"
     )
     parser.add_argument("--groups", default="", help="dataset columns to score per value, e.g. view,camera_azimuth:30")
-    parser.add_argument("--batch_size", type=int, default=8, help="per process")
+    parser.add_argument("--batch_size", type=positive_int, default=8, help="per process")
     parser.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
     add_precision_argument(parser)
     parser.add_argument("--bootstrap_samples", type=int, default=0, help="replicates for confidence intervals")
     parser.add_argument("--seed", type=int, default=0, help="seed of the shuffle probe and of the bootstrap")
     parser.add_argument("--report", required=True, help="directory for diagnosis.json, report.md and the plots")
-    return parser.parse_args(argv)
+    add_debug_argument(parser)
+    args = parser.parse_args(argv)  # before torch and transformers load: --help answers at once
+    from mt_models.probes import resolve_probes
+
+    try:  # the names, before any dataset loads (which Syn-TA-only probes apply is known once it has)
+        resolve_probes(args.probes)
+    except ValueError as error:
+        parser.error(f"--probes: {error}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
+    from mt_models.evaluation import EvaluationInputError
+
+    return run_main("diagnose.py", lambda: _diagnose(args), (EvaluationInputError, ConnectionError), debug=args.debug)
+
+
+def _diagnose(args: argparse.Namespace) -> dict:
+    from mt_datasets.protocol import TEST_SPLITS, direction, training_set_of
+    from mt_models.data import taxonomy_of
+    from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec, predict_under_probes
+    from mt_models.diagnostics_report import render_report
+    from mt_models.evaluation import (
+        EvaluationInputError,
+        attach_eval_videos,
+        check_label_spaces,
+        load_eval_dataset,
+        load_model,
+        skipped_videos,
+    )
+    from mt_models.fast_path import evaluation_accelerator
+    from mt_models.probes import oversampling_for, resolve_probes
+    from mt_models.records import dataset_revision
+
     accelerator, _ = evaluation_accelerator(args.mixed_precision)
     # Everything that can be wrong with the inputs is checked before any video is decoded.
     try:
@@ -69,8 +84,8 @@ def main(argv: list[str] | None = None) -> dict:
         probes = resolve_probes(args.probes, taxonomy=taxonomy)
         group_spec = parse_group_spec(args.groups)
         groups_by_split = {split: factor_groups(dataset[split], group_spec) for split in TEST_SPLITS}
-    except (EvaluationInputError, FileNotFoundError, ConnectionError) as error:
-        sys.exit(f"diagnose.py: {error}")
+    except ValueError as error:  # a probe or group that does not apply to this dataset
+        raise EvaluationInputError(str(error)) from None
     training_set = training_set_of(args.config)
     num_frames = model.input_spec.num_frames
     oversampling = oversampling_for(probes)

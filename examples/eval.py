@@ -18,23 +18,29 @@ model card's model-index (``README.md`` of a local ``--model``).
 from __future__ import annotations
 
 import argparse
-import sys
 
-from mt_models.evaluation import EvaluationInputError, EvaluationOptions, add_evaluation_arguments, evaluate_direction
+from mt_datasets.errors import add_debug_argument, run_main
+from mt_options import add_evaluation_arguments
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_evaluation_arguments(parser)
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    try:
-        return evaluate_direction(EvaluationOptions(**vars(args)))
-    except (EvaluationInputError, FileNotFoundError, ConnectionError) as error:
-        sys.exit(f"eval.py: {error}")
+    args = vars(parse_args(argv))  # before torch and transformers load: --help and bad values answer at once
+    debug = args.pop("debug")
+    from mt_models.evaluation import EvaluationInputError, EvaluationOptions, evaluate_direction
+
+    return run_main(
+        "eval.py",
+        lambda: evaluate_direction(EvaluationOptions(**args)),
+        (EvaluationInputError, ConnectionError),
+        debug=debug,
+    )
 
 
 if __name__ == "__main__":

@@ -12,13 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-import torch
-from datasets import Video, load_dataset
-
-import mt_metrics
-from mt_datasets.errors import VideoDecodeError
-from mt_datasets.video import read_clip
-from mt_models import DisentangledVideoClassifier, preprocess
+from mt_datasets.errors import add_debug_argument, run_main
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -27,7 +21,20 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--config", default="set1", help="set1: trained on fine set 1; set2: the reverse")
     parser.add_argument("--model", required=True, help="a classifier trained by examples/train.py")
     parser.add_argument("--max_videos", type=int, default=None, help="per split, for a quick look")
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
+    return run_main("quickstart.py", lambda: _quickstart(args), (ValueError,), debug=args.debug)
+
+
+def _quickstart(args: argparse.Namespace) -> dict:
+    # Imported here, after the arguments are read, so that --help answers before torch loads.
+    import torch
+    from datasets import Video, load_dataset
+
+    import mt_metrics
+    from mt_datasets.errors import VideoDecodeError
+    from mt_datasets.video import read_clip
+    from mt_models import DisentangledVideoClassifier, preprocess
 
     # 1. The data: `known` holds unseen videos of the trained fine variants, `unknown` videos of held-out variants.
     dataset = load_dataset(args.dataset, args.config)

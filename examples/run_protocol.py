@@ -16,32 +16,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from accelerate import PartialState
-
-from mt_models.evaluation import EvaluationInputError
-from mt_models.protocol import HEADS, plot_known_unknown, protocol_table, run_protocol, write_table
-from mt_models.training import TrainingError
+from mt_datasets.errors import add_debug_argument, run_main
+from mt_options import HEADS, add_videos_argument, positive_float, positive_int
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", required=True)
+    add_videos_argument(parser)
     parser.add_argument("--models", nargs="*", default=[], help="backbones to train")
     parser.add_argument("--heads", nargs="+", default=["disentangled"], choices=HEADS)
     parser.add_argument("--open_vocabulary_models", nargs="*", default=[], help="X-CLIP checkpoints, zero-shot")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--num_epochs", type=int, default=10)
-    parser.add_argument("--batch_size", type=int, default=8)
-    parser.add_argument("--learning_rate", type=float, default=1e-4)
+    parser.add_argument("--num_epochs", type=positive_int, default=10)
+    parser.add_argument("--batch_size", type=positive_int, default=8)
+    parser.add_argument("--learning_rate", type=positive_float, default=1e-4)
     parser.add_argument("--num_workers", type=int, default=2)
     parser.add_argument("--num_clips", type=int, default=1)
     parser.add_argument("--bootstrap_samples", type=int, default=0, help="bootstrap replicates for the table's CIs")
     parser.add_argument("--train_args", default="", help="extra train.py arguments, one string")
     parser.add_argument("--output_dir", required=True)
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     if not args.models and not args.open_vocabulary_models:
         parser.error("nothing to run: give --models to train and/or --open_vocabulary_models to evaluate zero-shot")
@@ -49,24 +47,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
-    args = parse_args(argv)
-    try:
-        runs = run_protocol(
-            args.dataset,
-            args.models,
-            output_dir=args.output_dir,
-            heads=args.heads,
-            open_vocabulary_models=args.open_vocabulary_models,
-            seeds=args.seeds,
-            num_epochs=args.num_epochs,
-            batch_size=args.batch_size,
-            learning_rate=args.learning_rate,
-            num_workers=args.num_workers,
-            num_clips=args.num_clips,
-            train_args=args.train_args.split(),
-        )
-    except (EvaluationInputError, TrainingError) as error:
-        sys.exit(f"run_protocol.py: {error}")
+    args = parse_args(argv)  # before torch and transformers load: --help and bad values answer at once
+    from mt_models.evaluation import EvaluationInputError
+    from mt_models.training import TrainingError
+
+    return run_main("run_protocol.py", lambda: _run(args), (EvaluationInputError, TrainingError), debug=args.debug)
+
+
+def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from accelerate import PartialState
+
+    from mt_models.protocol import plot_known_unknown, protocol_table, run_protocol, write_table
+
+    runs = run_protocol(
+        args.dataset,
+        args.models,
+        output_dir=args.output_dir,
+        heads=args.heads,
+        open_vocabulary_models=args.open_vocabulary_models,
+        seeds=args.seeds,
+        num_epochs=args.num_epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        num_workers=args.num_workers,
+        num_clips=args.num_clips,
+        train_args=args.train_args.split(),
+        videos=args.videos,
+    )
     rows: list[dict[str, Any]] = []
     if PartialState().is_main_process:
         rows = protocol_table(runs, bootstrap_samples=args.bootstrap_samples)

@@ -18,23 +18,26 @@ uninterrupted run. ``--push_to_hub --hub_model_id ORG/NAME`` uploads the model w
 from __future__ import annotations
 
 import argparse
-import sys
 
-from mt_models.training import TrainingError, TrainingOptions, add_training_arguments, train
+from mt_datasets.errors import add_debug_argument, run_main
+from mt_options import add_training_arguments
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_training_arguments(parser)
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    try:
-        return train(TrainingOptions(**vars(args)))
-    except (TrainingError, FileNotFoundError, ConnectionError) as error:  # a mistyped dataset or model, offline
-        sys.exit(f"train.py: {error}")
+    args = vars(parse_args(argv))  # before torch and transformers load: --help and bad values answer at once
+    debug = args.pop("debug")
+    from mt_models.training import TrainingError, TrainingOptions, train
+
+    # Options are checked (TrainingOptions) before any dataset or model loads; a mistyped dataset or model, being
+    # offline, a full disk or Ctrl-C end in one line.
+    return run_main("train.py", lambda: train(TrainingOptions(**args)), (TrainingError, ConnectionError), debug=debug)
 
 
 if __name__ == "__main__":

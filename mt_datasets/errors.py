@@ -6,10 +6,27 @@ error types can be caught without importing the heavy module (``datasets``, ``to
 
 from __future__ import annotations
 
+import argparse
 import difflib
-from collections.abc import Sequence
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
-__all__ = ["DatasetMismatchError", "PublishError", "VideoDecodeError", "did_you_mean"]
+__all__ = [
+    "DEBUG_ENV",
+    "DatasetMismatchError",
+    "PublishError",
+    "VideoDecodeError",
+    "add_debug_argument",
+    "did_you_mean",
+    "run_main",
+]
+
+T = TypeVar("T")
+
+# Set to 1 (or pass --debug) to see the traceback behind a script's or command's one-line error.
+DEBUG_ENV = "MT_DEBUG"
 
 
 def did_you_mean(value: str, choices: Sequence[str], what: str) -> str:
@@ -44,3 +61,42 @@ class DatasetMismatchError(ValueError):
 
 class PublishError(RuntimeError):
     """A dataset directory that cannot be published, or a Hub error; the message is one line saying what to do."""
+
+
+def add_debug_argument(parser: argparse.ArgumentParser) -> None:
+    """``--debug``: show the traceback behind an error instead of its one line (as ``MT_DEBUG=1`` does)."""
+    parser.add_argument(
+        "--debug", action="store_true", help=f"show the traceback of an error, not its one line (or {DEBUG_ENV}=1)"
+    )
+
+
+def run_main(
+    prog: str,
+    main: Callable[[], T],
+    errors: tuple[type[BaseException], ...] = (),
+    *,
+    debug: bool = False,
+    exit_code: int = 1,
+) -> T:
+    """Run a script's or command's ``main``: the top-level error handling every entry point shares.
+
+    ``errors`` (the caller's own error types), ``OSError`` (a read-only or full disk, a missing file, a network
+    error) and ``KeyboardInterrupt`` end the process with one line on stderr, ``PROG: MESSAGE`` (``PROG: interrupted``,
+    exit code 130, for Ctrl-C), instead of a traceback; ``debug`` or ``MT_DEBUG=1`` re-raises them.
+    """
+    debug = debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    try:
+        return main()
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"{prog}: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    except (*errors, OSError) as error:
+        if debug:
+            raise
+        message = " ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
+        if exit_code == 1:  # as sys.exit(message): Python prints it to stderr, and callers can match the message
+            raise SystemExit(f"{prog}: {message}") from None
+        print(f"{prog}: {message}", file=sys.stderr)
+        raise SystemExit(exit_code) from None

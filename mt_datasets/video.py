@@ -319,6 +319,8 @@ def _decode_errors(name: str) -> Iterator[None]:
         raise
     except _DECODER_ERRORS as err:
         reason = " ".join(str(err).split()) or type(err).__name__
+        if "best video stream is unknown" in reason:  # torchcodec on a file with no video stream (audio only)
+            raise VideoDecodeError(name, "no video stream in the file (audio only?)") from err
         raise VideoDecodeError(name, f"{type(err).__name__}: {reason}") from err
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import torch
 
+from mt_options import AUGMENTATIONS  # its home is light: the scripts' --help shows it
+
 __all__ = ["AUGMENTATIONS", "random_shift", "augment"]
 
-AUGMENTATIONS = ("none", "shift")
 
 
 def random_shift(frames: torch.Tensor, max_shift: int = 4, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -42,9 +42,8 @@ Every head predicts from ``coarse_logits``, so ``pipeline()`` and the evaluation
 
 from __future__ import annotations
 
-import argparse
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -65,6 +64,7 @@ from mt_models.heads import (
 )
 from mt_models.labels import IGNORE_INDEX  # re-exported: its old home
 from mt_models.preprocess import InputSpec
+from mt_options import HeadOptions, add_head_arguments  # light homes, for train.py's --help
 
 __all__ = [
     "HEAD_NAMES",
@@ -75,70 +75,6 @@ __all__ = [
     "DisentangledClassifierOutput",
     "IGNORE_INDEX",
 ]
-
-
-@dataclass(kw_only=True)
-class HeadOptions:
-    """The options of the classifier's heads and loss that ``train.py`` takes (one ``--option`` each).
-
-    Attributes:
-        head: the head design, one of :data:`HEAD_NAMES` (see :mod:`mt_models.heads`).
-        embedding_dim: size of the coarse and of the fine embedding.
-        dropout: dropout on the backbone features before each projection.
-        fine_loss_weight: weight of the fine cross-entropy (0 = no fine branch); "disentangled" and "hierarchical".
-        decorrelation_weight: weight of the cross-covariance penalty (needs the fine branch); "disentangled".
-        adversarial_weight: weight of the gradient-reversal within-coarse fine adversary; "disentangled".
-            These three are ``None`` until resolved to the head's defaults (:meth:`resolve_head_options`).
-        label_smoothing: label smoothing of the coarse cross-entropy (0 = none).
-        invariance_weight: weight of the V-REx penalty ("vrex").
-        contrastive_weight: weight of the cross-variant supervised contrastive loss ("supcon").
-        temperature: temperature of that loss ("supcon").
-        mix_alpha: the Beta(mix_alpha, mix_alpha) distribution of the mixing weight ("mix").
-    """
-
-    head: str = "disentangled"
-    embedding_dim: int = 256
-    dropout: float = 0.0
-    fine_loss_weight: float | None = None
-    decorrelation_weight: float | None = None
-    adversarial_weight: float | None = None
-    label_smoothing: float = 0.0
-    invariance_weight: float = 1.0
-    contrastive_weight: float = 0.5
-    temperature: float = 0.1
-    mix_alpha: float = 2.0
-
-    def resolve_head_options(self) -> None:
-        """Give the weights left at ``None`` the defaults of ``head``; raise ``ValueError`` on an unknown head."""
-        if self.head not in HEAD_NAMES:
-            raise ValueError(f"head must be one of {HEAD_NAMES}, got {self.head!r}")
-        for name, default in HEAD_WEIGHT_DEFAULTS[self.head].items():
-            if getattr(self, name) is None:
-                setattr(self, name, default)
-
-
-_HEAD_HELP = {
-    "head": "head design (mt_models.heads): " + ", ".join(HEAD_NAMES),
-    "fine_loss_weight": "fine CE weight (default: the head's: 1 for disentangled and hierarchical, else 0)",
-    "decorrelation_weight": "cross-covariance weight, disentangled head (default 1)",
-    "adversarial_weight": "within-coarse adversary weight, disentangled head (default 0.1)",
-    "label_smoothing": "of the coarse cross-entropy",
-    "invariance_weight": "V-REx penalty weight (vrex head)",
-    "contrastive_weight": "cross-variant supervised contrastive weight (supcon head)",
-    "temperature": "temperature of the contrastive loss (supcon head)",
-    "mix_alpha": "Beta(a, a) of the mixing weight (mix head)",
-}
-
-
-def add_head_arguments(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    """One ``--option`` per :class:`HeadOptions` field, with its default, and ``--baseline`` (= ``--head baseline``)."""
-    for option in fields(HeadOptions):
-        kind = {"head": str, "embedding_dim": int}.get(option.name, float)
-        choices = HEAD_NAMES if option.name == "head" else None
-        group.add_argument(
-            f"--{option.name}", type=kind, default=option.default, choices=choices, help=_HEAD_HELP.get(option.name)
-        )
-    group.add_argument("--baseline", action="store_true", help="plain coarse classifier: the same as --head baseline")
 
 
 class DisentangledConfig(PreTrainedConfig, HeadOptions):

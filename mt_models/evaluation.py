@@ -33,11 +33,12 @@ from mt_datasets.protocol import TEST_SPLITS, direction, other_set, training_set
 from mt_datasets.taxonomy import Taxonomy
 from mt_models.classifier import DisentangledConfig
 from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of
-from mt_models.fast_path import add_precision_argument, evaluation_accelerator
+from mt_models.fast_path import evaluation_accelerator
 from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE
-from mt_models.options import RunOptions, add_dataset_arguments
+from mt_models.options import RunOptions
 from mt_models.preprocess import InputSpec
-from mt_models.records import read_versioned_json, write_json
+from mt_models.records import damaged_weights_reason, read_versioned_json, write_json
+from mt_options import add_data_and_model_arguments, add_evaluation_arguments  # light homes, for the scripts' --help
 
 __all__ = [
     "HEAD_OPTIONS",
@@ -55,6 +56,7 @@ __all__ = [
     "load_model",
     "predict_splits",
     "read_predictions",
+    "require_decodable",
     "skipped_videos",
     "write_predictions",
 ]
@@ -79,35 +81,6 @@ class EvaluationInputError(ValueError):
     """A model, dataset or option that cannot be evaluated as given; the message is one line with the fix."""
 
 
-def add_data_and_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options every evaluating script shares (eval.py, diagnose.py): dataset, direction, videos and model."""
-    add_dataset_arguments(parser)
-    parser.add_argument(
-        "--videos", default=None, help="folder of your videos, to join with a metadata-only dataset (K400-TA, SSv2-TA)"
-    )
-    parser.add_argument("--model", required=True, help="classifier trained by train.py, or an X-CLIP checkpoint")
-    parser.add_argument("--open_vocabulary", action="store_true", help="zero-shot X-CLIP with class-name prompts")
-    parser.add_argument("--prompt_template", default=DEFAULT_PROMPT_TEMPLATE, help="prompt with one {} slot")
-
-
-def add_evaluation_arguments(parser: argparse.ArgumentParser) -> None:
-    """Every option of ``eval.py`` (the fields of :class:`EvaluationOptions`)."""
-    add_data_and_model_arguments(parser)
-    parser.add_argument("--num_clips", type=int, default=1, help="clips per video; probabilities are averaged")
-    parser.add_argument("--sampling", default="uniform", choices=["uniform", "stride"])
-    parser.add_argument("--batch_size", type=int, default=8, help="per process")
-    parser.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
-    add_precision_argument(parser)
-    parser.add_argument("--bootstrap_samples", type=int, default=0, help="replicates for confidence intervals")
-    parser.add_argument("--seed", type=int, default=None, help="recorded seed (default: the model's training seed)")
-    parser.add_argument("--output_dir", required=True, help="where all_results.json goes")
-    parser.add_argument(
-        "--update_model_card",
-        action="store_true",
-        help="add the scores to the model-index of --model's README.md (a Hub id's card is pushed back to the Hub)",
-    )
-
-
 def evaluation_options(argv: Sequence[str]) -> EvaluationOptions:
     """:class:`EvaluationOptions` from command-line arguments, as ``eval.py`` takes them."""
     parser = argparse.ArgumentParser(prog="eval.py")
@@ -123,14 +96,19 @@ def load_eval_dataset(dataset: str, config: str, *, revision: str | None = None)
 
 
 def attach_eval_videos(
-    loaded: Any, *, dataset: str, videos: str | None, report_dir: str | os.PathLike | None = None
+    loaded: Any,
+    *,
+    dataset: str,
+    videos: str | None,
+    report_dir: str | os.PathLike | None = None,
+    splits: Sequence[str] = TEST_SPLITS,
 ) -> tuple[Any, list[dict[str, str]]]:
     """Join a metadata-only dataset with the videos under ``videos`` (:func:`mt_datasets.attach_videos`).
 
     Returns the dataset, without the rows whose file is missing or undecodable, and those rows as skipped-video
-    entries (``{"split", "video_id", "reason"}``); with ``report_dir`` the presence report (per video, why) is written
-    there. Without ``videos`` a metadata-only dataset is refused with the fix; with it, a dataset that has its videos
-    is.
+    entries (``{"split", "video_id", "reason"}``, for ``splits``); with ``report_dir`` the presence report (per
+    video, why) is written there. Without ``videos`` a metadata-only dataset is refused with the fix; with it, a
+    dataset that has its videos is.
     """
     has_video = "video" in next(iter(loaded.values())).column_names
     if videos is None:
@@ -148,15 +126,35 @@ def attach_eval_videos(
         joined = attach_videos(loaded, videos, on_missing="flag", report_dir=report_dir)
     except FileNotFoundError as error:
         raise EvaluationInputError(f"--videos {videos}: {error}") from None
-    reason = f"no decodable video file under {videos} (missing or undecodable: see meta/presence.md)"
     skipped = [
-        {"split": split, "video_id": str(video_id), "reason": reason}
-        for split in TEST_SPLITS
-        for video_id, present in zip(joined[split]["video_id"], joined[split]["video_present"], strict=True)
+        {"split": split, "video_id": str(video_id), "reason": _absent_reason(videos, relative)}
+        for split in splits
+        for video_id, relative, present in zip(
+            joined[split]["video_id"], joined[split]["relative_path"], joined[split]["video_present"], strict=True
+        )
         if not present
     ]
     kept = {name: split.filter(lambda row: row["video_present"]) for name, split in joined.items()}
     return type(joined)({name: split.remove_columns("video_present") for name, split in kept.items()}), skipped
+
+
+def _absent_reason(videos: str, relative: str) -> str:
+    """Why a row's video was not joined: its file is missing, or is there and does not decode."""
+    if (Path(videos) / relative).is_file():
+        return f"undecodable: {relative} under {videos} does not decode (see meta/presence.md)"
+    return f"missing: no file {relative} under {videos}"
+
+
+def require_decodable(split: str, total: int, skipped: Sequence[Mapping[str, str]]) -> None:
+    """Stop with one line when a split has no decodable video: scores over nothing would look like a result."""
+    if total and sum(s["split"] == split for s in skipped) < total:
+        return
+    ours = [s for s in skipped if s["split"] == split]
+    missing = sum(s["reason"].startswith("missing") for s in ours)
+    raise EvaluationInputError(
+        f"the {split} split has no decodable video: {missing} missing, {len(ours) - missing} undecodable of "
+        f"{total}; check --videos (or the dataset) and see the presence report"
+    )
 
 
 def _model_type(model: str) -> str | None:
@@ -211,6 +209,12 @@ def load_model(
         )
         raise EvaluationInputError(
             f"--model {model} is a bare {model_type!r} backbone, not a classifier trained by train.py: {hint}"
+        )
+    weights = Path(model) / "model.safetensors"
+    reason = damaged_weights_reason(weights) if weights.is_file() else None
+    if reason:
+        raise EvaluationInputError(
+            f"--model {model}: {weights} is {reason}; copy the model again or retrain it (examples/train.py)"
         )
     classifier = DisentangledVideoClassifier.from_pretrained(model)
     training_set = training_set_of(config)
@@ -322,7 +326,6 @@ def read_predictions(path: str | os.PathLike) -> dict[str, list]:
 class EvaluationOptions(RunOptions):
     """What ``eval.py`` takes (see ``examples/eval.py --help``): the run's options and evaluation's own."""
 
-    videos: str | None = None
     open_vocabulary: bool = False
     prompt_template: str = DEFAULT_PROMPT_TEMPLATE
     num_clips: int = 1
@@ -362,6 +365,10 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
     dataset, missing = attach_eval_videos(
         dataset, dataset=options.dataset, videos=options.videos, report_dir=options.output_dir
     )
+    totals = {split: len(dataset[split]) + sum(m["split"] == split for m in missing) for split in TEST_SPLITS}
+    for split in TEST_SPLITS:
+        if not len(dataset[split]):
+            require_decodable(split, totals[split], missing)
     spec = model.input_spec
     model = accelerator.prepare_model(model, evaluation_mode=True)
     seed = options.seed if options.seed is not None else _training_seed(options.model)
@@ -403,6 +410,9 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
         num_clips=options.num_clips,
         sampling=options.sampling,
     )
+    for split in TEST_SPLITS:  # every rank has the gathered columns, so all stop together
+        if not data["decoded"].bool()[data["is_known"].bool() == (split == "known")].any():
+            require_decodable(split, totals[split], missing + skipped_videos(dataset, data))
     result: dict[str, Any] = {}
     if accelerator.is_main_process:
         decoded, is_known = data["decoded"].bool(), data["is_known"].bool()

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -33,8 +32,19 @@ from typing import Any
 
 import torch
 
+from mt_options import (  # light homes: the scripts' --help shows these options
+    COMPILE_CHOICES,
+    COMPILE_ENVIRONMENT,
+    PRECISION_CHOICES,
+    PRECISION_ENVIRONMENT,
+    add_compile_arguments,
+    add_precision_argument,
+)
+
 __all__ = [
     "COMPILE_CHOICES",
+    "COMPILE_ENVIRONMENT",
+    "PRECISION_ENVIRONMENT",
     "add_compile_arguments",
     "add_precision_argument",
     "PRECISION_CHOICES",
@@ -50,8 +60,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PRECISION_CHOICES = ("auto", "no", "bf16", "fp16")
-COMPILE_CHOICES = ("auto", "yes", "no")
 
 
 def cpu_capability() -> str:
@@ -94,39 +102,6 @@ def compiler_works(device_type: str = "cpu") -> tuple[bool, str]:
     except Exception as error:  # noqa: BLE001 - any failure of the compiler means: run eagerly
         return False, f"torch.compile failed its probe ({type(error).__name__}: {str(error).splitlines()[0][:120]})"
     return True, "torch.compile works"
-
-
-# Environment variables that change the defaults of ``--mixed_precision`` and ``--compile`` (an explicit option wins),
-# e.g. to keep a test suite or a quick experiment eager without editing every command.
-PRECISION_ENVIRONMENT, COMPILE_ENVIRONMENT = "MT_MIXED_PRECISION", "MT_COMPILE"
-
-
-def add_precision_argument(parser: Any) -> None:
-    """``--mixed_precision`` as train, eval and diagnose take it (``auto`` by default: :func:`choose_fast_path`)."""
-    parser.add_argument(
-        "--mixed_precision",
-        default=os.environ.get(PRECISION_ENVIRONMENT, "auto"),
-        choices=PRECISION_CHOICES,
-        help="autocast precision; auto: bf16 where the device computes it natively (a CPU with AVX512-BF16/AMX, a "
-        f"GPU that supports it), fp32 elsewhere (default: auto, or ${PRECISION_ENVIRONMENT})",
-    )
-
-
-def add_compile_arguments(parser: Any) -> None:
-    """``--compile`` and ``--channels_last`` as ``train.py`` takes them."""
-    parser.add_argument(
-        "--compile",
-        default=os.environ.get(COMPILE_ENVIRONMENT, "auto"),
-        choices=COMPILE_CHOICES,
-        help="torch.compile the model; auto: where a compiler works (falls back to eager mode, saying so) "
-        f"(default: auto, or ${COMPILE_ENVIRONMENT})",
-    )
-    parser.add_argument(
-        "--channels_last",
-        default="auto",
-        choices=COMPILE_CHOICES,
-        help="channels_last_3d memory format for 3D convolutions; auto: when compiled",
-    )
 
 
 def parse_switch(value: str | bool | None, name: str) -> bool | None:

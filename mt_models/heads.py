@@ -41,6 +41,7 @@ import torch
 from torch import nn
 
 from mt_models.labels import IGNORE_INDEX
+from mt_options import HEAD_NAMES, HEAD_WEIGHT_DEFAULTS  # light home: train.py's --help lists the heads
 
 __all__ = [
     "HEAD_NAMES",
@@ -50,19 +51,6 @@ __all__ = [
     "variance_of_group_losses",
     "within_coarse_logsumexp",
 ]
-
-HEAD_NAMES = ("baseline", "disentangled", "hierarchical", "vrex", "supcon", "mix")
-# The fine / decorrelation / adversarial weights each head takes when they are not given (``None``). Only
-# "disentangled" uses all three, "hierarchical" the fine one; the others must leave them at 0.
-HEAD_WEIGHT_DEFAULTS = {
-    head: {
-        "fine_loss_weight": 1.0 if head in ("disentangled", "hierarchical") else 0.0,
-        "decorrelation_weight": 1.0 if head == "disentangled" else 0.0,
-        "adversarial_weight": 0.1 if head == "disentangled" else 0.0,
-    }
-    for head in HEAD_NAMES
-}
-
 
 def within_coarse_logsumexp(fine_logits: torch.Tensor, same_coarse: torch.Tensor) -> torch.Tensor:
     """``(batch, num_coarse)``: log-sum-exp of the fine logits of each coarse class (``same_coarse[c, f]``).

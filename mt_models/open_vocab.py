@@ -21,10 +21,10 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase, XCLIPModel
 
 from mt_models.backbones import XCLIPBackbone, read_preprocessor_spec
 from mt_models.preprocess import InputSpec
+from mt_options import DEFAULT_PROMPT_TEMPLATE  # its home is light: the scripts' --help shows it
 
 __all__ = ["DEFAULT_PROMPT_TEMPLATE", "OpenVocabularyClassifier", "make_prompts"]
 
-DEFAULT_PROMPT_TEMPLATE = "a video of {}."
 
 
 def make_prompts(class_names: Sequence[str], template: str = DEFAULT_PROMPT_TEMPLATE) -> list[str]:

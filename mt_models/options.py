@@ -2,17 +2,18 @@
 
 :class:`RunOptions` holds the dataset and its direction, the model, the output directory and how clips are loaded
 and batched; :class:`mt_models.training.TrainingOptions` and :class:`mt_models.evaluation.EvaluationOptions` extend
-it with their own. :func:`add_dataset_arguments` adds the dataset's command-line options to a parser or group.
+it with their own. :func:`add_dataset_arguments` adds the dataset's command-line options to a parser or group; it and
+the argparse types live in the light :mod:`mt_options` (the scripts parse before importing torch) and import from here
+too.
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 
-from mt_datasets.protocol import PROTOCOL_CONFIGS
+from mt_options import add_dataset_arguments, add_videos_argument, positive_float, positive_int
 
-__all__ = ["RunOptions", "add_dataset_arguments"]
+__all__ = ["RunOptions", "add_dataset_arguments", "add_videos_argument", "positive_float", "positive_int"]
 
 
 @dataclass(kw_only=True)
@@ -24,14 +25,8 @@ class RunOptions:
     output_dir: str
     config: str = "set1"
     revision: str | None = None
+    videos: str | None = None
     sampling: str = "uniform"
     batch_size: int = 8
     num_workers: int = 2
     mixed_precision: str | None = "auto"
-
-
-def add_dataset_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    """``--dataset``, ``--config`` (the protocol direction) and ``--revision``, as every script takes them."""
-    parser.add_argument("--dataset", required=True, help="Hub id or local directory of a motion-transfer dataset")
-    parser.add_argument("--config", default="set1", choices=list(PROTOCOL_CONFIGS), help="protocol direction")
-    parser.add_argument("--revision", default=None, help="dataset revision (branch, tag or commit) on the Hub")

@@ -37,7 +37,7 @@ from mt_models.classifier import DisentangledConfig, DisentangledVideoClassifier
 from mt_models.open_vocab import OpenVocabularyClassifier
 from mt_models.preprocess import InputSpec, preprocess
 
-__all__ = ["TASK", "MotionVideoClassificationPipeline", "register_pipeline"]
+__all__ = ["TASK", "MotionVideoClassificationPipeline", "fetch_video", "register_pipeline"]
 
 TASK = "video-classification"
 
@@ -105,11 +105,18 @@ class MotionVideoClassificationPipeline(Pipeline):
             forward["prompt_template"] = prompt_template
         return {}, forward, postprocess
 
+    def __call__(self, inputs: Any, **kwargs: Any) -> Any:
+        if isinstance(inputs, (list, tuple)) and not inputs:
+            return []  # nothing to classify: no answers (transformers would fail on indexing the first input)
+        return super().__call__(inputs, **kwargs)
+
     def preprocess(self, video: Any) -> dict[str, Any]:
         from mt_datasets import read_clip
 
         if isinstance(video, dict):
             video = video.get("path") if video.get("bytes") is None else video["bytes"]
+        if isinstance(video, str) and video.startswith(("http://", "https://")):
+            video = fetch_video(video)
         spec = self.input_spec
         clip = read_clip(video, num_frames=spec.num_frames)
         return {"pixel_values": preprocess(clip, spec, dtype=self.dtype or torch.float32).unsqueeze(0)}
@@ -162,6 +169,22 @@ class MotionVideoClassificationPipeline(Pipeline):
         probabilities = model_outputs["logits"][0].float().softmax(-1)
         scores, ids = probabilities.topk(min(top_k, len(labels)))
         return [{"label": labels[i], "score": s} for s, i in zip(scores.tolist(), ids.tolist(), strict=True)]
+
+
+def fetch_video(url: str, *, timeout: float = 30.0) -> bytes:
+    """The bytes of a video at an http(s) URL, as transformers' video pipeline fetches one (``httpx``, following
+    redirects); ``ConnectionError`` with one line when it cannot be fetched (offline, unreachable, HTTP error)."""
+    import httpx
+
+    try:
+        response = httpx.get(url, follow_redirects=True, timeout=timeout)
+        response.raise_for_status()
+    except httpx.HTTPStatusError as error:
+        raise ConnectionError(f"cannot fetch video {url}: HTTP {error.response.status_code}") from None
+    except httpx.HTTPError as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise ConnectionError(f"cannot fetch video {url}: {reason} (offline, or the server is unreachable?)") from None
+    return response.content
 
 
 def _stack_clips(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:

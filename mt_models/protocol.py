@@ -18,10 +18,10 @@ from typing import Any
 
 import mt_metrics
 from mt_datasets.protocol import PROTOCOL_CONFIGS
-from mt_models.classifier import HEAD_NAMES
 from mt_models.evaluation import PREDICTIONS_FILENAME, evaluate_direction, evaluation_options, read_predictions
 from mt_models.records import RESULTS_FILENAME, read_record
 from mt_models.training import train, training_options
+from mt_options import HEADS  # its home is light: the scripts' --help shows it
 
 __all__ = [
     "HEADS",
@@ -38,7 +38,6 @@ __all__ = [
     "write_table",
 ]
 
-HEADS = HEAD_NAMES  # every head design of the classifier (mt_models.heads)
 TABLE_COLUMNS = ("source", "model", "known_accuracy", "unknown_accuracy", "absolute_drop", "harmonic_mean")
 
 
@@ -63,6 +62,7 @@ def run_protocol(
     bootstrap_samples: int = 0,
     train_args: Sequence[str] = (),
     eval_args: Sequence[str] = (),
+    videos: str | None = None,
 ) -> dict[str, list[Path]]:
     """Train and evaluate every model x head x seed in both directions; returns ``{run label: [eval dirs]}``.
 
@@ -78,6 +78,7 @@ def run_protocol(
         num_clips: clips per video at evaluation.
         bootstrap_samples: replicates for confidence intervals in each record (the table bootstraps separately).
         train_args, eval_args: extra command-line arguments of ``train.py`` / ``eval.py`` (e.g. ``["--cache_clips"]``).
+        videos: your copy of the videos of a metadata-only ``dataset`` (K400-TA, SSv2-TA), for training and eval.
     """
     for head in heads:
         if head not in HEADS:
@@ -89,6 +90,7 @@ def run_protocol(
 
     output_dir = Path(output_dir)
     common = ["--dataset", dataset, "--num_workers", str(num_workers), "--batch_size", str(batch_size)]
+    common += ["--videos", str(videos)] if videos else []
     evaluation = [*common, "--num_clips", str(num_clips), "--bootstrap_samples", str(bootstrap_samples), *eval_args]
     # (label, model to evaluate, train arguments or None for zero-shot, config, eval dir)
     grid: list[tuple[str, str, list[str] | None, str, Path]] = []
@@ -99,7 +101,8 @@ def run_protocol(
                 for config in PROTOCOL_CONFIGS:
                     run_dir = output_dir / label / f"seed{seed}" / config
                     arguments = [*common, "--config", config, "--model", model, "--output_dir", str(run_dir)]
-                    arguments += ["--seed", str(seed), "--num_epochs", str(num_epochs)]
+                    # A run the grid did not finish (trained, not evaluated) is trained again from the start.
+                    arguments += ["--seed", str(seed), "--num_epochs", str(num_epochs), "--overwrite_output_dir"]
                     arguments += ["--learning_rate", str(learning_rate), "--head", head]
                     grid.append((label, str(run_dir), [*arguments, *train_args], config, run_dir / "eval"))
     for model in open_vocabulary_models:

@@ -19,7 +19,15 @@ from typing import Any
 
 from mt_datasets.files import atomic_write_bytes
 
-__all__ = ["FORMAT_VERSION", "RESULTS_FILENAME", "ResultsRecord", "dataset_revision", "package_version", "read_record"]
+__all__ = [
+    "FORMAT_VERSION",
+    "RESULTS_FILENAME",
+    "ResultsRecord",
+    "damaged_weights_reason",
+    "dataset_revision",
+    "package_version",
+    "read_record",
+]
 
 # 2: the skipped videos listed by split, id and reason (``skipped``).
 FORMAT_VERSION = 2
@@ -36,6 +44,29 @@ def package_version() -> str:
         from mt_datasets import __version__
 
         return __version__
+
+
+def damaged_weights_reason(path: str | os.PathLike) -> str | None:
+    """Why a ``.safetensors`` file cannot be loaded (truncated, as a kill or a full disk leaves it), or None.
+
+    Checks the header and that the file is as long as the header says, without reading the tensors.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as file:
+            head = file.read(8)
+            length = int.from_bytes(head, "little") if len(head) == 8 else -1
+            header = json.loads(file.read(length)) if 0 < length < 100_000_000 else None
+    except (OSError, ValueError) as error:
+        return f"damaged ({error})"
+    if not isinstance(header, dict):
+        return "truncated or not a safetensors file (no complete header)"
+    ends = [entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"]
+    expected = 8 + length + max(ends, default=0)
+    size = path.stat().st_size
+    if size < expected:
+        return f"truncated ({size} of {expected} bytes)"
+    return None
 
 
 def dataset_revision(name_or_path: str | os.PathLike, revision: str | None = None) -> str | None:

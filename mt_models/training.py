@@ -14,6 +14,8 @@ import argparse
 import math
 import os
 import re
+import shutil
+import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -22,11 +24,12 @@ from typing import Any
 import torch
 
 from mt_models.augment import AUGMENTATIONS, augment
-from mt_models.classifier import HeadOptions, add_head_arguments
+from mt_models.classifier import HeadOptions
 from mt_models.evaluation import HEAD_OPTIONS
-from mt_models.fast_path import CompiledStep, add_compile_arguments, add_precision_argument, choose_fast_path
-from mt_models.options import RunOptions, add_dataset_arguments
-from mt_models.records import read_versioned_json, write_json
+from mt_models.fast_path import CompiledStep, choose_fast_path
+from mt_models.options import RunOptions
+from mt_models.records import damaged_weights_reason, read_versioned_json, write_json
+from mt_options import add_training_arguments  # its home is light, for train.py --help
 
 __all__ = [
     "TRAIN_RESULTS_FILENAME",
@@ -34,7 +37,10 @@ __all__ = [
     "TrainingError",
     "TrainingOptions",
     "add_training_arguments",
+    "check_checkpoint",
     "find_checkpoint",
+    "prepare_output_dir",
+    "save_checkpoint",
     "push_model_to_hub",
     "read_train_results",
     "train",
@@ -71,6 +77,7 @@ class TrainingOptions(RunOptions, HeadOptions):
     checkpointing_steps: str | None = None
     resume_from_checkpoint: str | None = None
     stop_after_steps: int | None = None
+    overwrite_output_dir: bool = False
     with_tracking: bool = False
     push_to_hub: bool = False
     hub_model_id: str | None = None
@@ -79,6 +86,16 @@ class TrainingOptions(RunOptions, HeadOptions):
     channels_last: str = "auto"
 
     def __post_init__(self) -> None:
+        for name in ("num_epochs", "batch_size", "learning_rate", "gradient_accumulation_steps"):
+            if not getattr(self, name) > 0:  # zero epochs would save an untrained model that looks finished
+                raise TrainingError(f"--{name} must be positive, got {getattr(self, name)}")
+        if self.modality is not None:
+            from mt_models.preprocess import modality_parts
+
+            try:
+                modality_parts(self.modality)
+            except ValueError as error:
+                raise TrainingError(f"--modality: {error}") from None
         if self.baseline:
             self.head = "baseline"
         self.resolve_head_options()
@@ -94,61 +111,6 @@ class TrainingOptions(RunOptions, HeadOptions):
             raise TrainingError("--push_to_hub needs --hub_model_id ORG/NAME, the model repository to upload to")
 
 
-def add_training_arguments(parser: argparse.ArgumentParser) -> None:
-    """The command-line options of ``train.py`` (the fields of :class:`TrainingOptions`), in groups."""
-    data = parser.add_argument_group("data")
-    add_dataset_arguments(data)
-    data.add_argument("--num_frames", type=int, default=None, help="frames per clip (default: the backbone's)")
-    data.add_argument("--sampling", default="uniform", choices=["uniform", "stride"], help="frame sampling")
-    data.add_argument("--num_workers", type=int, default=2, help="DataLoader decoding processes")
-    data.add_argument(
-        "--cache_clips", action="store_true", help="decode the training clips once and keep them in memory"
-    )
-    head = parser.add_argument_group("model")
-    head.add_argument("--model", required=True, help="backbone: Hub id, local directory or registered name")
-    head.add_argument(
-        "--modality",
-        default=None,
-        help="input modality: rgb, fg, diff or a '+' stack such as fg+diff (default: the backbone's; stored with "
-        "the model, so eval, diagnose and pipeline() use it too)",
-    )
-    add_head_arguments(head)
-    optim = parser.add_argument_group("optimisation")
-    optim.add_argument("--num_epochs", type=int, default=10)
-    optim.add_argument("--learning_rate", type=float, default=1e-4)
-    optim.add_argument("--weight_decay", type=float, default=0.05)
-    optim.add_argument("--lr_scheduler_type", default="cosine", help="a transformers scheduler name")
-    optim.add_argument("--num_warmup_steps", type=int, default=0)
-    optim.add_argument("--num_warmup_epochs", type=float, default=0.0, help="warm-up in epochs (adds to the steps)")
-    optim.add_argument(
-        "--augment",
-        default="none",
-        choices=AUGMENTATIONS,
-        help="training augmentation: 'shift' moves each clip by up to 4 pixels. Flips and time reversal are not "
-        "offered: they turn a fine variant into another (left-to-right into right-to-left, appearing into "
-        "disappearing) and would leak held-out variants into training",
-    )
-    optim.add_argument("--batch_size", type=int, default=8, help="per process")
-    optim.add_argument("--gradient_accumulation_steps", type=int, default=1)
-    add_precision_argument(optim)
-    add_compile_arguments(optim)
-    optim.add_argument("--seed", type=int, default=0)
-    run = parser.add_argument_group("run")
-    run.add_argument("--output_dir", required=True)
-    run.add_argument("--checkpointing_steps", default=None, help="save the training state every N steps, or 'epoch'")
-    run.add_argument("--resume_from_checkpoint", default=None, help="a checkpoint directory, or 'latest'")
-    run.add_argument(
-        "--stop_after_steps",
-        type=int,
-        default=None,
-        help="stop after N steps as if interrupted (the LR schedule still spans --num_epochs); resume later",
-    )
-    run.add_argument("--with_tracking", action="store_true", help="log to the trackers Accelerate finds")
-    run.add_argument("--push_to_hub", action="store_true", help="upload the model and its card to --hub_model_id")
-    run.add_argument("--hub_model_id", default=None, help="ORG/NAME of the model repository on the Hub")
-    run.add_argument("--hub_private", action="store_true", help="create that repository as private")
-
-
 def training_options(argv: Sequence[str]) -> TrainingOptions:
     """:class:`TrainingOptions` from command-line arguments, as ``train.py`` takes them (the protocol runner's
     ``train_args`` pass through here)."""
@@ -157,17 +119,117 @@ def training_options(argv: Sequence[str]) -> TrainingOptions:
     return TrainingOptions(**vars(parser.parse_args(list(argv))))
 
 
-def find_checkpoint(output_dir: Path, requested: str) -> Path:
-    """The checkpoint directory to resume from: ``requested``, or the most advanced one for ``"latest"``."""
+CHECKPOINT_PATTERN = re.compile(r"(step|epoch)_(\d+)")
+# What a finished run leaves in its output directory besides checkpoints.
+RUN_FILES = ("model.safetensors", "pytorch_model.bin", TRAIN_RESULTS_FILENAME)
+
+
+def _checkpoints(output_dir: Path) -> list[Path]:
+    return sorted(p for p in output_dir.glob("*_*") if p.is_dir() and CHECKPOINT_PATTERN.fullmatch(p.name))
+
+
+def prepare_output_dir(output_dir: Path, options: TrainingOptions) -> None:
+    """One run per output directory: refuse one that holds another run's checkpoints or model, unless resuming or
+    ``--overwrite_output_dir`` (which deletes them, on the main process). Half-written ``*.tmp`` checkpoints go."""
+    from accelerate import PartialState
+
+    state = PartialState()
+    previous = [p.name for p in _checkpoints(output_dir)] + [n for n in RUN_FILES if (output_dir / n).is_file()]
+    if previous and not options.resume_from_checkpoint and not options.overwrite_output_dir:
+        raise TrainingError(
+            f"--output_dir {output_dir} holds another run ({', '.join(previous[:3])}"
+            f"{', ...' if len(previous) > 3 else ''}): continue it with --resume_from_checkpoint latest, start "
+            "afresh with --overwrite_output_dir, or choose another --output_dir"
+        )
+    if state.is_main_process:
+        for stale in output_dir.glob("*.tmp"):
+            shutil.rmtree(stale, ignore_errors=True)
+        if options.overwrite_output_dir and not options.resume_from_checkpoint:
+            for checkpoint in _checkpoints(output_dir):
+                shutil.rmtree(checkpoint)
+            for name in RUN_FILES:
+                (output_dir / name).unlink(missing_ok=True)
+    state.wait_for_everyone()
+
+
+def save_checkpoint(accelerator: Any, checkpoint: Path) -> None:
+    """``accelerator.save_state`` into ``checkpoint.tmp``, renamed to ``checkpoint`` once complete: a run killed while
+    saving leaves no half-written ``step_N`` for ``latest`` to pick."""
+    partial = checkpoint.with_name(checkpoint.name + ".tmp")
+    accelerator.save_state(str(partial))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        if checkpoint.exists():
+            shutil.rmtree(checkpoint)
+        partial.rename(checkpoint)
+    accelerator.wait_for_everyone()
+
+
+def check_checkpoint(checkpoint: Path, num_processes: int = 1) -> None:
+    """Refuse a checkpoint that misses a file ``save_state`` writes, or holds a truncated one, naming it."""
+    fix = "resume from an earlier checkpoint, or start afresh with --overwrite_output_dir"
+    weights = [checkpoint / n for n in ("model.safetensors", "pytorch_model.bin") if (checkpoint / n).is_file()]
+    needed = ["optimizer.bin", "scheduler.bin", *(f"random_states_{i}.pkl" for i in range(num_processes))]
+    missing = [n for n in needed if not (checkpoint / n).is_file()] + ([] if weights else ["model.safetensors"])
+    if missing:
+        raise TrainingError(f"checkpoint {checkpoint} is incomplete: {', '.join(missing)} missing; {fix}")
+    for path in sorted(checkpoint.iterdir()):
+        if path.suffix == ".safetensors":
+            reason = damaged_weights_reason(path)
+        elif path.suffix in (".bin", ".pkl"):  # torch.save's zip archives
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    reason = "damaged" if archive.testzip() is not None else None
+            except (zipfile.BadZipFile, OSError) as error:
+                reason = f"truncated or damaged ({error})"
+        else:
+            continue
+        if reason:
+            raise TrainingError(f"checkpoint {checkpoint}: {path.name} is {reason}; {fix}")
+
+
+def find_checkpoint(output_dir: Path, requested: str, steps_per_epoch: int | None = None) -> Path:
+    """The checkpoint directory to resume from: ``requested``, or for ``"latest"`` the one furthest into this run
+    (the highest step; ``epoch_E`` counts as the step that ends epoch E), whatever the files' modification times."""
     if requested != "latest":
         path = Path(requested)
         if not path.is_dir():
             raise TrainingError(f"--resume_from_checkpoint {requested!r} is not a directory")
         return path
-    candidates = [p for p in output_dir.glob("*_*") if re.fullmatch(r"(step|epoch)_\d+", p.name)]
+    candidates = _checkpoints(output_dir)
     if not candidates:
         raise TrainingError(f"--resume_from_checkpoint latest: no step_N / epoch_N directory in {output_dir}")
-    return max(candidates, key=lambda p: p.stat().st_mtime)
+
+    def step(path: Path) -> tuple[int, int]:
+        kind, number = CHECKPOINT_PATTERN.fullmatch(path.name).groups()
+        if kind == "epoch":
+            return ((int(number) + 1) * (steps_per_epoch or 0), 1)
+        return (int(number), 0)
+
+    return max(candidates, key=step)
+
+
+def attach_training_videos(dataset: Any, options: TrainingOptions) -> list[dict[str, str]]:
+    """Join the train split of a metadata-only dataset with ``options.videos`` in place, as eval does; returns the
+    skipped rows (missing or undecodable files). A metadata-only dataset without ``--videos``, or a training set with
+    no decodable video, is refused in one line."""
+    from datasets import DatasetDict
+
+    from mt_models.evaluation import EvaluationInputError, attach_eval_videos, require_decodable
+
+    try:
+        joined, skipped = attach_eval_videos(
+            DatasetDict(train=dataset["train"]),
+            dataset=options.dataset,
+            videos=options.videos,
+            report_dir=options.output_dir,
+            splits=("train",),
+        )
+        require_decodable("train", len(joined["train"]) + len(skipped), skipped)
+    except EvaluationInputError as error:
+        raise TrainingError(str(error)) from None
+    dataset["train"] = joined["train"]
+    return skipped
 
 
 def read_train_results(path: str | os.PathLike) -> dict[str, Any]:
@@ -226,6 +288,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     from mt_models.records import package_version
 
     output_dir = Path(options.output_dir)
+    prepare_output_dir(output_dir, options)
     device = PartialState().device
     fast_path = choose_fast_path(
         device, mixed_precision=options.mixed_precision, compile=options.compile, channels_last=options.channels_last
@@ -245,11 +308,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
 
     # The dataset: the training split of the config, fine labels mapped to the fine head (the training set's classes).
     dataset = load_dataset(options.dataset, options.config, revision=options.revision)
-    if "video" not in dataset["train"].column_names:
-        raise TrainingError(
-            f"{options.dataset} is metadata-only (no video column): join it with your videos first "
-            "(mt_datasets.attach_videos) and save it, or build it with its videos (mt-datasets k400-ta build --videos)"
-        )
+    skipped = attach_training_videos(dataset, options)
     taxonomy = taxonomy_of(dataset)
     training_set = training_set_of(options.config)
     head_fine_ids = taxonomy.fine_indices(training_set)
@@ -305,7 +364,8 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     # Resume: restore every state, then skip the epochs and batches already done.
     overall_step, starting_epoch, resume_step = 0, 0, 0
     if options.resume_from_checkpoint:
-        checkpoint = find_checkpoint(output_dir, options.resume_from_checkpoint)
+        checkpoint = find_checkpoint(output_dir, options.resume_from_checkpoint, len(train_dataloader))
+        check_checkpoint(checkpoint, accelerator.num_processes)
         accelerator.print(f"resuming from {checkpoint}")
         accelerator.load_state(str(checkpoint))
         kind, number = checkpoint.name.rsplit("_", 1)
@@ -347,7 +407,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
             else:
                 timed_clips += len(batch["coarse_label"]) * accelerator.num_processes
             if checkpoint_every and overall_step % checkpoint_every == 0:
-                accelerator.save_state(str(output_dir / f"step_{overall_step}"))
+                save_checkpoint(accelerator, output_dir / f"step_{overall_step}")
             if options.stop_after_steps is not None and overall_step >= options.stop_after_steps:
                 stopped = True
                 break
@@ -359,7 +419,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         if stopped:
             break
         if options.checkpointing_steps == "epoch":
-            accelerator.save_state(str(output_dir / f"epoch_{epoch}"))
+            save_checkpoint(accelerator, output_dir / f"epoch_{epoch}")
 
     loop_seconds = time.perf_counter() - timed_since if timed_since is not None else 0.0
 
@@ -375,6 +435,10 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         "epochs_run": len(epoch_losses),
         "train_loss_per_epoch": epoch_losses,
         "stopped_early": stopped,
+        "skipped_videos": {
+            "missing": sum(s["reason"].startswith("missing") for s in skipped),
+            "undecodable": sum(not s["reason"].startswith("missing") for s in skipped),
+        },
         "fast_path": {**fast_path.to_dict(), "compiled": forward.compiled},
         "loop_clips_per_second": round(timed_clips / loop_seconds, 2) if timed_clips else None,
     }

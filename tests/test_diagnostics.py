@@ -313,10 +313,12 @@ def test_diagnose_script_writes_the_report(tiny_synta, tiny_model, tmp_path):
     assert (report / "factor_fine_label.png").stat().st_size > 5000
 
 
-def test_diagnose_rejects_bad_groups_and_probes(tiny_synta, tiny_model, tmp_path):
+def test_diagnose_rejects_bad_groups_and_probes(tiny_synta, tiny_model, tmp_path, capsys):
     common = ("--dataset", str(tiny_synta), "--model", str(tiny_model), "--report", str(tmp_path))
-    with pytest.raises(ValueError, match="Did you mean 'fine_label'"):
+    with pytest.raises(SystemExit, match="^diagnose.py: Unknown group column 'fine_labl'. Did you mean 'fine_label'"):
         run_example("diagnose", *common, "--groups", "fine_labl")
-    with pytest.raises(ValueError, match="Did you mean 'shuffle'"):
+    with pytest.raises(SystemExit) as exit_info:  # a usage error, before the dataset loads
         run_example("diagnose", *common, "--probes", "shufle")
+    assert exit_info.value.code == 2
+    assert "--probes: Unknown probe 'shufle'. Did you mean 'shuffle'?" in capsys.readouterr().err
     assert not (tmp_path / "diagnosis.json").exists()

@@ -75,6 +75,7 @@ def test_train_writes_model_card_and_summary(trained):
     assert card.startswith("---\nlibrary_name: transformers") and "videomae disentangled" in card
 
 
+@pytest.mark.cpu_sensitive
 def test_resumed_run_ends_like_an_uninterrupted_one(dataset_dir, backbone_dir, trained, tmp_path):
     common = ["--dataset", str(dataset_dir), "--model", str(backbone_dir), "--output_dir", str(tmp_path)]
     common += [*TRAIN_ARGS, "--checkpointing_steps", "2"]
@@ -95,6 +96,7 @@ def test_resumed_run_ends_like_an_uninterrupted_one(dataset_dir, backbone_dir, t
     assert scores[0] == scores[1]  # equal weights, same batches, same process: the same computation
 
 
+@pytest.mark.cpu_sensitive
 def test_cached_clips_train_like_decoding_every_epoch(dataset_dir, backbone_dir, trained, tmp_path):
     run_example(
         "train",

@@ -81,6 +81,7 @@ def test_each_backbone_trains_and_round_trips(name, tmp_path):
     assert loaded.input_spec == model.input_spec
     with torch.no_grad():
         expected, got = model(pixel_values), loaded(pixel_values)
+    # Exact: the same weights through the same code in the same process (save/load copies the tensors bit for bit).
     assert torch.equal(expected.coarse_logits, got.coarse_logits)
     assert torch.equal(expected.fine_logits, got.fine_logits)
 

@@ -75,13 +75,18 @@ def expected_scores(model, path: str) -> torch.Tensor:
         return model(preprocess(read_clip(path, num_frames=spec.num_frames), spec).unsqueeze(0)).coarse_logits[0]
 
 
+@pytest.mark.cpu_sensitive
 def test_trained_classifier_gives_coarse_names_with_scores_on_a_path_and_a_list(trained, videos, tmp_path):
     paths, _ = videos
     result = run_user(tmp_path, trained, paths, top_k=3)
     model = DisentangledVideoClassifier.from_pretrained(trained).eval()
     names = list(model.config.coarse_labels)
     assert result["class"] == "MotionVideoClassificationPipeline"
-    assert len(result["many"]) == 3 and result["many"][0] == result["one"]
+    assert len(result["many"]) == 3
+    # Not exact: one video and a list take different code (a list goes through a DataLoader), whose float ops may use
+    # other kernels on other CPUs; held to AVX2 (tests/cpu_families.py) the scores differed by 7e-9. The labels agree.
+    assert [a["label"] for a in result["many"][0]] == [a["label"] for a in result["one"]]
+    assert [a["score"] for a in result["many"][0]] == pytest.approx([a["score"] for a in result["one"]], abs=1e-6)
     for batched, single in zip(result["batched"], result["many"], strict=True):
         assert [a["label"] for a in batched] == [a["label"] for a in single]
         assert [a["score"] for a in batched] == pytest.approx([a["score"] for a in single], abs=1e-5)
@@ -122,3 +127,51 @@ def test_other_models_still_get_transformers_pipeline(tmp_path):
     model = VideoMAEForVideoClassification(config)
     with pytest.raises(ValueError, match="requires either a video processor or an image processor"):
         pipeline("video-classification", model=model)  # transformers' own pipeline and its own error
+
+
+@pytest.fixture(scope="module")
+def classify(trained):
+    return pipeline("video-classification", model=str(trained))
+
+
+def test_http_urls_are_fetched_as_transformers_does_and_offline_is_one_line(classify, videos):
+    import http.server
+    import socket
+    import threading
+    from functools import partial
+
+    paths, _ = videos
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(Path(paths[0]).parent))
+    handler.log_message = lambda *args: None
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/{Path(paths[0]).name}"
+        try:
+            assert classify(url) == classify(paths[0])
+        finally:
+            server.shutdown()
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(ConnectionError, match=rf"^cannot fetch video http://127.0.0.1:{port}/v.mp4: .*unreachable"):
+        classify(f"http://127.0.0.1:{port}/v.mp4")
+
+
+def test_an_empty_list_gets_no_answers_and_an_audio_only_file_is_named(classify, tmp_path):
+    import av
+    import numpy as np
+
+    from mt_datasets import VideoDecodeError
+
+    assert classify([]) == []
+    audio_only = tmp_path / "speech.mp4"
+    with av.open(str(audio_only), "w") as container:
+        stream = container.add_stream("aac", rate=16000)
+        stream.layout = "mono"
+        for i in range(10):
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = 16000, i * 1024
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    with pytest.raises(VideoDecodeError, match="no video stream"):
+        classify(str(audio_only))

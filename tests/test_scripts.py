@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -144,8 +146,8 @@ def test_videos_join_a_metadata_only_dataset_and_missing_ones_are_listed(k400_me
         {
             "split": "unknown",
             "video_id": kinetics_video_id("valDDDDDDDD", 0, 10),
-            "reason": f"no decodable video file under {k400_metadata['videos']} (missing or undecodable: see "
-            "meta/presence.md)",
+            "reason": f"missing: no file val/{kinetics_video_id('valDDDDDDDD', 0, 10)}.mp4 under "
+            f"{k400_metadata['videos']}",
         }
     ]
     assert record.extra["videos"] == str(k400_metadata["videos"])
@@ -248,3 +250,166 @@ def test_a_pushed_model_loads_from_the_hub_like_any_model(trained, syn_ta, tmp_p
 def test_a_dataset_that_is_not_there_is_one_line(backbone, tmp_path):
     done = run("train", "--dataset", "no-such-dataset", "--model", str(backbone), "--output_dir", "out", cwd=tmp_path)
     assert "no-such-dataset" in one_line_error(done, "train")
+
+
+# ---- nothing half-done looks finished (issue 21) -------------------------------------------------------------------
+
+
+def train_args(syn_ta: Path, backbone: Path, out: Path | str, *extra: str) -> list[str]:
+    return [
+        "--dataset", str(syn_ta), "--model", str(backbone), "--output_dir", str(out),
+        "--batch_size", "2", "--num_workers", "0", "--num_epochs", "2", "--checkpointing_steps", "1", *extra,
+    ]  # fmt: skip
+
+
+def test_a_rerun_into_another_runs_directory_is_refused_and_latest_is_the_highest_step(syn_ta, backbone, tmp_path):
+    done = run("train", *train_args(syn_ta, backbone, "run", "--stop_after_steps", "3"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_dir = tmp_path / "run"
+    assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith("step_")) == ["step_1", "step_2", "step_3"]
+    assert not list(run_dir.glob("*.tmp"))  # written as step_N.tmp, renamed once complete
+
+    done = run("train", *train_args(syn_ta, backbone, "run"), cwd=tmp_path)  # no --resume_from_checkpoint
+    message = one_line_error(done, "train")
+    assert "holds another run (step_1, step_2, step_3" in message
+    assert "--resume_from_checkpoint latest" in message and "--overwrite_output_dir" in message
+    assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith("step_")) == ["step_1", "step_2", "step_3"]
+
+    os.utime(run_dir / "step_1")  # the newest file is not the furthest step
+    done = run("train", *train_args(syn_ta, backbone, "run", "--resume_from_checkpoint", "latest"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"resuming from {Path('run') / 'step_3'}" in done.stdout + done.stderr
+
+    done = run(
+        "train", *train_args(syn_ta, backbone, "run", "--overwrite_output_dir", "--num_epochs", "1"), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert read_train_results(run_dir)["epochs_run"] == 1
+    assert max(int(p.name.split("_")[1]) for p in run_dir.glob("step_*")) < 5  # the old run's later steps are gone
+
+
+def test_latest_compares_steps_and_epochs_not_modification_times(tmp_path):
+    from mt_models.training import find_checkpoint
+
+    for name in ("step_30", "epoch_1", "step_10"):  # step_10 written last
+        (tmp_path / name).mkdir()
+    assert find_checkpoint(tmp_path, "latest", steps_per_epoch=10).name == "step_30"
+    assert find_checkpoint(tmp_path, "latest", steps_per_epoch=20).name == "epoch_1"  # ends at step 40
+
+
+def test_an_incomplete_or_truncated_checkpoint_is_refused_naming_the_file(syn_ta, backbone, tmp_path):
+    done = run("train", *train_args(syn_ta, backbone, "run", "--stop_after_steps", "2"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    latest = tmp_path / "run" / "step_2"
+    states = latest / "random_states_0.pkl"
+    kept = states.read_bytes()
+    states.unlink()  # as a kill during save_state leaves it
+    resume = train_args(syn_ta, backbone, "run", "--resume_from_checkpoint", "latest")
+    message = one_line_error(run("train", *resume, cwd=tmp_path), "train")
+    assert f"checkpoint {Path('run') / 'step_2'} is incomplete: random_states_0.pkl missing" in message
+    assert "resume from an earlier checkpoint" in message
+    states.write_bytes(kept[: len(kept) // 2])
+    assert "random_states_0.pkl is truncated" in one_line_error(run("train", *resume, cwd=tmp_path), "train")
+    states.write_bytes(kept)
+    weights = latest / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-100])
+    assert "model.safetensors is truncated" in one_line_error(run("train", *resume, cwd=tmp_path), "train")
+
+
+@pytest.mark.parametrize(
+    "option, value, expected",
+    [
+        ("--num_epochs", "0", "argument --num_epochs: 0 must be at least 1"),
+        ("--num_epochs", "-3", "argument --num_epochs: -3 must be at least 1"),
+        ("--batch_size", "0", "argument --batch_size: 0 must be at least 1"),
+        ("--learning_rate", "-1", "argument --learning_rate: -1 must be a positive number"),
+    ],
+)
+def test_nothing_untrained_is_saved_for_zero_or_negative_options(syn_ta, backbone, tmp_path, option, value, expected):
+    done = run("train", "--dataset", "no-such-dataset", "--model", str(backbone), "--output_dir", "out",
+               f"{option}={value}", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2 and expected in done.stderr.splitlines()[-1], done.stderr[-3000:]
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_option_values_are_one_line_before_any_dataset_loads(backbone, tmp_path):
+    # The dataset does not exist: an error about it would mean it was looked for first.
+    common = ["--dataset", "no-such-dataset", "--model", str(backbone)]
+    message = one_line_error(run("train", *common, "--output_dir", "o", "--modality", "bogus", cwd=tmp_path), "train")
+    assert "--modality: input modality 'bogus' is not understood" in message
+    done = run("diagnose", *common, "--report", "r", "--probes", "reverse,nonsense", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert "argument --probes" not in done.stderr and "--probes: Unknown probe 'nonsense'" in done.stderr
+    assert not (tmp_path / "o").exists() and not (tmp_path / "r").exists()
+
+
+def test_a_damaged_weights_file_is_named_with_the_fix(trained, syn_ta, tmp_path):
+    damaged = tmp_path / "model"
+    shutil.copytree(trained, damaged)
+    weights = damaged / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    done = run("eval", "--dataset", str(syn_ta), "--model", str(damaged), "--output_dir", "out", cwd=tmp_path)
+    message = one_line_error(done, "eval")
+    assert f"{weights} is truncated" in message and "copy the model again or retrain it" in message
+    weights.write_bytes(b"\x08")
+    assert f"{weights} is truncated or not a safetensors file" in one_line_error(
+        run("eval", "--dataset", str(syn_ta), "--model", str(damaged), "--output_dir", "out", cwd=tmp_path), "eval"
+    )
+
+
+def test_eval_with_none_of_the_videos_stops_in_one_line(k400_metadata, tmp_path):
+    common = ["--dataset", str(k400_metadata["dataset"]), "--model", str(k400_metadata["model"])]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = run("eval", *common, "--videos", str(empty), "--output_dir", "out", cwd=tmp_path)
+    message = one_line_error(done, "eval")
+    assert "the known split has no decodable video: 2 missing, 0 undecodable of 2" in message
+    assert not (tmp_path / "out" / "all_results.json").exists()
+
+
+def test_eval_with_no_known_video_stops_in_one_line_not_in_the_metric(k400_metadata, tmp_path):
+    common = ["--dataset", str(k400_metadata["dataset"]), "--model", str(k400_metadata["model"])]
+    only_unknown = tmp_path / "only-unknown"
+    shutil.copytree(k400_metadata["videos"], only_unknown)
+    for youtube_id in ("valAAAAAAAA", "valBBBBBBBB"):  # the known (set-1) ones: one gone, one broken
+        path = only_unknown / "val" / f"{kinetics_video_id(youtube_id, 0, 10)}.mp4"
+        path.unlink() if youtube_id == "valAAAAAAAA" else path.write_bytes(b"not a video")
+    done = run("eval", *common, "--videos", str(only_unknown), "--output_dir", "out2", cwd=tmp_path)
+    assert "the known split has no decodable video: 1 missing, 1 undecodable of 2" in one_line_error(done, "eval")
+    assert not (tmp_path / "out2" / "all_results.json").exists()
+
+
+def test_train_joins_a_metadata_only_dataset_with_your_videos(k400_metadata, tmp_path):
+    backbone = str(save_tiny_checkpoint("videomae", tmp_path / "backbone"))
+    common = ["--dataset", str(k400_metadata["dataset"]), "--model", backbone, "--num_epochs", "1"]
+    common += ["--batch_size", "1", "--num_workers", "0"]
+    done = run("train", *common, "--output_dir", "none", cwd=tmp_path)
+    assert "pass --videos DIR" in one_line_error(done, "train")
+    done = run("train", *common, "--videos", str(k400_metadata["videos"]), "--output_dir", "none", cwd=tmp_path)
+    assert "the train split has no decodable video: 1 missing, 0 undecodable of 1" in one_line_error(done, "train")
+    assert not (tmp_path / "none" / "model.safetensors").exists()
+
+    videos = tmp_path / "videos"
+    shutil.copytree(k400_metadata["videos"], videos)
+    (videos / "train").mkdir()
+    write_test_video(videos / "train" / f"{kinetics_video_id('trainAAAAAA', 0, 10)}.mp4", seed=7)
+    done = run("train", *common, "--videos", str(videos), "--output_dir", "run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = read_train_results(tmp_path / "run")
+    assert results["steps"] == 1 and results["skipped_videos"] == {"missing": 0, "undecodable": 0}
+    done = run("eval", "--dataset", str(k400_metadata["dataset"]), "--model", "run", "--videos", str(videos),
+               "--output_dir", "eval", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.parametrize("script", ["train", "eval", "diagnose", "demo", "run_protocol", "quickstart"])
+def test_every_script_answers_help_at_once(script, tmp_path):
+    # ~0.1-0.2 s here (bench/bench_help.py; 7-8 s when torch and transformers loaded first). 2 s leaves room for a
+    # loaded CI machine while still failing if a heavy import comes back before the arguments are read.
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        done = run(script, "--help", cwd=tmp_path)
+        times.append(time.perf_counter() - start)
+        assert done.returncode == 0 and "usage:" in done.stdout, done.stderr[-3000:]
+    assert min(times) < 2.0, times

@@ -108,17 +108,23 @@ def test_same_bytes_with_two_workers_and_with_two_shards(reference, tmp_path):
     assert again.already_complete and again.made == 0 and dataset_files(sharded) == dataset_files(reference)
 
 
-def test_kill_then_resume_gives_the_uninterrupted_dataset(reference, tmp_path):
-    out = tmp_path / "killed"
+def start_generation(out: Path, workers: int, **popen: object) -> subprocess.Popen:
+    """``mt-datasets syn-ta generate`` into ``out`` in a child process, returned once it has staged a clip."""
     command = [sys.executable, "-m", "mt_datasets.commands.cli", "syn-ta", "generate", "--out", str(out)]
-    command += ["--workers", "2"]
-    process = subprocess.Popen(command + CLI_OPTIONS, start_new_session=True, stderr=subprocess.PIPE)
+    process = subprocess.Popen([*command, "--workers", str(workers), *CLI_OPTIONS], text=True, **popen)
     clips = out / ".staging" / "clips"
     deadline = time.monotonic() + 120
     while not (clips.is_dir() and any(clips.glob("*.json"))):
-        assert process.poll() is None, process.stderr.read().decode()
+        assert process.poll() is None, process.stderr.read()
         assert time.monotonic() < deadline, "the generator staged nothing in 120 s"
         time.sleep(0.01)
+    return process
+
+
+def test_kill_then_resume_gives_the_uninterrupted_dataset(reference, tmp_path):
+    out = tmp_path / "killed"
+    process = start_generation(out, 2, start_new_session=True, stderr=subprocess.PIPE)
+    clips = out / ".staging" / "clips"
     os.killpg(process.pid, signal.SIGKILL)  # the CLI and its workers, mid-run
     process.wait()
     process.stderr.close()
@@ -142,13 +148,7 @@ def test_a_second_run_on_the_same_directory_stops_at_once_naming_the_first(refer
     out = tmp_path / "busy"
     command = [sys.executable, "-m", "mt_datasets.commands.cli", "syn-ta", "generate", "--out", str(out)]
     command += ["--workers", "1"]
-    first = subprocess.Popen(command + CLI_OPTIONS, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    clips = out / ".staging" / "clips"
-    deadline = time.monotonic() + 120
-    while not (clips.is_dir() and any(clips.glob("*.json"))):
-        assert first.poll() is None, first.stderr.read()
-        assert time.monotonic() < deadline, "the generator staged nothing in 120 s"
-        time.sleep(0.01)
+    first = start_generation(out, 1, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     second = subprocess.run(command + CLI_OPTIONS, capture_output=True, text=True, timeout=120)
     assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1, second.stderr
     assert f"is being written by another process (pid {first.pid} on {socket.gethostname()}" in second.stderr
@@ -310,3 +310,27 @@ def test_the_old_protocol_name_still_works_with_a_warning(capsys):
 
     args = build_parser().parse_args(["syn-ta", "generate", "--out", "x", "--protocol", "motion-only"])
     assert args.protocol == "motion-only" and args.appearance_split is None
+
+
+def test_a_full_disk_and_ctrl_c_end_in_one_line(tmp_path, monkeypatch, capsys):
+    import mt_datasets.commands.generate
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "x" / "clip.mp4"))
+
+    monkeypatch.setattr(mt_datasets.commands.generate, "generate", full)
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["syn-ta", "generate", "--out", str(tmp_path / "x"), *CLI_OPTIONS])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        f"mt-datasets syn-ta generate: [Errno 28] No space left on device: '{tmp_path / 'x' / 'clip.mp4'}'\n"
+    )
+    with pytest.raises(OSError, match="No space left"):  # --debug: the traceback, for a bug report
+        cli_main(["--debug", "syn-ta", "generate", "--out", str(tmp_path / "x"), *CLI_OPTIONS])
+
+    # Ctrl-C in a terminal: SIGINT to the command and its workers.
+    process = start_generation(tmp_path / "interrupted", 2, start_new_session=True, stderr=subprocess.PIPE)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and stderr.strip().splitlines()[-1] == "mt-datasets syn-ta generate: interrupted"

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 from mt_datasets import __version__
 from mt_datasets.commands.registry import command, registered
+from mt_datasets.errors import add_debug_argument
 
 __all__ = ["build_parser", "command", "main"]
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``mt-datasets`` argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(prog="mt-datasets", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_debug_argument(parser)
     top = parser.add_subparsers(dest="command", metavar="COMMAND")
     _load_commands()
     # Groups in the order of their help, then the top-level commands; within a group, by module, whatever order the
@@ -68,13 +70,21 @@ def _print_help(parser: argparse.ArgumentParser) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``mt-datasets``; returns the process exit code."""
+    """Entry point of ``mt-datasets``; returns the process exit code.
+
+    An ``OSError`` (a read-only or full location), a dataset error or Ctrl-C ends it with one line, exit code 2 (130
+    for Ctrl-C); ``--debug`` or ``MT_DEBUG=1`` shows the traceback.
+    """
+    from mt_datasets.errors import DatasetMismatchError, PublishError, VideoDecodeError, run_main
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    prog = " ".join(["mt-datasets", *(name for name in (args.command, getattr(args, "subcommand", None)) if name)])
+    errors = (DatasetMismatchError, PublishError, VideoDecodeError)
+    return int(run_main(prog, lambda: args.func(args), errors, debug=args.debug, exit_code=2) or 0)
 
 
 if __name__ == "__main__":

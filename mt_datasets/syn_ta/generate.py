@@ -304,6 +304,10 @@ _WORKER: dict[str, _ClipWorker] = {}
 
 
 def _init_worker(options: dict[str, Any], out_dir: str) -> None:
+    import signal
+
+    # Ctrl-C is the parent's to handle (one line, then the pool is terminated); a worker would print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     options["classes"] = tuple(options["classes"])
     _WORKER["clip"] = _ClipWorker(GenerationOptions(**options), Path(out_dir))
 

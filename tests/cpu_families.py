@@ -1,0 +1,61 @@
+"""The other x86 CPU family, emulated here: numpy, torch, oneDNN, MKL and OpenBLAS held to AVX2 kernels.
+
+Floats may differ in the last bit between CPU families (an AMD EPYC has AVX2 and no AVX-512), because numpy's SIMD
+math, torch's kernels and the BLAS libraries dispatch on the CPU they find. Tests marked ``cpu_sensitive`` compare
+such floats; ``make test`` runs them once more under :func:`avx2_env`, so a test that holds on one family only fails
+on the machine of whoever changes it, not on the next CI machine:
+
+    python tests/cpu_families.py avx2 -q -m cpu_sensitive      (arguments after the family go to pytest)
+
+The names were checked with numpy 2.4 (``numpy.show_runtime()``: X86_V3 found, X86_V4 / AVX512_ICL / AVX512_SPR not),
+torch 2.13 (``torch.backends.cpu.get_cpu_capability()`` == "AVX2"), oneDNN 3.12 (``ONEDNN_VERBOSE=1``: "isa:Intel
+AVX2") and OpenBLAS (``numpy.show_runtime()``: architecture Haswell). numpy warns on a name it does not dispatch, so
+its list is read from the numpy installed: every dispatch target above AVX2.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+__all__ = ["FAMILIES", "avx2_env", "numpy_features_above_avx2"]
+
+# Settings of the libraries other than numpy (whose names depend on its version: numpy_features_above_avx2).
+_AVX2 = {
+    "ATEN_CPU_CAPABILITY": "avx2",  # torch's own kernels
+    "ONEDNN_MAX_CPU_ISA": "AVX2",  # oneDNN (convolutions, some matmuls)
+    "MKL_ENABLE_INSTRUCTIONS": "AVX2",  # torch's BLAS
+    "OPENBLAS_CORETYPE": "Haswell",  # numpy's BLAS
+}
+# numpy's dispatch targets up to AVX2, in the names of numpy < 2.4 and >= 2.4 (the groups X86_V2, X86_V3).
+_UP_TO_AVX2 = {
+    *("SSE", "SSE2", "SSE3", "SSSE3", "SSE41", "POPCNT", "SSE42", "AVX", "F16C", "FMA3", "AVX2"),
+    *("X86_V2", "X86_V3"),
+}
+
+
+def numpy_features_above_avx2() -> list[str]:
+    """The SIMD targets numpy dispatches to that an AVX2-only CPU lacks (AVX-512 and later)."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__
+
+    return [name for name in __cpu_dispatch__ if name not in _UP_TO_AVX2]
+
+
+def avx2_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with every library held to AVX2."""
+    env = dict(os.environ if base is None else base)
+    env.update(_AVX2)
+    env["NPY_DISABLE_CPU_FEATURES"] = " ".join(numpy_features_above_avx2())
+    return env
+
+
+FAMILIES = {"avx2": avx2_env}
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in FAMILIES:
+        sys.exit(f"usage: python tests/cpu_families.py {{{','.join(FAMILIES)}}} [PYTEST ARGS]")
+    env = FAMILIES[sys.argv[1]]()
+    print(" ".join(f"{k}={env[k]!r}" for k in sorted({*_AVX2, "NPY_DISABLE_CPU_FEATURES"})), flush=True)
+    sys.exit(subprocess.call([sys.executable, "-m", "pytest", *sys.argv[2:]], env=env))
