@@ -55,8 +55,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
 
 
 def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from accelerate import PartialState
-
+    from mt_models.fast_path import process_state
     from mt_models.protocol import plot_known_unknown, protocol_table, run_protocol, write_table
 
     runs = run_protocol(
@@ -75,7 +74,7 @@ def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
         videos=args.videos,
     )
     rows: list[dict[str, Any]] = []
-    if PartialState().is_main_process:
+    if process_state().is_main_process:
         rows = protocol_table(runs, bootstrap_samples=args.bootstrap_samples)
         md_path, csv_path = write_table(rows, args.output_dir)
         png_path = plot_known_unknown(rows, Path(args.output_dir) / "known_unknown.png")

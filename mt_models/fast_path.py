@@ -56,6 +56,7 @@ __all__ = [
     "evaluation_accelerator",
     "native_bf16",
     "parse_switch",
+    "process_state",
 ]
 
 logger = logging.getLogger(__name__)
@@ -212,14 +213,26 @@ def choose_fast_path(
     )
 
 
+def process_state() -> Any:
+    """Accelerate's ``PartialState``, set up as ``Accelerator`` would set it up (``ACCELERATE_USE_CPU`` honoured).
+
+    A bare ``PartialState()`` made before the first ``Accelerator`` ignores ``ACCELERATE_USE_CPU``: under
+    ``accelerate launch --multi_gpu`` on CPUs every process would then take itself for the only one.
+    """
+    from accelerate import PartialState
+    from accelerate.utils import parse_flag_from_env
+
+    return PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU"))
+
+
 def evaluation_accelerator(mixed_precision: str | None = "auto") -> tuple[Any, FastPath]:
     """An ``accelerate.Accelerator`` for evaluation at the precision :func:`choose_fast_path` picks, and that choice.
 
     Evaluation runs eagerly: one pass over the test videos does not repay a compilation.
     """
-    from accelerate import Accelerator, PartialState
+    from accelerate import Accelerator
 
-    path = choose_fast_path(PartialState().device, mixed_precision=mixed_precision, compile=False)
+    path = choose_fast_path(process_state().device, mixed_precision=mixed_precision, compile=False)
     accelerator = Accelerator(mixed_precision=path.precision)
     accelerator.print(path.describe())
     return accelerator, path

@@ -85,8 +85,9 @@ def run_protocol(
             raise ValueError(f"unknown head {head!r}; choose from {HEADS}")
     if not models and not open_vocabulary_models:
         raise ValueError("nothing to run: give models to train and/or open_vocabulary_models")
-    from accelerate import PartialState
     from tqdm.auto import tqdm
+
+    from mt_models.fast_path import process_state
 
     output_dir = Path(output_dir)
     common = ["--dataset", dataset, "--num_workers", str(num_workers), "--batch_size", str(batch_size)]
@@ -110,7 +111,7 @@ def run_protocol(
         grid += [(label, model, None, config, output_dir / label / config) for config in PROTOCOL_CONFIGS]
 
     runs: dict[str, list[Path]] = {}
-    bar = tqdm(grid, desc="protocol", unit="run", disable=not PartialState().is_main_process)
+    bar = tqdm(grid, desc="protocol", unit="run", disable=not process_state().is_main_process)
     for label, model, arguments, config, eval_dir in bar:
         bar.set_postfix_str(f"{label} {config}")
         runs.setdefault(label, []).append(eval_dir)

@@ -26,7 +26,7 @@ import torch
 from mt_models.augment import AUGMENTATIONS, augment
 from mt_models.classifier import HeadOptions
 from mt_models.evaluation import HEAD_OPTIONS
-from mt_models.fast_path import CompiledStep, choose_fast_path
+from mt_models.fast_path import CompiledStep, choose_fast_path, process_state
 from mt_models.options import RunOptions
 from mt_models.records import damaged_weights_reason, read_versioned_json, write_json
 from mt_options import add_training_arguments  # its home is light, for train.py --help
@@ -131,9 +131,7 @@ def _checkpoints(output_dir: Path) -> list[Path]:
 def prepare_output_dir(output_dir: Path, options: TrainingOptions) -> None:
     """One run per output directory: refuse one that holds another run's checkpoints or model, unless resuming or
     ``--overwrite_output_dir`` (which deletes them, on the main process). Half-written ``*.tmp`` checkpoints go."""
-    from accelerate import PartialState
-
-    state = PartialState()
+    state = process_state()
     previous = [p.name for p in _checkpoints(output_dir)] + [n for n in RUN_FILES if (output_dir / n).is_file()]
     if previous and not options.resume_from_checkpoint and not options.overwrite_output_dir:
         raise TrainingError(
@@ -273,7 +271,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     """Train on the ``train`` split of ``options.config``; returns the summary written to ``train_results.json``."""
     import time
 
-    from accelerate import Accelerator, DataLoaderConfiguration, PartialState
+    from accelerate import Accelerator, DataLoaderConfiguration
     from accelerate.utils import set_seed
     from datasets import load_dataset
     from tqdm.auto import tqdm
@@ -289,7 +287,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
 
     output_dir = Path(options.output_dir)
     prepare_output_dir(output_dir, options)
-    device = PartialState().device
+    device = process_state().device
     fast_path = choose_fast_path(
         device, mixed_precision=options.mixed_precision, compile=options.compile, channels_last=options.channels_last
     )
@@ -341,7 +339,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         seed=options.seed,
         # A compiled step recompiles for every new batch shape: the short last batch is dropped (each epoch
         # reshuffles, so every clip is still seen) unless the set is too small to leave two full batches.
-        drop_last=fast_path.compiled and len(train_set) >= 2 * options.batch_size * PartialState().num_processes,
+        drop_last=fast_path.compiled and len(train_set) >= 2 * options.batch_size * process_state().num_processes,
     )
 
     fast_path.prepare_model(model)
