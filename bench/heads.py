@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parse_variant(spec)
     demo = _demo()
     demo_args = demo.parse_args(rest)
+    demo.resolve_num_epochs(demo_args)
     output_dir = Path(demo_args.output_dir)
     names = get_taxonomy("syn-ta").coarse_names
     rows, validation, per_class = [], {}, {}
