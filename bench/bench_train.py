@@ -12,9 +12,9 @@ baseline head, 20 coarse classes) on batches of 16 clips of 16 frames of 32x32:
   ``loop_clips_per_second`` from ``train_results.json`` (from the second step on, so compilation is not counted).
 
 Targets on a 2-core machine: (c) >= 90% of (b) everywhere, and (c) >= 2.5x (a) where the CPU has native bf16.
-``--cpu_family avx2`` runs the same three measurements with torch and oneDNN held to AVX2
-(``ATEN_CPU_CAPABILITY=avx2``, ``ONEDNN_MAX_CPU_ISA=AVX2``) and numpy's AVX-512 kernels off, which is what an AMD EPYC
-without bf16 instructions runs; ``both`` (the default) measures the native path and then that one.
+``--cpu_family avx2`` runs the same three measurements with torch, oneDNN, the BLAS libraries and numpy held to AVX2
+(:func:`mt_models.fast_path.avx2_environment`: ``ATEN_CPU_CAPABILITY=avx2``, ``ONEDNN_MAX_CPU_ISA=AVX2``, ...), which
+is what an AMD EPYC without bf16 instructions runs; ``both`` (the default) measures the native path and then that one.
 
     python bench/bench_train.py [--quick] [--cpu_family native|avx2|both]
 """
@@ -31,12 +31,6 @@ import time
 from pathlib import Path
 
 BATCH, FRAMES, SIZE, MODALITY = 16, 16, 32, "fg+diff"
-# What a machine without AVX-512 (and so without bf16 instructions) runs, emulated on one that has them.
-AVX2_ENVIRONMENT = {
-    "ATEN_CPU_CAPABILITY": "avx2",
-    "ONEDNN_MAX_CPU_ISA": "AVX2",
-    "NPY_DISABLE_CPU_FEATURES": "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR",
-}
 BENCH_CLASSES = ("appearing", "disappearing", "rising", "falling", "bouncing", "orbiting")
 
 
@@ -96,13 +90,13 @@ def measure_family(environment: dict[str, str], dataset: str, quick: bool) -> di
     figures = {}
     for name in ("raw_fp32_eager", "raw_fast_path", "loop"):
         command = [sys.executable, __file__, "--measure", name, "--dataset", dataset] + (["--quick"] if quick else [])
-        run = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **environment})
+        run = subprocess.run(command, capture_output=True, text=True, env=environment)
         if run.returncode:
             raise SystemExit(f"bench_train: {name} failed:\n{run.stderr[-3000:]}")
         figures[name] = json.loads(run.stdout.strip().splitlines()[-1])
     probe = subprocess.run(
         [sys.executable, "-c", "import torch; print(torch.backends.cpu.get_cpu_capability())"],
-        capture_output=True, text=True, env={**os.environ, **environment},
+        capture_output=True, text=True, env=environment,
     )  # fmt: skip
     anchor, fast, loop = (figures[k]["clips_per_s"] for k in ("raw_fp32_eager", "raw_fast_path", "loop"))
     return {
@@ -143,7 +137,9 @@ def main() -> None:
     if args.measure:
         print(json.dumps(raw_step(args.measure == "raw_fast_path", steps, warmup)))
         return
-    families = {"native": {}, "avx2": AVX2_ENVIRONMENT}
+    from mt_models.fast_path import avx2_environment
+
+    families = {"native": dict(os.environ), "avx2": avx2_environment()}
     chosen = list(families) if args.cpu_family == "both" else [args.cpu_family]
     with tempfile.TemporaryDirectory() as scratch:
         dataset = make_dataset(Path(scratch) / "syn-ta")

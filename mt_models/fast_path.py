@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -46,6 +47,7 @@ __all__ = [
     "COMPILE_ENVIRONMENT",
     "PRECISION_ENVIRONMENT",
     "add_compile_arguments",
+    "avx2_environment",
     "add_precision_argument",
     "PRECISION_CHOICES",
     "CompiledStep",
@@ -211,6 +213,40 @@ def choose_fast_path(
         cpu_capability=cpu_capability() if device.type == "cpu" else device.type,
         reasons=tuple(reasons),
     )
+
+
+# What a CPU without AVX-512 (an AMD EPYC with AVX2 only, no bf16 instructions) runs, emulated on one that has them:
+# torch's kernels, oneDNN, torch's BLAS (MKL) and numpy's (OpenBLAS) held to AVX2; numpy's list is its own version's.
+_AVX2_SETTINGS = {
+    "ATEN_CPU_CAPABILITY": "avx2",  # torch's own kernels
+    "ONEDNN_MAX_CPU_ISA": "AVX2",  # oneDNN (convolutions, some matmuls): no bf16 instructions below AVX512_CORE_BF16
+    "MKL_ENABLE_INSTRUCTIONS": "AVX2",  # torch's BLAS
+    "OPENBLAS_CORETYPE": "Haswell",  # numpy's BLAS
+}
+# numpy's dispatch targets up to AVX2, in the names of numpy < 2.4 and >= 2.4 (the groups X86_V2, X86_V3).
+_NUMPY_UP_TO_AVX2 = {
+    *("SSE", "SSE2", "SSE3", "SSSE3", "SSE41", "POPCNT", "SSE42", "AVX", "F16C", "FMA3", "AVX2"),
+    *("X86_V2", "X86_V3"),
+}
+
+
+def numpy_features_above_avx2() -> list[str]:
+    """The SIMD targets numpy dispatches to that an AVX2-only CPU lacks (AVX-512 and later)."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__
+
+    return [name for name in __cpu_dispatch__ if name not in _NUMPY_UP_TO_AVX2]
+
+
+def avx2_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with torch, oneDNN, the BLAS libraries and numpy held to AVX2.
+
+    A process started with it runs the kernels of a CPU without AVX-512 or bf16 instructions, so that path can be
+    tested and measured on a machine that has them (``tests/cpu_families.py``, ``bench/bench_train.py``).
+    """
+    env = dict(os.environ if base is None else base)
+    env.update(_AVX2_SETTINGS)
+    env["NPY_DISABLE_CPU_FEATURES"] = " ".join(numpy_features_above_avx2())
+    return env
 
 
 def process_state() -> Any:

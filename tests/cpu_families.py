@@ -19,35 +19,15 @@ import os
 import subprocess
 import sys
 
+from mt_models.fast_path import avx2_environment, numpy_features_above_avx2
+
 __all__ = ["FAMILIES", "avx2_env", "numpy_features_above_avx2"]
-
-# Settings of the libraries other than numpy (whose names depend on its version: numpy_features_above_avx2).
-_AVX2 = {
-    "ATEN_CPU_CAPABILITY": "avx2",  # torch's own kernels
-    "ONEDNN_MAX_CPU_ISA": "AVX2",  # oneDNN (convolutions, some matmuls)
-    "MKL_ENABLE_INSTRUCTIONS": "AVX2",  # torch's BLAS
-    "OPENBLAS_CORETYPE": "Haswell",  # numpy's BLAS
-}
-# numpy's dispatch targets up to AVX2, in the names of numpy < 2.4 and >= 2.4 (the groups X86_V2, X86_V3).
-_UP_TO_AVX2 = {
-    *("SSE", "SSE2", "SSE3", "SSSE3", "SSE41", "POPCNT", "SSE42", "AVX", "F16C", "FMA3", "AVX2"),
-    *("X86_V2", "X86_V3"),
-}
-
-
-def numpy_features_above_avx2() -> list[str]:
-    """The SIMD targets numpy dispatches to that an AVX2-only CPU lacks (AVX-512 and later)."""
-    from numpy._core._multiarray_umath import __cpu_dispatch__
-
-    return [name for name in __cpu_dispatch__ if name not in _UP_TO_AVX2]
 
 
 def avx2_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """``base`` (default: this process's environment) with every library held to AVX2."""
-    env = dict(os.environ if base is None else base)
-    env.update(_AVX2)
-    env["NPY_DISABLE_CPU_FEATURES"] = " ".join(numpy_features_above_avx2())
-    return env
+    """``base`` (default: this process's environment) with every library held to AVX2
+    (:func:`mt_models.fast_path.avx2_environment`, the one home of the settings)."""
+    return avx2_environment(base)
 
 
 FAMILIES = {"avx2": avx2_env}
@@ -57,5 +37,6 @@ if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in FAMILIES:
         sys.exit(f"usage: python tests/cpu_families.py {{{','.join(FAMILIES)}}} [PYTEST ARGS]")
     env = FAMILIES[sys.argv[1]]()
-    print(" ".join(f"{k}={env[k]!r}" for k in sorted({*_AVX2, "NPY_DISABLE_CPU_FEATURES"})), flush=True)
+    changed = sorted(k for k in env if env[k] != os.environ.get(k))
+    print(" ".join(f"{k}={env[k]!r}" for k in changed), flush=True)
     sys.exit(subprocess.call([sys.executable, "-m", "pytest", *sys.argv[2:]], env=env))

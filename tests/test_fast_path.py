@@ -7,7 +7,6 @@ ask for the fast path by option, as a user's default run gets it.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -17,10 +16,10 @@ from factories import EXAMPLES, make_tiny_dataset, run_example
 from safetensors.torch import load_file
 
 import mt_models.fast_path as fast_path
-from mt_models.fast_path import CompiledStep, choose_fast_path, native_bf16
+from mt_models.fast_path import CompiledStep, avx2_environment, choose_fast_path, native_bf16
 
 # What a machine without AVX-512 (an AMD EPYC with AVX2 only) runs, emulated here (bench/bench_train.py uses the same).
-AVX2 = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+AVX2 = avx2_environment()
 
 
 def test_forced_choices_are_taken_and_said():
@@ -44,7 +43,7 @@ def test_a_cpu_without_bf16_instructions_gets_fp32_and_says_why():
         "from mt_models.fast_path import choose_fast_path; p = choose_fast_path('cpu', compile='no'); "
         "print(p.precision); print(p.cpu_capability); print(p.describe())"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **AVX2})
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=AVX2)
     assert run.returncode == 0, run.stderr
     precision, capability, line = run.stdout.strip().splitlines()
     assert (precision, capability) == ("no", "AVX2")
@@ -52,7 +51,7 @@ def test_a_cpu_without_bf16_instructions_gets_fp32_and_says_why():
     # Forcing bf16 there is allowed, and the line warns.
     forced = subprocess.run(
         [sys.executable, "-c", code.replace("compile='no'", "compile='no', mixed_precision='bf16'")],
-        capture_output=True, text=True, env={**os.environ, **AVX2},
+        capture_output=True, text=True, env=AVX2,
     )  # fmt: skip
     assert "bf16 as asked, although the CPU has no native bf16 instructions" in forced.stdout
 
@@ -89,6 +88,7 @@ def motion_dataset(tmp_path_factory):
     return make_tiny_dataset(tmp_path_factory.mktemp("fast-path-syn-ta"), clips_per_fine=3, num_frames=16)
 
 
+@pytest.mark.cpu_sensitive  # make test runs it again with AVX2 kernels: the fp32 compiled path of such a CPU
 def test_the_fast_path_trains_records_itself_and_resumes_exactly(motion_dataset, tmp_path):
     """The demo's model on this machine's fast path (bf16 where native, compiled where a compiler works)."""
     common = ["--dataset", str(motion_dataset), "--model", "resnet3d", "--modality", "fg+diff", "--baseline"]
