@@ -356,12 +356,11 @@ def probe_accuracies(
     Returns:
         ``{"plain" | probe name: {"known_accuracy": %, "unknown_accuracy": %}}``.
     """
-    from accelerate import Accelerator
-
     from mt_models.evaluation import load_eval_dataset, load_model
+    from mt_models.fast_path import evaluation_accelerator
     from mt_models.probes import resolve_probes
 
-    accelerator = Accelerator()
+    accelerator, _ = evaluation_accelerator("auto")
     model = load_model(str(model_dir), config=config)
     splits = load_eval_dataset(dataset, config)
     taxonomy_probes = resolve_probes(probes)

@@ -57,6 +57,7 @@ __all__ = [
     "cpu_capability",
     "evaluation_accelerator",
     "native_bf16",
+    "new_accelerator",
     "parse_switch",
     "process_state",
 ]
@@ -261,15 +262,29 @@ def process_state() -> Any:
     return PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU"))
 
 
+def new_accelerator(precision: str, **kwargs: Any) -> Any:
+    """An ``accelerate.Accelerator`` at ``precision`` (``"no"``, ``"bf16"``, ``"fp16"``), with ``kwargs``.
+
+    Accelerate keeps one shared state per process and refuses a second ``Accelerator`` at another precision. The demo
+    and the protocol runner train and evaluate several models in one process, and a user may mix ``--mixed_precision``
+    values between calls: the shared state is then reset first (the process group, in ``PartialState``, is kept).
+    """
+    from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
+
+    shared = AcceleratorState._shared_state
+    if shared and shared.get("_mixed_precision") != precision:
+        AcceleratorState._reset_state(reset_partial_state=False)
+    return Accelerator(mixed_precision=precision, **kwargs)
+
+
 def evaluation_accelerator(mixed_precision: str | None = "auto") -> tuple[Any, FastPath]:
     """An ``accelerate.Accelerator`` for evaluation at the precision :func:`choose_fast_path` picks, and that choice.
 
     Evaluation runs eagerly: one pass over the test videos does not repay a compilation.
     """
-    from accelerate import Accelerator
-
     path = choose_fast_path(process_state().device, mixed_precision=mixed_precision, compile=False)
-    accelerator = Accelerator(mixed_precision=path.precision)
+    accelerator = new_accelerator(path.precision)
     accelerator.print(path.describe())
     return accelerator, path
 

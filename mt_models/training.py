@@ -26,7 +26,7 @@ import torch
 from mt_models.augment import AUGMENTATIONS, augment
 from mt_models.classifier import HeadOptions
 from mt_models.evaluation import HEAD_OPTIONS
-from mt_models.fast_path import CompiledStep, choose_fast_path, process_state
+from mt_models.fast_path import CompiledStep, choose_fast_path, new_accelerator, process_state
 from mt_models.options import RunOptions
 from mt_models.records import damaged_weights_reason, read_versioned_json, write_json
 from mt_options import add_training_arguments  # its home is light, for train.py --help
@@ -271,7 +271,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     """Train on the ``train`` split of ``options.config``; returns the summary written to ``train_results.json``."""
     import time
 
-    from accelerate import Accelerator, DataLoaderConfiguration
+    from accelerate import DataLoaderConfiguration
     from accelerate.utils import set_seed
     from datasets import load_dataset
     from tqdm.auto import tqdm
@@ -291,8 +291,8 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     fast_path = choose_fast_path(
         device, mixed_precision=options.mixed_precision, compile=options.compile, channels_last=options.channels_last
     )
-    accelerator = Accelerator(
-        mixed_precision=fast_path.precision,
+    accelerator = new_accelerator(
+        fast_path.precision,
         gradient_accumulation_steps=options.gradient_accumulation_steps,
         log_with="all" if options.with_tracking else None,
         project_dir=str(output_dir),
