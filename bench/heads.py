@@ -5,7 +5,7 @@ Each variant is a head name plus option overrides, ``head[:option=value,...]``, 
 on the demo's data, seeds and schedule (``examples/demo.py``'s options and defaults, which this script also takes),
 both directions, every ``--protocols`` appearance split, with :func:`mt_models.protocol.run_protocol`. Reported per
 variant and split: known, unknown and drop (pooled over directions and seeds), and the paired bootstrap interval of
-the difference in unknown accuracy against ``--reference`` (:func:`mt_metrics.paired_difference`: the same videos,
+the difference in unknown accuracy against ``--reference`` (:func:`mt_models.protocol.compare_runs`: the same videos,
 resampled within direction x seed x known/unknown, for both models).
 
 With ``--select_on validation`` (the default) every variant is also trained on a validation protocol carved out of the
@@ -30,9 +30,8 @@ from typing import Any
 import numpy as np
 
 from mt_datasets import get_taxonomy
-from mt_metrics import paired_difference
 from mt_models.classifier import HEAD_NAMES
-from mt_models.protocol import per_class_scores, pooled_predictions, pooled_scores, run_label, run_protocol
+from mt_models.protocol import compare_runs, per_class_scores, pooled_scores, run_label, run_protocol
 from mt_models.validation import carve_validation
 
 HARD_CLASSES = ("occlusion", "not colliding", "departing", "moving in a path")
@@ -59,17 +58,6 @@ def parse_variant(spec: str) -> tuple[str, list[str]]:
             raise ValueError(f"variant {spec!r}: options are name=value, got {item!r}")
         arguments += [f"--{name}", value]
     return head, arguments
-
-
-def compare(variant_dirs: list[Path], reference_dirs: list[Path], samples: int) -> dict[str, Any]:
-    """Paired difference in unknown accuracy of two models evaluated on the same videos (the same eval order)."""
-    first, second = pooled_predictions(variant_dirs), pooled_predictions(reference_dirs)
-    if first["references"] != second["references"] or first["direction"] != second["direction"]:
-        raise ValueError("the two models were not evaluated on the same videos: they cannot be paired")
-    return paired_difference(
-        first["predictions"], second["predictions"], first["references"], first["is_known"],
-        strata={"direction": first["direction"]}, samples=samples,
-    )  # fmt: skip
 
 
 def heads_table(rows: list[dict[str, Any]]) -> str:
@@ -136,7 +124,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                    "unknown": 100 * scores["unknown_accuracy"], "drop": 100 * scores["absolute_drop"],
                    "validation_unknown": validation[spec][-1] if spec in validation else None}  # fmt: skip
             if spec != own.reference:
-                result = compare(dirs, test_dirs[own.reference], demo_args.bootstrap_samples)
+                result = compare_runs(dirs, test_dirs[own.reference], samples=demo_args.bootstrap_samples)
                 low, high = result["interval"]
                 row["difference"] = {"difference": 100 * result["difference"], "low": 100 * low, "high": 100 * high,
                                      "fraction_at_most_zero": result["fraction_at_most_zero"]}  # fmt: skip

@@ -132,6 +132,25 @@ def kept_sections(measured: set[str]) -> dict[str, str]:
     return kept
 
 
+def cpu_description() -> str:
+    """The CPU's model name, the kernel family torch dispatches to, and whether it has bf16 instructions."""
+    model = "unknown model"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    probe = (
+        "import torch; from mt_models.fast_path import native_bf16; "
+        "print(torch.backends.cpu.get_cpu_capability(), native_bf16('cpu')[0])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    capability, bf16 = (done.stdout.split() + ["?", "?"])[:2]
+    return f"{model}; torch CPU capability {capability}; native bf16: {'yes' if bf16 == 'True' else 'no'}"
+
+
 def write_results(
     sections: list[tuple[Path, list[dict], float, str | None]], command: str, repeats: int, quick: bool
 ) -> None:
@@ -147,6 +166,7 @@ def write_results(
         "",
         f"- machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.platform()}, Python "
         f"{platform.python_version()}",
+        f"- CPU: {cpu_description()}",
         f"- versions: {', '.join(versions())}",
         "",
     ]

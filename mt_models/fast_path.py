@@ -265,16 +265,16 @@ def process_state() -> Any:
 def new_accelerator(precision: str, **kwargs: Any) -> Any:
     """An ``accelerate.Accelerator`` at ``precision`` (``"no"``, ``"bf16"``, ``"fp16"``), with ``kwargs``.
 
-    Accelerate keeps one shared state per process and refuses a second ``Accelerator`` at another precision. The demo
-    and the protocol runner train and evaluate several models in one process, and a user may mix ``--mixed_precision``
-    values between calls: the shared state is then reset first (the process group, in ``PartialState``, is kept).
+    Accelerate keeps its state in per-process singletons: it refuses a second ``Accelerator`` at another precision, and
+    an earlier run's gradient state (the dataloaders it was iterating, whether it ended) leaks into the next one, which
+    then does not repeat exactly. The demo and the protocol runner train and evaluate several models in one process, so
+    every run starts from fresh accelerator and gradient states; only the process group (``PartialState``) is kept.
     """
     from accelerate import Accelerator
-    from accelerate.state import AcceleratorState
+    from accelerate.state import AcceleratorState, GradientState
 
-    shared = AcceleratorState._shared_state
-    if shared and shared.get("_mixed_precision") != precision:
-        AcceleratorState._reset_state(reset_partial_state=False)
+    AcceleratorState._reset_state(reset_partial_state=False)
+    GradientState._reset_state()
     return Accelerator(mixed_precision=precision, **kwargs)
 
 
