@@ -72,11 +72,14 @@ def data_path_rate(videos: list[Path], frames: int, spec: object, device: torch.
     from mt_datasets.video import read_clip, sample_indices
     from mt_models.preprocess import resize_and_crop
 
-    decoder_device = "cpu"
-    if device.type == "cuda":
-        try:
-            from torchcodec.decoders import VideoDecoder
+    try:
+        from torchcodec.decoders import VideoDecoder
+    except ImportError:  # no torchcodec: PyAV decodes on the CPU
+        VideoDecoder = None  # noqa: N806
 
+    decoder_device = "cpu"
+    if device.type == "cuda" and VideoDecoder is not None:
+        try:
             VideoDecoder(str(videos[0]), device="cuda")
             decoder_device = "cuda"
         except Exception:  # noqa: BLE001 - a CPU-only torchcodec: decode on the CPU, say so
@@ -84,8 +87,6 @@ def data_path_rate(videos: list[Path], frames: int, spec: object, device: torch.
     start = time.perf_counter()
     for path in videos:
         if decoder_device == "cuda":
-            from torchcodec.decoders import VideoDecoder
-
             decoder = VideoDecoder(str(path), device="cuda")
             indices = sample_indices(decoder.metadata.num_frames, frames)[0].tolist()
             clip = decoder.get_frames_at(indices=indices).data

@@ -339,7 +339,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         seed=options.seed,
         # A compiled step recompiles for every new batch shape: the short last batch is dropped (each epoch
         # reshuffles, so every clip is still seen) unless the set is too small to leave two full batches.
-        drop_last=fast_path.compiled and len(train_set) >= 2 * options.batch_size * process_state().num_processes,
+        drop_last=fast_path.compiled and len(train_set) >= 2 * options.batch_size * accelerator.num_processes,
     )
 
     fast_path.prepare_model(model)
