@@ -87,8 +87,9 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
         coarse_labels: coarse class names, in label order.
         fine_labels: fine class names of the training set, in the order of the fine head.
         fine_to_coarse: coarse index of each entry of ``fine_labels`` (the adversary's within-coarse grouping).
-        head, embedding_dim, dropout, fine_loss_weight, decorrelation_weight, adversarial_weight, label_smoothing,
-            invariance_weight, contrastive_weight, temperature, mix_alpha: the head options (:class:`HeadOptions`).
+        head, embedding_dim, dropout, fine_loss_weight, decorrelation_weight, adversarial_weight,
+            fine_gradient_scale, label_smoothing, invariance_weight, contrastive_weight, temperature, mix_alpha: the
+            head options (:class:`HeadOptions`).
         gradient_reversal_scale: factor on the reversed gradient.
         dataset: name or Hub id of the training dataset (metadata).
         fine_set: the fine set (1 or 2) trained on (metadata).
@@ -135,6 +136,13 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
                 )
         if self.head in ("hierarchical", "vrex", "supcon", "mix") and self.coarse_labels and not self.fine_labels:
             raise ValueError(f"head {self.head!r} needs fine_labels (the training set's fine classes)")
+        if not 0 <= self.fine_gradient_scale <= 1:
+            raise ValueError(f"fine_gradient_scale must be in [0, 1], got {self.fine_gradient_scale}")
+        if self.fine_gradient_scale != 1 and self.coarse_labels and not self.has_fine_branch:
+            raise ValueError(
+                f"fine_gradient_scale applies to a fine branch, and head {self.head!r} has none here "
+                "(give fine_loss_weight > 0 or use the hierarchical head)"
+            )
         if not 0 <= self.label_smoothing < 1:
             raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if len(self.fine_to_coarse) != len(self.fine_labels):
@@ -195,8 +203,9 @@ class DisentangledClassifierOutput(ModelOutput):
     contrastive_loss: torch.FloatTensor | None = None
 
 
-class _GradientReversal(torch.autograd.Function):
-    """Identity forward; the gradient is multiplied by ``-scale`` on the way back (Ganin & Lempitsky 2015)."""
+class _ScaledGradient(torch.autograd.Function):
+    """Identity forward; the gradient is multiplied by ``scale`` on the way back (``-scale``: gradient reversal,
+    Ganin & Lempitsky 2015; 0: the input is only read)."""
 
     @staticmethod
     def forward(ctx, inputs: torch.Tensor, scale: float) -> torch.Tensor:
@@ -205,7 +214,7 @@ class _GradientReversal(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor) -> tuple[torch.Tensor, None]:
-        return -ctx.scale * grad_output, None
+        return ctx.scale * grad_output, None
 
 
 def _per_row_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
@@ -353,7 +362,14 @@ class DisentangledVideoClassifier(PreTrainedModel):
         features = self.backbone(pixel_values)
         coarse_embeds = self.coarse_projection(features)
         coarse_logits = self.coarse_classifier(coarse_embeds)
-        fine_embeds = self.fine_projection(features) if config.has_fine_branch else None
+        fine_embeds = None
+        if config.has_fine_branch:
+            fine_input = (
+                features
+                if config.fine_gradient_scale == 1
+                else _ScaledGradient.apply(features, config.fine_gradient_scale)
+            )
+            fine_embeds = self.fine_projection(fine_input)
         fine_logits = self.fine_classifier(fine_embeds) if fine_embeds is not None else None
         if config.head == "hierarchical":
             coarse_logits = coarse_logits + within_coarse_logsumexp(fine_logits, self._same_coarse(fine_logits.device))
@@ -385,7 +401,7 @@ class DisentangledVideoClassifier(PreTrainedModel):
             out.decorrelation_loss = cross_covariance_penalty(coarse_embeds, fine_embeds)
             loss = loss + config.decorrelation_weight * out.decorrelation_loss
         if config.adversarial_weight:
-            reversed_embeds = _GradientReversal.apply(coarse_embeds, config.gradient_reversal_scale)
+            reversed_embeds = _ScaledGradient.apply(coarse_embeds, -config.gradient_reversal_scale)
             adversary_logits = self.adversary(reversed_embeds)
             valid = (coarse_labels != IGNORE_INDEX) & (fine_labels != IGNORE_INDEX)
             mask = self._same_coarse(coarse_labels.device)[coarse_labels.clamp(min=0)]

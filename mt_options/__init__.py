@@ -117,6 +117,8 @@ class HeadOptions:
         decorrelation_weight: weight of the cross-covariance penalty (needs the fine branch); "disentangled".
         adversarial_weight: weight of the gradient-reversal within-coarse fine adversary; "disentangled".
             These three are ``None`` until resolved to the head's defaults (:meth:`resolve_head_options`).
+        fine_gradient_scale: factor on the gradient that the fine branch sends into the shared backbone features
+            (1 = trained jointly, 0 = the fine branch only reads the features); heads with a fine branch.
         label_smoothing: label smoothing of the coarse cross-entropy (0 = none).
         invariance_weight: weight of the V-REx penalty ("vrex").
         contrastive_weight: weight of the cross-variant supervised contrastive loss ("supcon").
@@ -130,6 +132,7 @@ class HeadOptions:
     fine_loss_weight: float | None = None
     decorrelation_weight: float | None = None
     adversarial_weight: float | None = None
+    fine_gradient_scale: float = 1.0
     label_smoothing: float = 0.0
     invariance_weight: float = 1.0
     contrastive_weight: float = 0.5
@@ -150,6 +153,7 @@ _HEAD_HELP = {
     "fine_loss_weight": "fine CE weight (default: the head's: 1 for disentangled and hierarchical, else 0)",
     "decorrelation_weight": "cross-covariance weight, disentangled head (default 1)",
     "adversarial_weight": "within-coarse adversary weight, disentangled head (default 0.1)",
+    "fine_gradient_scale": "factor on the fine branch's gradient into the backbone (0 = the fine branch only reads it)",
     "label_smoothing": "of the coarse cross-entropy",
     "invariance_weight": "V-REx penalty weight (vrex head)",
     "contrastive_weight": "cross-variant supervised contrastive weight (supcon head)",

@@ -25,7 +25,7 @@ from mt_models import (
     resize_and_crop,
     save_tiny_checkpoint,
 )
-from mt_models.classifier import IGNORE_INDEX, _GradientReversal, cross_covariance_penalty
+from mt_models.classifier import IGNORE_INDEX, _ScaledGradient, cross_covariance_penalty
 from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of, training_set_of
 from mt_models.open_vocab import OpenVocabularyClassifier, make_prompts
 from mt_models.records import FORMAT_VERSION, ResultsRecord, read_record
@@ -186,9 +186,33 @@ def test_loss_terms_and_ignored_rows():
         model(pixel_values, coarse_labels=coarse)
 
 
+def test_fine_gradient_scale_controls_what_the_fine_branch_teaches_the_backbone():
+    # The fine loss alone, backpropagated: at scale 0 the backbone gets no gradient from it (the fine branch only
+    # reads the features) while the fine branch itself still learns; at 0.5 the backbone's gradient is half of 1's.
+    grads = {}
+    for scale in (1.0, 0.5, 0.0):
+        torch.manual_seed(0)
+        model = DisentangledVideoClassifier.from_backbone(
+            create_backbone("videomae", tiny=True), **{**HEAD, "decorrelation_weight": 0.0, "adversarial_weight": 0.0},
+            fine_gradient_scale=scale,
+        )
+        pixel_values, coarse, fine = _batch()
+        model(pixel_values, coarse_labels=coarse, fine_labels=fine).fine_loss.backward()
+        backbone = torch.cat([p.grad.flatten() for p in model.backbone.parameters() if p.grad is not None])
+        grads[scale] = backbone
+        assert model.fine_classifier.weight.grad.abs().sum() > 0
+    assert grads[1.0].abs().sum() > 0
+    assert grads[0.0].abs().sum() == 0
+    assert torch.allclose(grads[0.5], 0.5 * grads[1.0], rtol=1e-4, atol=1e-8)
+    with pytest.raises(ValueError, match="fine_gradient_scale must be in"):
+        DisentangledConfig(**HEAD, fine_gradient_scale=-1.0)
+    with pytest.raises(ValueError, match="fine_gradient_scale applies to a fine branch"):
+        DisentangledConfig(**{**HEAD, "head": "baseline"}, fine_gradient_scale=0.0)
+
+
 def test_gradient_reversal_and_cross_covariance():
     x = torch.randn(4, 3, requires_grad=True)
-    (_GradientReversal.apply(x, 2.0) * torch.arange(3.0)).sum().backward()
+    (_ScaledGradient.apply(x, -2.0) * torch.arange(3.0)).sum().backward()
     assert torch.equal(x.grad, -2.0 * torch.arange(3.0).expand(4, 3))
 
     rng = np.random.default_rng(0)
