@@ -18,7 +18,6 @@ from mt_options import AUGMENTATIONS  # its home is light: the scripts' --help s
 __all__ = ["AUGMENTATIONS", "random_shift", "augment"]
 
 
-
 def random_shift(frames: torch.Tensor, max_shift: int = 4, generator: torch.Generator | None = None) -> torch.Tensor:
     """Translate each clip of a batch by a random offset of up to ``max_shift`` pixels (edges replicated).
 

@@ -376,4 +376,3 @@ def probe_accuracies(
         scores = compute_transferability(data["predictions"][:, column].numpy()[decoded], references, is_known)
         result[name] = {k: 100 * scores[k] for k in ("known_accuracy", "unknown_accuracy")}
     return result
-

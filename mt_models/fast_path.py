@@ -65,7 +65,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-
 def cpu_capability() -> str:
     """The CPU kernel family torch dispatches to (``"AVX512"``, ``"AVX2"``, ...; honours ``ATEN_CPU_CAPABILITY``)."""
     try:

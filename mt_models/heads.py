@@ -7,7 +7,10 @@ A model's ``config.head`` names one design (:data:`HEAD_NAMES`); every design pr
 - ``"disentangled"``: a fine branch (``fine_loss_weight`` x fine CE), a cross-covariance penalty between the coarse and
   the fine embedding (``decorrelation_weight``) and a within-coarse fine adversary on the coarse embedding through
   gradient reversal (``adversarial_weight``, ``gradient_reversal_scale``; Ganin & Lempitsky, "Unsupervised domain
-  adaptation by backpropagation", ICML 2015).
+  adaptation by backpropagation", ICML 2015). ``fine_gradient_scale`` scales the gradient that the fine branch sends
+  into the shared backbone features: at 0 the fine branch only reads them (as a classifier trained on frozen features
+  does; Kang et al., "Decoupling representation and classifier for long-tailed recognition", ICLR 2020), so only the
+  coarse terms shape what the backbone learns. Also taken by ``"hierarchical"``.
 - ``"hierarchical"``: coarse logits = coarse-branch logits + log-sum-exp of the fine logits within each coarse class
   (:func:`within_coarse_logsumexp`: the fine prediction marginalised to the coarse level), trained with the coarse CE
   on those logits + ``fine_loss_weight`` x fine CE. On an unknown variant, which no fine logit describes, the
@@ -51,6 +54,7 @@ __all__ = [
     "variance_of_group_losses",
     "within_coarse_logsumexp",
 ]
+
 
 def within_coarse_logsumexp(fine_logits: torch.Tensor, same_coarse: torch.Tensor) -> torch.Tensor:
     """``(batch, num_coarse)``: log-sum-exp of the fine logits of each coarse class (``same_coarse[c, f]``).

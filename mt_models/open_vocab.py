@@ -26,7 +26,6 @@ from mt_options import DEFAULT_PROMPT_TEMPLATE  # its home is light: the scripts
 __all__ = ["DEFAULT_PROMPT_TEMPLATE", "OpenVocabularyClassifier", "make_prompts"]
 
 
-
 def make_prompts(class_names: Sequence[str], template: str = DEFAULT_PROMPT_TEMPLATE) -> list[str]:
     """Fill ``template`` (one ``{}`` slot) with each class name."""
     if template.count("{}") != 1:

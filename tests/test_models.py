@@ -193,7 +193,8 @@ def test_fine_gradient_scale_controls_what_the_fine_branch_teaches_the_backbone(
     for scale in (1.0, 0.5, 0.0):
         torch.manual_seed(0)
         model = DisentangledVideoClassifier.from_backbone(
-            create_backbone("videomae", tiny=True), **{**HEAD, "decorrelation_weight": 0.0, "adversarial_weight": 0.0},
+            create_backbone("videomae", tiny=True),
+            **{**HEAD, "decorrelation_weight": 0.0, "adversarial_weight": 0.0},
             fine_gradient_scale=scale,
         )
         pixel_values, coarse, fine = _batch()
@@ -288,3 +289,18 @@ def test_results_record_round_trip_and_versions(tmp_path):
     path.write_text('{"format_version": 1, "scores"')
     with pytest.raises(ValueError, match="not valid JSON"):
         read_record(path)
+
+
+def test_model_card_says_how_the_fine_branch_trains():
+    from mt_models.cards import training_model_card
+
+    context = dict(
+        base_model="resnet3d", backbone="resnet3d", dataset="syn-ta-mini", config="set1", fine_set=1, held_out_set=2,
+        num_coarse=3, num_fine=5, num_frames=16, crop_size=[32, 32], modality="fg+diff", package_version="0",
+        training=dict(num_epochs=1, learning_rate=1e-3, batch_size=4, seed=0, train_loss_per_epoch=[1.0]),
+    )  # fmt: skip
+    head = dict(head="disentangled", embedding_dim=8, fine_loss_weight=1.0, decorrelation_weight=0.0,
+                adversarial_weight=0.1, fine_gradient_scale=1.0)  # fmt: skip
+    assert "fine_gradient_scale" not in str(training_model_card({**context, "head": head}))
+    read_only = str(training_model_card({**context, "head": {**head, "fine_gradient_scale": 0.0}}))
+    assert "does not train them (`fine_gradient_scale` 0)" in read_only
