@@ -130,7 +130,7 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
         for name, default in HEAD_WEIGHT_DEFAULTS[self.head].items():
-            if not default and getattr(self, name):
+            if name != "fine_gradient_scale" and not default and getattr(self, name):
                 raise ValueError(
                     f"{name} must be 0 with head {self.head!r} (it has no such term), got {getattr(self, name)}"
                 )
@@ -138,10 +138,10 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
             raise ValueError(f"head {self.head!r} needs fine_labels (the training set's fine classes)")
         if not 0 <= self.fine_gradient_scale <= 1:
             raise ValueError(f"fine_gradient_scale must be in [0, 1], got {self.fine_gradient_scale}")
-        if self.fine_gradient_scale != 1 and self.coarse_labels and not self.has_fine_branch:
+        if self.fine_gradient_scale != 1 and self.head not in ("disentangled", "hierarchical"):
             raise ValueError(
-                f"fine_gradient_scale applies to a fine branch, and head {self.head!r} has none here "
-                "(give fine_loss_weight > 0 or use the hierarchical head)"
+                f"fine_gradient_scale applies to a fine branch, and head {self.head!r} has none "
+                "(use the disentangled or the hierarchical head)"
             )
         if not 0 <= self.label_smoothing < 1:
             raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")

@@ -53,13 +53,15 @@ __all__ = [
 AUGMENTATIONS = ("none", "shift")
 # The classifier's head designs (mt_models.heads implements them; the protocol runner trains any of them).
 HEAD_NAMES = ("baseline", "disentangled", "hierarchical", "vrex", "supcon", "mix")
-# The fine / decorrelation / adversarial weights each head takes when they are not given (``None``). Only
-# "disentangled" uses all three, "hierarchical" the fine one; the others must leave them at 0.
+# The fine / decorrelation / adversarial weights and the fine branch's gradient scale each head takes when they are
+# not given (``None``). Only "disentangled" uses all three weights, "hierarchical" the fine one; the others must leave
+# them at 0. The gradient scale matters only where there is a fine branch.
 HEAD_WEIGHT_DEFAULTS = {
     head: {
         "fine_loss_weight": 1.0 if head in ("disentangled", "hierarchical") else 0.0,
         "decorrelation_weight": 1.0 if head == "disentangled" else 0.0,
         "adversarial_weight": 0.1 if head == "disentangled" else 0.0,
+        "fine_gradient_scale": 1.0,
     }
     for head in HEAD_NAMES
 }
@@ -116,9 +118,9 @@ class HeadOptions:
         fine_loss_weight: weight of the fine cross-entropy (0 = no fine branch); "disentangled" and "hierarchical".
         decorrelation_weight: weight of the cross-covariance penalty (needs the fine branch); "disentangled".
         adversarial_weight: weight of the gradient-reversal within-coarse fine adversary; "disentangled".
-            These three are ``None`` until resolved to the head's defaults (:meth:`resolve_head_options`).
         fine_gradient_scale: factor on the gradient that the fine branch sends into the shared backbone features
             (1 = trained jointly, 0 = the fine branch only reads the features); heads with a fine branch.
+            These four are ``None`` until resolved to the head's defaults (:meth:`resolve_head_options`).
         label_smoothing: label smoothing of the coarse cross-entropy (0 = none).
         invariance_weight: weight of the V-REx penalty ("vrex").
         contrastive_weight: weight of the cross-variant supervised contrastive loss ("supcon").
@@ -132,7 +134,7 @@ class HeadOptions:
     fine_loss_weight: float | None = None
     decorrelation_weight: float | None = None
     adversarial_weight: float | None = None
-    fine_gradient_scale: float = 1.0
+    fine_gradient_scale: float | None = None
     label_smoothing: float = 0.0
     invariance_weight: float = 1.0
     contrastive_weight: float = 0.5
@@ -153,7 +155,8 @@ _HEAD_HELP = {
     "fine_loss_weight": "fine CE weight (default: the head's: 1 for disentangled and hierarchical, else 0)",
     "decorrelation_weight": "cross-covariance weight, disentangled head (default 1)",
     "adversarial_weight": "within-coarse adversary weight, disentangled head (default 0.1)",
-    "fine_gradient_scale": "factor on the fine branch's gradient into the backbone (0 = the fine branch only reads it)",
+    "fine_gradient_scale": "factor on the fine branch's gradient into the backbone, 0 = the fine branch only reads it "
+    "(default: the head's)",
     "label_smoothing": "of the coarse cross-entropy",
     "invariance_weight": "V-REx penalty weight (vrex head)",
     "contrastive_weight": "cross-variant supervised contrastive weight (supcon head)",
