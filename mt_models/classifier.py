@@ -2,23 +2,30 @@
 
 On the backbone's clip features sit two branches, each a projection to its own embedding and a linear classifier:
 the coarse branch predicts the coarse action ("punching"), the fine branch the fine variant of the training set
-("punching bag"). The training loss is
+("punching bag"). The model's coarse logits are
 
-    coarse CE + fine_loss_weight * fine CE
+    coarse-branch logits + fine_marginal_weight * (log-sum-exp of the fine logits within each coarse class)
+
+and the training loss is
+
+    coarse CE (on those logits) + fine_loss_weight * fine CE
               + decorrelation_weight * ||cross-covariance(coarse embedding, fine embedding)||^2 / embedding_dim
               + adversarial_weight * CE of an adversary that predicts the fine variant *within its coarse class*
-                from the coarse embedding through a gradient-reversal layer.
+                from the coarse embedding through a gradient-reversal layer,
 
-The last two push variant-specific information out of the coarse embedding, which is what should transfer to unseen
-variants. Coarse predictions use the coarse branch alone. With every extra weight at 0 the model is the plain coarse
-classifier (the baseline): the fine branch and the adversary are then not built, so every parameter gets a gradient
+where the fine branch sends ``fine_gradient_scale`` times its gradient into the shared backbone features. The
+``"disentangled"`` head's defaults (fine loss 1, fine marginal 1, gradient scale 0, decorrelation and adversary 0)
+are the design chosen on held-out training variants (``bench/finding.md``): the fine branch only *reads* the shared
+features, so telling variants apart never shapes them (training them to do so cost unknown accuracy), and its
+within-coarse marginal joins the coarse score. With every weight at 0 the model is the plain coarse classifier (the
+baseline): the fine branch and the adversary are then not built, so every parameter gets a gradient
 (DistributedDataParallel requires it).
 
 That is the ``"disentangled"`` head, the default. ``config.head`` chooses another design of the same model
 (:data:`HEAD_NAMES`; each is described, with its citation, in :mod:`mt_models.heads`):
 
 - ``"baseline"``: the plain coarse classifier (``train.py --head baseline``, alias ``--baseline``);
-- ``"hierarchical"``: coarse logits = coarse-branch logits + log-sum-exp of the fine logits within each coarse class
+- ``"hierarchical"``: the fine marginal with a fine branch trained jointly with the backbone (gradient scale 1)
   (hierarchical softmax: Morin & Bengio 2005; YOLO9000, Redmon & Farhadi 2017), coarse CE + ``fine_loss_weight`` x
   fine CE;
 - ``"vrex"``: coarse CE + ``invariance_weight`` x variance across the batch's fine variants of their mean coarse loss
@@ -56,6 +63,7 @@ from mt_datasets.taxonomy import Taxonomy
 from mt_models.backbones import VideoBackbone, backbone_class, create_backbone
 from mt_models.heads import (
     HEAD_NAMES,
+    HEAD_TERMS,
     HEAD_WEIGHT_DEFAULTS,
     cross_variant_contrastive_loss,
     mix_variants,
@@ -88,8 +96,8 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
         fine_labels: fine class names of the training set, in the order of the fine head.
         fine_to_coarse: coarse index of each entry of ``fine_labels`` (the adversary's within-coarse grouping).
         head, embedding_dim, dropout, fine_loss_weight, decorrelation_weight, adversarial_weight,
-            fine_gradient_scale, label_smoothing, invariance_weight, contrastive_weight, temperature, mix_alpha: the
-            head options (:class:`HeadOptions`).
+            fine_marginal_weight, fine_gradient_scale, label_smoothing, invariance_weight, contrastive_weight,
+            temperature, mix_alpha: the head options (:class:`HeadOptions`).
         gradient_reversal_scale: factor on the reversed gradient.
         dataset: name or Hub id of the training dataset (metadata).
         fine_set: the fine set (1 or 2) trained on (metadata).
@@ -122,15 +130,15 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
 
     def validate_head(self) -> None:
         """Raise ``ValueError`` naming the inconsistent head options."""
-        for name in ("fine_loss_weight", "decorrelation_weight", "adversarial_weight", "invariance_weight",
-                     "contrastive_weight"):  # fmt: skip
+        for name in ("fine_loss_weight", "decorrelation_weight", "adversarial_weight", "fine_marginal_weight",
+                     "invariance_weight", "contrastive_weight"):  # fmt: skip
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name in ("temperature", "mix_alpha"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        for name, default in HEAD_WEIGHT_DEFAULTS[self.head].items():
-            if name != "fine_gradient_scale" and not default and getattr(self, name):
+        for name in HEAD_WEIGHT_DEFAULTS[self.head]:
+            if name != "fine_gradient_scale" and name not in HEAD_TERMS.get(self.head, ()) and getattr(self, name):
                 raise ValueError(
                     f"{name} must be 0 with head {self.head!r} (it has no such term), got {getattr(self, name)}"
                 )
@@ -152,9 +160,14 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
             )
         if self.coarse_labels and any(not 0 <= c < len(self.coarse_labels) for c in self.fine_to_coarse):
             raise ValueError(f"fine_to_coarse has indices outside 0..{len(self.coarse_labels) - 1}")
-        if (self.fine_loss_weight or self.adversarial_weight) and self.coarse_labels and not self.fine_labels:
+        if (
+            (self.fine_loss_weight or self.adversarial_weight or self.fine_marginal_weight)
+            and self.coarse_labels
+            and (not self.fine_labels)
+        ):
             raise ValueError(
-                "fine_loss_weight / adversarial_weight > 0 need fine_labels (the training set's fine classes)"
+                "fine_loss_weight / adversarial_weight / fine_marginal_weight > 0 need fine_labels (the training set's "
+                "fine classes)"
             )
         if self.decorrelation_weight and not self.fine_loss_weight:
             raise ValueError(
@@ -167,13 +180,20 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
         """True for the plain coarse classifier (head "baseline", or "disentangled" with every weight 0)."""
         return self.head == "baseline" or (
             self.head == "disentangled"
-            and not (self.fine_loss_weight or self.decorrelation_weight or self.adversarial_weight)
+            and not (
+                self.fine_loss_weight
+                or self.decorrelation_weight
+                or self.adversarial_weight
+                or self.fine_marginal_weight
+            )
         )
 
     @property
     def has_fine_branch(self) -> bool:
-        """Whether the model has a fine projection and classifier ("hierarchical", or a fine loss weight)."""
-        return self.head == "hierarchical" or (self.head == "disentangled" and bool(self.fine_loss_weight))
+        """Whether the model has a fine projection and classifier ("hierarchical", or a fine loss / marginal weight)."""
+        return self.head == "hierarchical" or (
+            self.head == "disentangled" and bool(self.fine_loss_weight or self.fine_marginal_weight)
+        )
 
 
 @dataclass
@@ -371,8 +391,9 @@ class DisentangledVideoClassifier(PreTrainedModel):
             )
             fine_embeds = self.fine_projection(fine_input)
         fine_logits = self.fine_classifier(fine_embeds) if fine_embeds is not None else None
-        if config.head == "hierarchical":
-            coarse_logits = coarse_logits + within_coarse_logsumexp(fine_logits, self._same_coarse(fine_logits.device))
+        if fine_logits is not None and config.fine_marginal_weight:
+            marginal = within_coarse_logsumexp(fine_logits, self._same_coarse(fine_logits.device))
+            coarse_logits = coarse_logits + config.fine_marginal_weight * marginal
         out = DisentangledClassifierOutput(
             coarse_logits=coarse_logits, fine_logits=fine_logits, coarse_embeds=coarse_embeds, fine_embeds=fine_embeds
         )

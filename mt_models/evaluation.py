@@ -68,6 +68,7 @@ HEAD_OPTIONS = (
     "fine_loss_weight",
     "decorrelation_weight",
     "adversarial_weight",
+    "fine_marginal_weight",
     "fine_gradient_scale",
     "invariance_weight",
     "contrastive_weight",

@@ -30,6 +30,7 @@ __all__ = [
     "COMPILE_CHOICES",
     "COMPILE_ENVIRONMENT",
     "HEAD_NAMES",
+    "HEAD_TERMS",
     "HEAD_WEIGHT_DEFAULTS",
     "PRECISION_CHOICES",
     "PRECISION_ENVIRONMENT",
@@ -53,17 +54,25 @@ __all__ = [
 AUGMENTATIONS = ("none", "shift")
 # The classifier's head designs (mt_models.heads implements them; the protocol runner trains any of them).
 HEAD_NAMES = ("baseline", "disentangled", "hierarchical", "vrex", "supcon", "mix")
-# The fine / decorrelation / adversarial weights and the fine branch's gradient scale each head takes when they are
-# not given (``None``). Only "disentangled" uses all three weights, "hierarchical" the fine one; the others must leave
-# them at 0. The gradient scale matters only where there is a fine branch.
+# The fine / decorrelation / adversarial / fine-marginal weights and the fine branch's gradient scale each head takes
+# when they are not given (``None``). "disentangled" may use every term, "hierarchical" the fine loss and the fine
+# marginal; the other heads must leave the weights at 0. The gradient scale matters only where there is a fine branch.
+# The disentangled defaults are the design chosen on the validation protocol (bench/finding.md): a read-only fine
+# branch whose within-coarse marginal is added to the coarse logits.
 HEAD_WEIGHT_DEFAULTS = {
     head: {
         "fine_loss_weight": 1.0 if head in ("disentangled", "hierarchical") else 0.0,
-        "decorrelation_weight": 1.0 if head == "disentangled" else 0.0,
-        "adversarial_weight": 0.1 if head == "disentangled" else 0.0,
-        "fine_gradient_scale": 1.0,
+        "decorrelation_weight": 0.0,
+        "adversarial_weight": 0.0,
+        "fine_marginal_weight": 1.0 if head in ("disentangled", "hierarchical") else 0.0,
+        "fine_gradient_scale": 0.0 if head == "disentangled" else 1.0,
     }
     for head in HEAD_NAMES
+}
+# The weighted terms each head has (the others must stay 0).
+HEAD_TERMS = {
+    "disentangled": ("fine_loss_weight", "decorrelation_weight", "adversarial_weight", "fine_marginal_weight"),
+    "hierarchical": ("fine_loss_weight", "fine_marginal_weight"),
 }
 HEADS = HEAD_NAMES
 # Temporal probes, in report order (mt_models.probes registers them under these names, and checks it does).
@@ -118,9 +127,11 @@ class HeadOptions:
         fine_loss_weight: weight of the fine cross-entropy (0 = no fine branch); "disentangled" and "hierarchical".
         decorrelation_weight: weight of the cross-covariance penalty (needs the fine branch); "disentangled".
         adversarial_weight: weight of the gradient-reversal within-coarse fine adversary; "disentangled".
+        fine_marginal_weight: weight of the fine logits' within-coarse log-sum-exp added to the coarse logits (the
+            fine prediction marginalised to the coarse level); "disentangled" and "hierarchical".
         fine_gradient_scale: factor on the gradient that the fine branch sends into the shared backbone features
             (1 = trained jointly, 0 = the fine branch only reads the features); heads with a fine branch.
-            These four are ``None`` until resolved to the head's defaults (:meth:`resolve_head_options`).
+            These five are ``None`` until resolved to the head's defaults (:meth:`resolve_head_options`).
         label_smoothing: label smoothing of the coarse cross-entropy (0 = none).
         invariance_weight: weight of the V-REx penalty ("vrex").
         contrastive_weight: weight of the cross-variant supervised contrastive loss ("supcon").
@@ -134,6 +145,7 @@ class HeadOptions:
     fine_loss_weight: float | None = None
     decorrelation_weight: float | None = None
     adversarial_weight: float | None = None
+    fine_marginal_weight: float | None = None
     fine_gradient_scale: float | None = None
     label_smoothing: float = 0.0
     invariance_weight: float = 1.0
@@ -153,10 +165,12 @@ class HeadOptions:
 _HEAD_HELP = {
     "head": "head design (mt_models.heads): " + ", ".join(HEAD_NAMES),
     "fine_loss_weight": "fine CE weight (default: the head's: 1 for disentangled and hierarchical, else 0)",
-    "decorrelation_weight": "cross-covariance weight, disentangled head (default 1)",
-    "adversarial_weight": "within-coarse adversary weight, disentangled head (default 0.1)",
+    "decorrelation_weight": "cross-covariance weight, disentangled head (default 0)",
+    "adversarial_weight": "within-coarse adversary weight, disentangled head (default 0)",
+    "fine_marginal_weight": "weight of the fine logits' within-coarse log-sum-exp in the coarse logits (default: 1 for "
+    "disentangled and hierarchical, else 0)",
     "fine_gradient_scale": "factor on the fine branch's gradient into the backbone, 0 = the fine branch only reads it "
-    "(default: the head's)",
+    "(default: 0 for disentangled, 1 for hierarchical)",
     "label_smoothing": "of the coarse cross-entropy",
     "invariance_weight": "V-REx penalty weight (vrex head)",
     "contrastive_weight": "cross-variant supervised contrastive weight (supcon head)",

@@ -127,7 +127,12 @@ def test_head_options_are_validated_with_one_line():
         DisentangledConfig(coarse_labels=["a"], head="supcon")
     config = DisentangledConfig(**LABELS, head="hierarchical")
     assert (config.fine_loss_weight, config.decorrelation_weight, config.adversarial_weight) == (1.0, 0.0, 0.0)
-    assert DisentangledConfig(**LABELS).adversarial_weight == 0.1  # the disentangled defaults, as before
+    # The disentangled defaults: the read-only fine branch's marginal, chosen on the validation protocol.
+    config = DisentangledConfig(**LABELS)
+    assert (config.fine_loss_weight, config.fine_marginal_weight, config.fine_gradient_scale) == (1.0, 1.0, 0.0)
+    assert (config.decorrelation_weight, config.adversarial_weight) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="fine_marginal_weight must be 0 with head 'vrex'"):
+        DisentangledConfig(**LABELS, head="vrex", fine_marginal_weight=1.0)
 
 
 def test_baseline_flag_is_an_alias_of_head_baseline():
@@ -157,3 +162,17 @@ def test_train_py_head_is_served_by_pipeline_and_named_in_the_card(head, tmp_pat
     num_coarse = len(classify.model.config.coarse_labels)
     result = classify(str(video), top_k=num_coarse)  # every coarse class, from coarse_logits
     assert len(result) == num_coarse and abs(sum(r["score"] for r in result) - 1) < 1e-4
+
+
+def test_default_disentangled_head_adds_the_marginal_of_a_read_only_fine_branch():
+    model = _model("disentangled").train()
+    pixel_values, coarse, fine = _batch()
+    out = model(pixel_values, coarse_labels=coarse, fine_labels=fine)
+    features = model.backbone(pixel_values)
+    coarse_branch = model.coarse_classifier(model.coarse_projection(features))
+    marginal = within_coarse_logsumexp(out.fine_logits, model._same_coarse(out.fine_logits.device))
+    assert torch.allclose(out.coarse_logits, coarse_branch + marginal, atol=1e-5)
+    # The fine loss trains the fine branch only: no gradient reaches the backbone through it.
+    out.fine_loss.backward()
+    assert model.fine_classifier.weight.grad.abs().sum() > 0
+    assert all(p.grad is None or not p.grad.any() for p in model.backbone.parameters())

@@ -152,6 +152,7 @@ def test_baseline_is_the_plain_coarse_classifier():
         fine_loss_weight=0.0,
         decorrelation_weight=0.0,
         adversarial_weight=0.0,
+        fine_marginal_weight=0.0,
     )
     assert model.config.is_baseline
     assert not [n for n, _ in model.named_parameters() if n.startswith(("fine_", "adversary"))]
@@ -163,7 +164,8 @@ def test_baseline_is_the_plain_coarse_classifier():
 
 def test_loss_terms_and_ignored_rows():
     torch.manual_seed(0)
-    model = DisentangledVideoClassifier.from_backbone(create_backbone("videomae", tiny=True), **HEAD)
+    every_term = {**HEAD, "decorrelation_weight": 1.0, "adversarial_weight": 0.1}
+    model = DisentangledVideoClassifier.from_backbone(create_backbone("videomae", tiny=True), **every_term)
     pixel_values, coarse, fine = _batch()
     out = model(pixel_values, coarse_labels=coarse, fine_labels=fine)
     config = model.config
