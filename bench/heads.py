@@ -8,11 +8,12 @@ variant and split: known, unknown and drop (pooled over directions and seeds), a
 the difference in unknown accuracy against ``--reference`` (:func:`mt_models.protocol.compare_runs`: the same videos,
 resampled within direction x seed x known/unknown, for both models).
 
-With ``--select_on validation`` (the default) every variant is also trained on a validation protocol carved out of the
-training set (:func:`mt_models.validation.carve_validation`: one held-out fine variant per coarse class) and the
-winner is the variant with the highest unknown accuracy there (mean over the splits), never chosen on the test's
-unknown split. The per-class unknown accuracy of the reference and the winner is reported for the classes that do not
-transfer today. Writes ``heads.md`` and ``heads.json`` under ``--output_dir``::
+With ``--select_on validation`` (the default) every variant is also trained on validation protocols carved out of the
+training set (:func:`mt_models.validation.carve_validation`: one held-out fine variant per coarse class, one carve per
+``--validation_seeds`` entry) and the winner is the variant with the highest unknown accuracy there (mean over the
+carves and the splits), never chosen on the test's unknown split. The per-class unknown accuracy of the reference
+and the winner is reported for the classes that do not transfer today. Writes ``heads.md`` and ``heads.json`` under
+``--output_dir``::
 
     python bench/heads.py --variants baseline disentangled hierarchical vrex supcon mix \
         disentangled:decorrelation_weight=0,adversarial_weight=0 --seeds 0 1 2
@@ -98,7 +99,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--variants", nargs="+", default=list(HEAD_NAMES), help="head[:option=value,...] each")
     parser.add_argument("--reference", default="baseline", help="the variant every other one is compared with")
     parser.add_argument("--select_on", choices=["validation", "none"], default="validation")
-    parser.add_argument("--validation_seed", type=int, default=0, help="seed of the held-out variants' choice")
+    parser.add_argument(
+        "--validation_seeds", type=int, nargs="+", default=[0],
+        help="seeds of the held-out variants' choice: one validation carve each, the winner has the best mean",
+    )  # fmt: skip
     own, rest = parser.parse_known_args(argv)
     variants = list(dict.fromkeys([own.reference, *own.variants]))
     for spec in variants:
@@ -111,10 +115,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows, validation, per_class = [], {}, {}
     for protocol in demo_args.protocols:
         dataset = demo.ensure_dataset(demo_args, protocol)
-        if own.select_on == "validation":
-            carved = output_dir / "data" / f"{dataset.name}-validation"
-            carve_validation(dataset, carved, seed=own.validation_seed)
-            val_dirs = _train_all(demo_args, carved, output_dir / "validation" / protocol, variants)
+        for carve in own.validation_seeds if own.select_on == "validation" else ():
+            carved = output_dir / "data" / f"{dataset.name}-validation-{carve}"
+            carve_validation(dataset, carved, seed=carve)
+            val_dirs = _train_all(demo_args, carved, output_dir / "validation" / protocol / str(carve), variants)
             for spec, dirs in val_dirs.items():
                 validation.setdefault(spec, []).append(100 * pooled_scores(dirs)["unknown_accuracy"])
         test_dirs = _train_all(demo_args, dataset, output_dir / "runs" / protocol, variants)
@@ -122,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             scores = pooled_scores(dirs)
             row = {"split": protocol, "variant": spec, "known": 100 * scores["known_accuracy"],
                    "unknown": 100 * scores["unknown_accuracy"], "drop": 100 * scores["absolute_drop"],
-                   "validation_unknown": validation[spec][-1] if spec in validation else None}  # fmt: skip
+                   "validation_unknown": _mean_of_last(validation.get(spec), len(own.validation_seeds))}  # fmt: skip
             if spec != own.reference:
                 result = compare_runs(dirs, test_dirs[own.reference], samples=demo_args.bootstrap_samples)
                 low, high = result["interval"]
@@ -146,6 +150,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     (output_dir / "heads.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     print("\n".join(lines))
     return summary
+
+
+def _mean_of_last(values: list[float] | None, count: int) -> float | None:
+    """The mean of this split's validation scores (the last ``count`` appended), ``None`` without any."""
+    return float(np.mean(values[-count:])) if values else None
 
 
 def _percent(value: float | None) -> str:
