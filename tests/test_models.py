@@ -306,3 +306,6 @@ def test_model_card_says_how_the_fine_branch_trains():
     assert "fine_gradient_scale" not in str(training_model_card({**context, "head": head}))
     read_only = str(training_model_card({**context, "head": {**head, "fine_gradient_scale": 0.0}}))
     assert "does not train them (`fine_gradient_scale` 0)" in read_only
+    # The disentangled head's card says what it gains, measured, and the baseline's does not claim it.
+    assert "does not improve transfer to unseen variants" in read_only
+    assert "gains" not in str(training_model_card({**context, "head": {**head, "head": "baseline"}}))
