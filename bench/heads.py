@@ -120,13 +120,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             carve_validation(dataset, carved, seed=carve)
             val_dirs = _train_all(demo_args, carved, output_dir / "validation" / protocol / str(carve), variants)
             for spec, dirs in val_dirs.items():
-                validation.setdefault(spec, []).append(100 * pooled_scores(dirs)["unknown_accuracy"])
+                score = 100 * pooled_scores(dirs)["unknown_accuracy"]
+                validation.setdefault(spec, {}).setdefault(protocol, []).append(score)
         test_dirs = _train_all(demo_args, dataset, output_dir / "runs" / protocol, variants)
         for spec, dirs in test_dirs.items():
             scores = pooled_scores(dirs)
             row = {"split": protocol, "variant": spec, "known": 100 * scores["known_accuracy"],
                    "unknown": 100 * scores["unknown_accuracy"], "drop": 100 * scores["absolute_drop"],
-                   "validation_unknown": _mean_of_last(validation.get(spec), len(own.validation_seeds))}  # fmt: skip
+                   "validation_unknown": _mean(validation.get(spec, {}).get(protocol))}  # fmt: skip
             if spec != own.reference:
                 result = compare_runs(dirs, test_dirs[own.reference], samples=demo_args.bootstrap_samples)
                 low, high = result["interval"]
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                      "fraction_at_most_zero": result["fraction_at_most_zero"]}  # fmt: skip
             rows.append(row)
         per_class[protocol] = {spec: per_class_scores(dirs, names) for spec, dirs in test_dirs.items()}
-    winner = max(validation, key=lambda spec: float(np.mean(validation[spec]))) if validation else None
+    winner = max(validation, key=lambda spec: _mean(sum(validation[spec].values(), []))) if validation else None
     lines = ["## Head variants", "", heads_table(rows)]
     if winner is not None:
         lines += [f"Winner on the validation protocol (held-out training variants): `{winner}`.", ""]
@@ -152,9 +153,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return summary
 
 
-def _mean_of_last(values: list[float] | None, count: int) -> float | None:
-    """The mean of this split's validation scores (the last ``count`` appended), ``None`` without any."""
-    return float(np.mean(values[-count:])) if values else None
+def _mean(values: list[float] | None) -> float | None:
+    """The mean of validation scores (carves, splits), ``None`` without any."""
+    return float(np.mean(values)) if values else None
 
 
 def _percent(value: float | None) -> str:

@@ -64,7 +64,6 @@ from mt_models.backbones import VideoBackbone, backbone_class, create_backbone
 from mt_models.heads import (
     HEAD_NAMES,
     HEAD_TERMS,
-    HEAD_WEIGHT_DEFAULTS,
     cross_variant_contrastive_loss,
     mix_variants,
     variance_of_group_losses,
@@ -137,8 +136,8 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
         for name in ("temperature", "mix_alpha"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        for name in HEAD_WEIGHT_DEFAULTS[self.head]:
-            if name != "fine_gradient_scale" and name not in HEAD_TERMS.get(self.head, ()) and getattr(self, name):
+        for name in HEAD_TERMS["disentangled"]:  # every weighted term: the disentangled head may use them all
+            if name not in HEAD_TERMS.get(self.head, ()) and getattr(self, name):
                 raise ValueError(
                     f"{name} must be 0 with head {self.head!r} (it has no such term), got {getattr(self, name)}"
                 )
@@ -179,13 +178,7 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
     def is_baseline(self) -> bool:
         """True for the plain coarse classifier (head "baseline", or "disentangled" with every weight 0)."""
         return self.head == "baseline" or (
-            self.head == "disentangled"
-            and not (
-                self.fine_loss_weight
-                or self.decorrelation_weight
-                or self.adversarial_weight
-                or self.fine_marginal_weight
-            )
+            self.head == "disentangled" and not any(getattr(self, name) for name in HEAD_TERMS["disentangled"])
         )
 
     @property
