@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -33,7 +34,7 @@ from mt_datasets.protocol import TEST_SPLITS, direction, other_set, training_set
 from mt_datasets.taxonomy import Taxonomy
 from mt_models.classifier import DisentangledConfig
 from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of
-from mt_models.fast_path import evaluation_accelerator
+from mt_models.fast_path import CompiledStep, evaluation_accelerator
 from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE
 from mt_models.options import RunOptions
 from mt_models.preprocess import InputSpec
@@ -343,6 +344,17 @@ def _training_seed(model: str) -> int:
     return int(json.loads(summary.read_text()).get("seed", 0)) if summary.is_file() else 0
 
 
+def timing_batch(model: torch.nn.Module, batch_size: int) -> dict[str, Any]:
+    """``model`` and a batch of ``batch_size`` clips of its input shape, to time the evaluation's fast path on."""
+    from mt_models.preprocess import normalize
+
+    spec = model.input_spec
+    generator = torch.Generator().manual_seed(0)  # any frames will do: the time of a step does not depend on them
+    frames = torch.randint(0, 256, (batch_size, spec.num_frames, 3, *spec.crop_size), dtype=torch.uint8,
+                           generator=generator)  # fmt: skip
+    return {"model": model, "inputs": {"pixel_values": normalize(frames, spec)}}
+
+
 def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
     """Evaluate a model on the known and unknown splits of one direction; write the record and the predictions.
 
@@ -352,7 +364,6 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
     from mt_models.preprocess import normalize
     from mt_models.records import ResultsRecord, dataset_revision
 
-    accelerator, _ = evaluation_accelerator(options.mixed_precision)
     training_set = training_set_of(options.config)
     model = load_model(
         options.model,
@@ -372,7 +383,14 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
         if not len(dataset[split]):
             require_decodable(split, totals[split], missing)
     spec = model.input_spec
+    accelerator, fast_path = evaluation_accelerator(
+        options.mixed_precision,
+        **({} if options.open_vocabulary else timing_batch(model, options.batch_size * options.num_clips)),
+        total_steps=sum(math.ceil(totals[split] / options.batch_size) for split in TEST_SPLITS),
+    )
+    fast_path.prepare_model(model)
     model = accelerator.prepare_model(model, evaluation_mode=True)
+    forward = CompiledStep(model, fast_path.compiled)
     seed = options.seed if options.seed is not None else _training_seed(options.model)
 
     # Fine classes of each split for the open-vocabulary fine task: the training set's names for known videos,
@@ -392,7 +410,7 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
                 coarse_logits = model(pixel_values, taxonomy.coarse_names)
                 fine_logits = model(pixel_values, fine_names[split])
             else:
-                coarse_logits, fine_logits = model(pixel_values).coarse_logits, None
+                coarse_logits, fine_logits = forward(pixel_values).coarse_logits, None
         # Multi-view testing: average the class probabilities of the views of each video.
         out = {"coarse_scores": coarse_logits.float().softmax(-1).unflatten(0, (-1, views)).mean(1)}
         if fine_logits is not None:
@@ -465,7 +483,7 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
             scores=scores,
             fine_scores=fine_scores,
             head=head,
-            extra={"taxonomy": taxonomy.name}
+            extra={"taxonomy": taxonomy.name, "fast_path": fast_path.to_dict()}
             | ({"prompt_template": options.prompt_template} if options.open_vocabulary else {})
             | ({"videos": options.videos} if options.videos else {})
             | options.extra,

@@ -1,20 +1,24 @@
-"""The fastest correct way to run a model on this machine: precision, compilation and memory format, chosen per machine.
+"""The fastest correct way to run a model on this machine: precision, compilation and memory format, measured.
 
-Machines differ, and so does their fast path. Measured on the ``resnet3d`` training step (``bench/bench_train.py``):
-on a CPU with native bf16 instructions (AVX512-BF16 / AMX-BF16) bf16 autocast is the largest gain, while on a CPU
-without them (AVX2 only) the same autocast is more than thirty times *slower*, because oneDNN then emulates bf16.
-So nothing here is assumed: :func:`choose_fast_path` detects what the device offers, picks each setting (``"auto"``)
-or takes the user's choice (``"no"`` / ``"bf16"``, ``True`` / ``False``), and says what it chose and why in one line
-(:meth:`FastPath.describe`), which the training loop prints and records in ``train_results.json``.
+Machines differ, and so does their fast path, and a CPU flag does not tell it: oneDNN reports bf16 as supported on an
+AVX-512 CPU without AVX512_BF16/AMX, where it emulates it and bf16 trains 2.3x *slower* than fp32 compiled; on an
+AVX2-only CPU bf16 autocast is ~36x slower; with AMX-BF16 bf16 compiled is the fastest path. So
+:func:`choose_fast_path`, given the run's model and an input of its batch shape, times the candidate paths on them
+(:mod:`mt_models.autotune`: measured once per CPU, kernel settings, torch version, model and shape, then cached) and
+takes the one that finishes the run soonest, compile time included. Each setting may be forced instead (``"no"`` /
+``"bf16"``, ``True`` / ``False``); what was chosen, the figures and why fit one line (:meth:`FastPath.describe`), which
+the training loop and the evaluation print and record.
 
-- **Precision.** ``bf16`` (autocast, weights stay fp32) on a CUDA GPU that supports it, or on a CPU whose oneDNN
-  reports native bf16 support (``torch.ops.mkldnn._is_mkldnn_bf16_supported()``, which honours ``ONEDNN_MAX_CPU_ISA``);
-  ``no`` (fp32) elsewhere. Forcing ``bf16`` where it is not native works, slowly, and the line says so.
-- **Compilation.** ``torch.compile`` where a compiler works: a C++ compiler on the ``PATH`` for CPU (Inductor's
-  backend), and a tiny function compiled and run once as a probe. Where the probe fails the model runs eagerly and the
-  line says why; :class:`CompiledStep` also falls back to eager mode if compiling the model itself fails later.
+- **Precision.** ``no`` (fp32) or ``bf16`` (autocast, weights stay fp32), timed. The CPU's bf16 instructions
+  (:func:`native_bf16`: AVX512-BF16 or AMX, and oneDNN allowed to use them) only put bf16 first in the order.
+  ``fp16`` runs on a CUDA GPU only: a CPU refuses it in one line.
+- **Compilation.** ``torch.compile`` where a compiler works (a C++ compiler on the ``PATH`` for CPU, and a tiny
+  function compiled and run once as a probe), timed against eager mode; a compilation counts against its path over the
+  run's own number of steps. :class:`CompiledStep` falls back to eager mode if compiling the model fails later.
 - **Memory format.** ``channels_last_3d`` for 3D convolutions (5-D weights) when the run is compiled, where Inductor
   lays out the convolutions for it; eager runs keep the default layout.
+
+Without a model to time (``model=None``), nothing is measured: ``auto`` means fp32, compiled where a compiler works.
 
 >>> path = choose_fast_path("cpu", mixed_precision="no", compile=False)
 >>> path.precision, path.compiled
@@ -40,6 +44,7 @@ from mt_options import (  # light homes: the scripts' --help shows these options
     PRECISION_ENVIRONMENT,
     add_compile_arguments,
     add_precision_argument,
+    environment_choice,
 )
 
 __all__ = [
@@ -47,7 +52,11 @@ __all__ = [
     "COMPILE_ENVIRONMENT",
     "PRECISION_ENVIRONMENT",
     "add_compile_arguments",
+    "CPU_KINDS",
     "avx2_environment",
+    "avx512_core_environment",
+    "bf16_runs",
+    "compile_failure",
     "add_precision_argument",
     "PRECISION_CHOICES",
     "CompiledStep",
@@ -74,7 +83,12 @@ def cpu_capability() -> str:
 
 
 def native_bf16(device: torch.device | str) -> tuple[bool, str]:
-    """Whether ``device`` computes bf16 natively, and the reason, as one phrase."""
+    """Whether ``device`` computes bf16 natively, and the reason, as one phrase.
+
+    On a CPU, native means AVX512-BF16 or AMX-BF16 instructions *and* oneDNN allowed to use them
+    (``ONEDNN_MAX_CPU_ISA`` at ``AVX512_CORE_BF16`` or above): oneDNN's own "bf16 supported" is also true where it
+    only emulates bf16 (AVX-512 without those instructions), which is many times slower.
+    """
     device = torch.device(device)
     if device.type == "cuda":
         supported = torch.cuda.is_bf16_supported()
@@ -82,12 +96,27 @@ def native_bf16(device: torch.device | str) -> tuple[bool, str]:
     if device.type != "cpu":
         return False, f"bf16 is not chosen automatically on {device.type}"
     try:
-        supported = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        onednn_bf16 = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        instructions = bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except (AttributeError, RuntimeError):
         return False, "this torch build cannot tell whether the CPU has bf16 instructions"
-    if supported:
-        return True, "the CPU has native bf16 instructions (oneDNN)"
-    return False, "the CPU has no native bf16 instructions (bf16 would be emulated, many times slower)"
+    isa = os.environ.get("ONEDNN_MAX_CPU_ISA", os.environ.get("DNNL_MAX_CPU_ISA", "ALL")).upper()
+    isa_allows = isa == "ALL" or isa.startswith(("AVX512_CORE_BF16", "AVX512_CORE_AMX", "AVX10", "AVX512_CORE_FP16"))
+    if instructions and onednn_bf16 and isa_allows:
+        return True, "native bf16 (AVX512-BF16/AMX)"
+    if onednn_bf16 and not instructions:
+        return False, "bf16 emulated by oneDNN (no AVX512-BF16/AMX instructions)"
+    if instructions and not isa_allows:
+        return False, f"bf16 instructions held back by ONEDNN_MAX_CPU_ISA={isa}"
+    return False, "no bf16 on this CPU"
+
+
+def bf16_runs(device: torch.device | str) -> bool:
+    """Whether bf16 autocast runs on ``device`` at all (natively or emulated): whether it is a candidate to time."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu"
 
 
 @functools.cache
@@ -119,7 +148,7 @@ def parse_switch(value: str | bool | None, name: str) -> bool | None:
 
 @dataclass(frozen=True)
 class FastPath:
-    """What :func:`choose_fast_path` chose for one run, and why."""
+    """What :func:`choose_fast_path` chose for one run, why, and the figures it chose from."""
 
     device: str
     precision: str
@@ -127,25 +156,31 @@ class FastPath:
     channels_last: bool
     cpu_capability: str
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    bf16: str = ""  # native, emulated or absent, as :func:`native_bf16` says it
+    timings: tuple[dict[str, Any], ...] = ()  # :class:`mt_models.autotune.Timing` records, when measured
+    measured: str = "no"  # "measured", "cached" (timed by an earlier run) or "no"
 
     @property
     def autocast_dtype(self) -> torch.dtype | None:
         """The autocast dtype of this path (``None`` for fp32)."""
         return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
 
+    @property
+    def name(self) -> str:
+        """``"fp32 compiled+cl"``, ``"bf16 eager"``, ... (as :class:`mt_models.autotune.Candidate` names it)."""
+        from mt_models.autotune import Candidate
+
+        return Candidate(self.precision, self.compiled, self.channels_last).name
+
     def describe(self) -> str:
-        """One line: what was chosen and why."""
-        chosen = (
-            f"precision {'fp32' if self.precision == 'no' else self.precision}, "
-            f"{'compiled' if self.compiled else 'eager'}, "
-            f"{'channels_last_3d' if self.channels_last else 'default memory format'}"
-        )
+        """One line: what was chosen, the figures, and why."""
+        where = f"{self.device} (CPU capability {self.cpu_capability}, {self.bf16})" if self.bf16 else self.device
         why = "; ".join(self.reasons)
-        return f"fast path on {self.device} (CPU capability {self.cpu_capability}): {chosen} - {why}"
+        return f"fast path on {where}: {self.name} - {why}"
 
     def to_dict(self) -> dict[str, Any]:
-        """The record kept in ``train_results.json``."""
-        return {**asdict(self), "reasons": list(self.reasons)}
+        """The record kept in ``train_results.json`` and ``all_results.json``."""
+        return {**asdict(self), "reasons": list(self.reasons), "timings": list(self.timings), "name": self.name}
 
     def autocast(self) -> Any:
         """An autocast context for this path's precision (a no-op context for fp32)."""
@@ -159,59 +194,130 @@ class FastPath:
         return model
 
 
+def _precisions(device: torch.device, mixed_precision: str | None, bf16_native: bool) -> list[str]:
+    """The precisions to consider, in the order to time them (native bf16 first)."""
+    if mixed_precision in (None, "auto"):
+        if not bf16_runs(device):
+            return ["no"]
+        return ["bf16", "no"] if bf16_native else ["no", "bf16"]
+    if mixed_precision not in PRECISION_CHOICES:
+        raise ValueError(f"--mixed_precision must be one of {PRECISION_CHOICES}, got {mixed_precision!r}")
+    if mixed_precision == "fp16" and device.type != "cuda":
+        raise ValueError(
+            f"--mixed_precision fp16 runs on a CUDA GPU only; on {device.type} use bf16 or no (fp32), or auto"
+        )
+    return [mixed_precision]
+
+
+def _compile_choices(device: torch.device, compile: str | bool | None, reasons: list[str]) -> list[bool]:
+    """Eager and/or compiled, as asked and as the compiler allows; says why in ``reasons``."""
+    wanted = parse_switch(compile, "--compile")
+    if wanted is False:
+        reasons.append("eager as asked")
+        return [False]
+    works, why = compiler_works(device.type)
+    if not works:
+        reasons.append(f"eager: {why}" + (" (--compile yes was asked: falling back)" if wanted else ""))
+        if wanted:
+            logger.warning("--compile yes: %s; running eagerly", why)
+        return [False]
+    if wanted:
+        reasons.append("compiled as asked")
+        return [True]
+    return [False, True]
+
+
 def choose_fast_path(
     device: torch.device | str,
     *,
     mixed_precision: str | None = "auto",
     compile: str | bool | None = "auto",
     channels_last: str | bool | None = "auto",
+    model: torch.nn.Module | None = None,
+    inputs: dict[str, torch.Tensor] | None = None,
+    training: bool = True,
+    total_steps: int | None = None,
 ) -> FastPath:
     """Choose precision, compilation and memory format for ``device`` (see the module docstring).
 
     Args:
         device: where the model runs.
-        mixed_precision: ``"auto"`` (or ``None``), ``"no"`` or ``"bf16"`` (accelerate's spelling).
+        mixed_precision: ``"auto"`` (or ``None``), ``"no"``, ``"bf16"`` or ``"fp16"`` (accelerate's spelling).
         compile: ``"auto"``/``None``, or ``"yes"``/``"no"`` (or a bool).
         channels_last: ``"auto"``/``None``, or ``"yes"``/``"no"`` (or a bool).
+        model: the run's model; with ``inputs``, the candidates left open are timed on a copy of it.
+        inputs: keyword arguments of one forward call at the run's batch shape (labels included when ``training``).
+        training: time training steps (forward, backward, optimizer) rather than inference.
+        total_steps: the steps the run will take, over which a compilation must pay back (default: 1000).
     """
     device = torch.device(device)
-    reasons = []
-    bf16_native, why = native_bf16(device)
-    if mixed_precision in (None, "auto"):
-        precision = "bf16" if bf16_native else "no"
-        reasons.append(f"{'bf16' if bf16_native else 'fp32'}: {why}")
-    elif mixed_precision in PRECISION_CHOICES:
-        precision = mixed_precision
-        if precision == "bf16" and not bf16_native:
-            reasons.append(f"bf16 as asked, although {why}")
-        else:
-            reasons.append(f"{'fp32' if precision == 'no' else precision} as asked")
-    else:
-        raise ValueError(f"--mixed_precision must be one of {PRECISION_CHOICES}, got {mixed_precision!r}")
-
-    wanted = parse_switch(compile, "--compile")
-    if wanted is False:
-        compiled = False
-        reasons.append("eager as asked")
-    else:
-        works, why = compiler_works(device.type)
-        compiled = works
-        if works:
-            reasons.append("compiled as asked" if wanted else "compiled: " + why)
-        else:
-            reasons.append(f"eager: {why}" + (" (--compile yes was asked: falling back)" if wanted else ""))
-            if wanted:
-                logger.warning("--compile yes: %s; running eagerly", why)
-
+    reasons: list[str] = []
+    bf16_native, bf16_why = native_bf16(device)
+    precisions = _precisions(device, mixed_precision, bf16_native)
+    if mixed_precision not in (None, "auto"):
+        reasons.append(f"{'fp32' if mixed_precision == 'no' else mixed_precision} as asked")
+    compiles = _compile_choices(device, compile, reasons)
     layout = parse_switch(channels_last, "--channels_last")
-    use_channels_last = compiled if layout is None else layout
+    capability = cpu_capability() if device.type == "cpu" else device.type
+    common = {"device": str(device), "cpu_capability": capability, "bf16": bf16_why}
+
+    from mt_models.autotune import Candidate
+
+    candidates = [Candidate(p, c, c if layout is None else layout) for p in precisions for c in compiles]
+    if len(candidates) > 1 and (model is None or inputs is None):
+        # Nothing to time: fp32 (never a bf16 that may be emulated), compiled where a compiler works.
+        precision = "no" if "no" in precisions else precisions[0]
+        candidates = [c for c in candidates if c.precision == precision and c.compiled == compiles[-1]]
+        if len(precisions) > 1:
+            reasons.append("fp32: not measured (no model to time)")
+        if len(compiles) > 1:
+            reasons.append("compiled: not measured (no model to time), " + compiler_works(device.type)[1])
+    if len(candidates) == 1:
+        chosen = candidates[0]
+        return FastPath(
+            precision=chosen.precision,
+            compiled=chosen.compiled,
+            channels_last=chosen.channels_last,
+            reasons=tuple(reasons),
+            **common,
+        )
+    return _measured_path(candidates, model, inputs, training, total_steps or 1000, reasons, common)
+
+
+def _measured_path(
+    candidates: list[Any],
+    model: torch.nn.Module,
+    inputs: dict[str, torch.Tensor],
+    training: bool,
+    total_steps: int,
+    reasons: list[str],
+    common: dict[str, Any],
+) -> FastPath:
+    """Time ``candidates`` (or read their cached timings) and take the one that finishes ``total_steps`` soonest."""
+    from mt_models import autotune
+
+    device_type = torch.device(common["device"]).type
+    key = {
+        "cpu": autotune.cpu_description() if device_type == "cpu" else common["device"],
+        "mode": "train" if training else "inference",
+        "model": autotune.model_signature(model),
+        "inputs": {name: (tuple(value.shape), str(value.dtype)) for name, value in inputs.items()},
+    }
+    make_step = autotune.training_step_factory(model, inputs, training=training, device_type=device_type)
+    timings, cached = autotune.cached_or_measured(key, candidates, make_step, steps=5, expected_steps=total_steps)
+    best = autotune.choose_candidate(timings, total_steps)
+    batch = next(iter(inputs.values())).shape[0]
+    figures = ", ".join(f"{t.candidate.name} {t.figure(batch)}" for t in timings)
+    source = f"{'cached' if cached else 'timed now'}, {'training' if training else 'inference'}"
+    reasons.append(f"fastest over the run's {total_steps} steps ({source}): {figures}")
     return FastPath(
-        device=str(device),
-        precision=precision,
-        compiled=compiled,
-        channels_last=use_channels_last,
-        cpu_capability=cpu_capability() if device.type == "cpu" else device.type,
+        precision=best.candidate.precision,
+        compiled=best.candidate.compiled,
+        channels_last=best.candidate.channels_last,
         reasons=tuple(reasons),
+        timings=tuple(t.to_dict() for t in timings),
+        measured="cached" if cached else "measured",
+        **common,
     )
 
 
@@ -249,6 +355,26 @@ def avx2_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+# What an Intel CPU with AVX-512 but without AVX512-BF16/AMX (Skylake-SP to Ice Lake) runs, emulated on one that has
+# them: oneDNN held below its bf16 instructions (it then emulates bf16), torch's own kernels stay AVX-512.
+_AVX512_CORE_SETTINGS = {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE", "MKL_ENABLE_INSTRUCTIONS": "AVX512"}
+
+
+def avx512_core_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with oneDNN and MKL held to AVX-512 without bf16 instructions."""
+    env = dict(os.environ if base is None else base)
+    env.update(_AVX512_CORE_SETTINGS)
+    return env
+
+
+# The CPU kinds the suite and bench/ run under: this machine's own, and the two emulated on it.
+CPU_KINDS: dict[str, Callable[[dict[str, str] | None], dict[str, str]]] = {
+    "native": lambda base=None: dict(os.environ if base is None else base),
+    "avx512_core": avx512_core_environment,
+    "avx2": lambda base=None: avx2_environment(base),
+}
+
+
 def process_state() -> Any:
     """Accelerate's ``PartialState``, set up as ``Accelerator`` would set it up (``ACCELERATE_USE_CPU`` honoured).
 
@@ -277,27 +403,56 @@ def new_accelerator(precision: str, **kwargs: Any) -> Any:
     return Accelerator(mixed_precision=precision, **kwargs)
 
 
-def evaluation_accelerator(mixed_precision: str | None = "auto") -> tuple[Any, FastPath]:
-    """An ``accelerate.Accelerator`` for evaluation at the precision :func:`choose_fast_path` picks, and that choice.
+def evaluation_accelerator(
+    mixed_precision: str | None = "auto",
+    *,
+    model: torch.nn.Module | None = None,
+    inputs: dict[str, torch.Tensor] | None = None,
+    total_steps: int | None = None,
+) -> tuple[Any, FastPath]:
+    """An ``accelerate.Accelerator`` for evaluation on the path :func:`choose_fast_path` picks, and that path.
 
-    Evaluation runs eagerly: one pass over the test videos does not repay a compilation.
+    With ``model`` and ``inputs`` (one batch), the candidates are timed on inference steps, and a compilation must pay
+    back within ``total_steps`` batches (one pass over the test videos rarely repays one); without them the
+    evaluation runs in fp32, eagerly. Apply the path's layout to the model with :meth:`FastPath.prepare_model`.
     """
-    path = choose_fast_path(process_state().device, mixed_precision=mixed_precision, compile=False)
+    state = process_state()
+    with state.main_process_first():
+        path = choose_fast_path(
+            state.device,
+            mixed_precision=mixed_precision,
+            compile=environment_choice(COMPILE_ENVIRONMENT, COMPILE_CHOICES) if model is not None else False,
+            model=model,
+            inputs=inputs,
+            training=False,
+            total_steps=total_steps,
+        )
     accelerator = new_accelerator(path.precision)
     accelerator.print(path.describe())
     return accelerator, path
+
+
+def compile_failure(error: BaseException) -> str | None:
+    """One line naming a compiler failure (``None``: ``error`` is not one, and must not be swallowed)."""
+    from torch._dynamo.exc import BackendCompilerFailed, TorchRuntimeError, Unsupported
+
+    if not isinstance(error, BackendCompilerFailed | TorchRuntimeError | Unsupported | OSError):
+        return None
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:160] if str(error) else ''}"
 
 
 class CompiledStep:
     """Calls ``torch.compile(function)`` when ``enabled``, and falls back to ``function`` if compiling it fails.
 
     The fallback happens once, on the first call that fails to compile, with a one-line warning; ``compiled`` then
-    reads ``False`` so the run's record says what really ran.
+    reads ``False`` so the run's record says what really ran. ``fallback=False`` raises the failure instead (the
+    fast-path measurement counts such a candidate as failed).
     """
 
-    def __init__(self, function: Callable[..., Any], enabled: bool):
+    def __init__(self, function: Callable[..., Any], enabled: bool, *, fallback: bool = True):
         self.function = function
         self.compiled = enabled
+        self.fallback = fallback
         self._call = torch.compile(function) if enabled else function
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -306,11 +461,10 @@ class CompiledStep:
         try:
             return self._call(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - a compiler failure must not end the run
-            from torch._dynamo.exc import BackendCompilerFailed, TorchRuntimeError, Unsupported
-
-            if not isinstance(error, BackendCompilerFailed | TorchRuntimeError | Unsupported | OSError):
+            failure = compile_failure(error)
+            if failure is None or not self.fallback:
                 raise
-            logger.warning("torch.compile failed (%s); running eagerly", str(error).splitlines()[0][:160])
+            logger.warning("torch.compile failed (%s); running eagerly", failure)
             print(f"torch.compile failed ({type(error).__name__}); falling back to eager mode", flush=True)
             self.compiled = False
             return self.function(*args, **kwargs)

@@ -26,7 +26,7 @@ import torch
 from mt_models.augment import AUGMENTATIONS, augment
 from mt_models.classifier import HeadOptions
 from mt_models.evaluation import HEAD_OPTIONS
-from mt_models.fast_path import CompiledStep, choose_fast_path, new_accelerator, process_state
+from mt_models.fast_path import CompiledStep, FastPath, choose_fast_path, new_accelerator, process_state
 from mt_models.options import RunOptions
 from mt_models.records import damaged_weights_reason, read_versioned_json, write_json
 from mt_options import add_training_arguments  # its home is light, for train.py --help
@@ -267,6 +267,34 @@ def push_model_to_hub(output_dir: str | os.PathLike, repo_id: str, *, private: b
     return str(commit)
 
 
+def measure_training_path(model: torch.nn.Module, train_set: Any, options: TrainingOptions, state: Any) -> FastPath:
+    """The run's fast path (:func:`mt_models.fast_path.choose_fast_path`), timed on ``model`` with a batch of
+    ``options.batch_size`` copies of the first training clip. The main process times it first and caches the timings;
+    the other processes then read them, so two processes never time on the same cores at once."""
+    from mt_models.preprocess import normalize
+
+    with torch.random.fork_rng(devices=[]):
+        sample = train_set[0]
+    batch = options.batch_size
+    frames = sample["frames"].unsqueeze(0).expand(batch, *sample["frames"].shape).contiguous()
+    inputs = {
+        "pixel_values": normalize(frames, model.input_spec).to(state.device),
+        "coarse_labels": torch.full((batch,), int(sample["coarse_label"]), device=state.device),
+        "fine_labels": torch.full((batch,), int(sample["fine_label"]), device=state.device),
+    }
+    steps_per_epoch = max(len(train_set) // (batch * state.num_processes), 1)
+    with state.main_process_first():
+        return choose_fast_path(
+            state.device,
+            mixed_precision=options.mixed_precision,
+            compile=options.compile,
+            channels_last=options.channels_last,
+            model=model.to(state.device),
+            inputs=inputs,
+            total_steps=steps_per_epoch * options.num_epochs,
+        )
+
+
 def train(options: TrainingOptions) -> dict[str, Any]:
     """Train on the ``train`` split of ``options.config``; returns the summary written to ``train_results.json``."""
     import time
@@ -287,22 +315,8 @@ def train(options: TrainingOptions) -> dict[str, Any]:
 
     output_dir = Path(options.output_dir)
     prepare_output_dir(output_dir, options)
-    device = process_state().device
-    fast_path = choose_fast_path(
-        device, mixed_precision=options.mixed_precision, compile=options.compile, channels_last=options.channels_last
-    )
-    accelerator = new_accelerator(
-        fast_path.precision,
-        gradient_accumulation_steps=options.gradient_accumulation_steps,
-        log_with="all" if options.with_tracking else None,
-        project_dir=str(output_dir),
-        # The sampler's order is a function of (seed, epoch), so a resumed run sees the batches the original would.
-        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
-    )
-    if options.with_tracking:
-        accelerator.init_trackers("motion_transfer_train", config=asdict(options))
+    state = process_state()
     set_seed(options.seed)
-    accelerator.print(fast_path.describe())
 
     # The dataset: the training split of the config, fine labels mapped to the fine head (the training set's classes).
     dataset = load_dataset(options.dataset, options.config, revision=options.revision)
@@ -328,9 +342,21 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         fine_label_map={dataset_id: head_id for head_id, dataset_id in enumerate(head_fine_ids)},
     )
     if options.cache_clips:
-        train_set = CachedClipDataset(
-            train_set, num_workers=options.num_workers, show_progress=accelerator.is_main_process
-        )
+        train_set = CachedClipDataset(train_set, num_workers=options.num_workers, show_progress=state.is_main_process)
+
+    # The fast path, timed on this model and batch shape (or read from the cache of an earlier run's timings).
+    fast_path = measure_training_path(model, train_set, options, state)
+    accelerator = new_accelerator(
+        fast_path.precision,
+        gradient_accumulation_steps=options.gradient_accumulation_steps,
+        log_with="all" if options.with_tracking else None,
+        project_dir=str(output_dir),
+        # The sampler's order is a function of (seed, epoch), so a resumed run sees the batches the original would.
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True),
+    )
+    if options.with_tracking:
+        accelerator.init_trackers("motion_transfer_train", config=asdict(options))
+    accelerator.print(fast_path.describe())
     train_dataloader = make_dataloader(
         train_set,
         batch_size=options.batch_size,

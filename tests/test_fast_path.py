@@ -16,7 +16,8 @@ from factories import EXAMPLES, make_tiny_dataset, run_example
 from safetensors.torch import load_file
 
 import mt_models.fast_path as fast_path
-from mt_models.fast_path import CompiledStep, avx2_environment, choose_fast_path, native_bf16
+from mt_models.autotune import Timing, choose_candidate
+from mt_models.fast_path import CPU_KINDS, CompiledStep, avx2_environment, choose_fast_path
 
 # What a machine without AVX-512 (an AMD EPYC with AVX2 only) runs, emulated here (bench/bench_train.py uses the same).
 AVX2 = avx2_environment()
@@ -25,35 +26,49 @@ AVX2 = avx2_environment()
 def test_forced_choices_are_taken_and_said():
     path = choose_fast_path("cpu", mixed_precision="no", compile="no")
     assert (path.precision, path.compiled, path.channels_last) == ("no", False, False)
-    assert "precision fp32, eager, default memory format" in path.describe() and "eager as asked" in path.describe()
-    assert path.to_dict()["reasons"] == ["fp32 as asked", "eager as asked"]
+    assert ": fp32 eager - fp32 as asked; eager as asked" in path.describe()
+    assert path.to_dict()["reasons"] == ["fp32 as asked", "eager as asked"] and path.measured == "no"
     with pytest.raises(ValueError, match="--compile must be one of auto, yes, no; got 'sometimes'"):
         choose_fast_path("cpu", compile="sometimes")
 
 
-def test_auto_precision_is_bf16_exactly_where_the_cpu_has_it():
-    native, why = native_bf16("cpu")
+def test_fp16_on_a_cpu_is_refused_in_one_line():
+    with pytest.raises(ValueError, match="--mixed_precision fp16 runs on a CUDA GPU only; on cpu use bf16 or no"):
+        choose_fast_path("cpu", mixed_precision="fp16")
+
+
+def test_without_a_model_to_time_auto_never_guesses_bf16():
     path = choose_fast_path("cpu", compile="no")
-    assert path.precision == ("bf16" if native else "no")
-    assert why in path.describe()
+    assert path.precision == "no" and "fp32: not measured (no model to time)" in path.describe()
 
 
-def test_a_cpu_without_bf16_instructions_gets_fp32_and_says_why():
-    code = (
-        "from mt_models.fast_path import choose_fast_path; p = choose_fast_path('cpu', compile='no'); "
-        "print(p.precision); print(p.cpu_capability); print(p.describe())"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=AVX2)
-    assert run.returncode == 0, run.stderr
-    precision, capability, line = run.stdout.strip().splitlines()
-    assert (precision, capability) == ("no", "AVX2")
-    assert "no native bf16 instructions" in line
-    # Forcing bf16 there is allowed, and the line warns.
-    forced = subprocess.run(
-        [sys.executable, "-c", code.replace("compile='no'", "compile='no', mixed_precision='bf16'")],
-        capture_output=True, text=True, env=AVX2,
-    )  # fmt: skip
-    assert "bf16 as asked, although the CPU has no native bf16 instructions" in forced.stdout
+# The three CPU kinds, as :func:`native_bf16` must tell them apart; the AMX kind is this machine's only if it has
+# the instructions (it cannot be emulated on a CPU without them).
+KIND_PROBE = (
+    "import torch; from mt_models.fast_path import native_bf16; "
+    "print(torch.backends.cpu.get_cpu_capability()); print(native_bf16('cpu')[1])"
+)
+
+
+@pytest.mark.parametrize("kind", ["native", "avx512_core", "avx2"])
+def test_each_cpu_kind_setting_takes_effect_and_bf16_is_called_what_it_is(kind):
+    env = CPU_KINDS[kind]() | {"ONEDNN_VERBOSE": "1"}
+    code = KIND_PROBE + "; torch.nn.functional.conv3d(torch.randn(2, 16, 8, 16, 16), torch.randn(16, 16, 3, 3, 3))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.splitlines()
+    capability, bf16 = (line for line in lines if not line.startswith("onednn_verbose"))
+    isa = next(line for line in lines if ",isa:" in line).split("isa:")[1]
+    has_instructions = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    if kind == "avx2":
+        assert (capability, isa) == ("AVX2", "Intel AVX2") and bf16 == "no bf16 on this CPU"
+    elif kind == "avx512_core":
+        assert capability == "AVX512" and "bf16" not in isa.lower() and "AMX" not in isa
+        assert bf16 in ("bf16 emulated by oneDNN (no AVX512-BF16/AMX instructions)",
+                        "bf16 instructions held back by ONEDNN_MAX_CPU_ISA=AVX512_CORE")  # fmt: skip
+    else:
+        emulated = ("bf16 emulated by oneDNN (no AVX512-BF16/AMX instructions)", "no bf16 on this CPU")
+        assert bf16 == "native bf16 (AVX512-BF16/AMX)" if has_instructions else bf16 in emulated
 
 
 def test_no_compiler_means_eager_and_says_so(monkeypatch):
@@ -88,18 +103,51 @@ def motion_dataset(tmp_path_factory):
     return make_tiny_dataset(tmp_path_factory.mktemp("fast-path-syn-ta"), clips_per_fine=3, num_frames=16)
 
 
+def test_auto_times_the_candidates_on_the_run_takes_the_fastest_and_caches_the_verdict(
+    motion_dataset, tmp_path, monkeypatch, capsys
+):
+    """A user's default run: the candidates timed on the run's own model and batch, the fastest over the run's steps
+    taken and recorded with the figures; a second run reads the cached timings instead of timing again."""
+    common = ["--dataset", str(motion_dataset), "--model", "resnet3d", "--modality", "fg+diff", "--baseline"]
+    common += ["--num_epochs", "1", "--batch_size", "4", "--num_workers", "0", "--cache_clips"]
+    common += ["--mixed_precision", "auto", "--compile", "auto"]
+    cache = tmp_path / "verdicts"
+    monkeypatch.setenv("MT_FAST_PATH_CACHE", str(cache))
+    run_example("train", *common, "--output_dir", str(tmp_path / "first"))
+    first = capsys.readouterr().out
+    chosen = json.loads((tmp_path / "first" / "train_results.json").read_text())["fast_path"]
+    assert chosen["measured"] == "measured" and chosen["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    timings = [Timing.from_dict(t) for t in chosen["timings"]]
+    assert {(t.candidate.precision, t.candidate.compiled) for t in timings} == {
+        (p, c) for p in ("no", "bf16") for c in (False, True)
+    }
+    steps = json.loads((tmp_path / "first" / "train_results.json").read_text())["steps"]
+    best = choose_candidate(timings, steps)
+    assert (chosen["precision"], chosen["compiled"]) == (best.candidate.precision, best.candidate.compiled)
+    assert f"fast path on cpu (CPU capability {chosen['cpu_capability']}" in first
+    assert "clips/s" in first and "(timed now, training)" in first  # the one line gives the figures
+    assert len(list(cache.glob("*.json"))) == 1
+
+    run_example("train", *common, "--output_dir", str(tmp_path / "second"))
+    second = capsys.readouterr().out
+    again = json.loads((tmp_path / "second" / "train_results.json").read_text())["fast_path"]
+    assert again["measured"] == "cached" and "(cached, training)" in second
+    assert (again["precision"], again["compiled"], again["timings"]) == (
+        chosen["precision"], chosen["compiled"], chosen["timings"]
+    )  # fmt: skip
+
+
 @pytest.mark.cpu_sensitive  # make test runs it again with AVX2 kernels: the fp32 compiled path of such a CPU
-def test_the_fast_path_trains_records_itself_and_resumes_exactly(motion_dataset, tmp_path):
-    """The demo's model on this machine's fast path (bf16 where native, compiled where a compiler works)."""
+def test_the_compiled_path_trains_records_itself_and_resumes_exactly(motion_dataset, tmp_path):
+    """The demo's model compiled (what a long run on a CPU takes), checkpointed and resumed."""
     common = ["--dataset", str(motion_dataset), "--model", "resnet3d", "--modality", "fg+diff", "--baseline"]
     common += ["--num_epochs", "2", "--batch_size", "4", "--learning_rate", "1e-3", "--num_workers", "0"]
-    common += ["--mixed_precision", "auto", "--compile", "auto", "--checkpointing_steps", "2", "--cache_clips"]
+    common += ["--mixed_precision", "no", "--compile", "yes", "--checkpointing_steps", "2", "--cache_clips"]
     full, part = tmp_path / "full", tmp_path / "resumed"
     run_example("train", *common, "--output_dir", str(full))
     summary = json.loads((full / "train_results.json").read_text())
     chosen = summary["fast_path"]
-    assert chosen["precision"] == ("bf16" if native_bf16("cpu")[0] else "no")
-    assert chosen["compiled"] == fast_path.compiler_works("cpu")[0]
+    assert (chosen["precision"], chosen["compiled"]) == ("no", fast_path.compiler_works("cpu")[0])
     assert chosen["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
     assert summary["loop_clips_per_second"] > 0
 
