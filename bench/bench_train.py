@@ -1,29 +1,28 @@
-"""Training throughput: the project's loop against the raw step, on this CPU and on the AVX2-only path emulated here.
+"""Training throughput per CPU kind: the four raw modes, the automatic pick and the real loop, against fp32 eager.
 
-Three figures, in clips per second, each in a fresh process, for the demo's model (``resnet3d``, fg+diff input,
-baseline head, 20 coarse classes) on batches of 16 clips of 16 frames of 32x32:
+For the demo's model (``resnet3d``, fg+diff input, baseline head, 20 coarse classes) on batches of 16 clips of 16
+frames of 32x32, on each CPU kind (this machine's own, and the two emulated on it: ``avx512_core``, AVX-512 without
+bf16 instructions, and ``avx2``; :data:`mt_models.fast_path.CPU_KINDS`), each figure in a fresh process:
 
-- (a) **the anchor**: the raw step (normalise, forward, backward, AdamW step) on in-memory uint8 tensors, fp32 eager,
-  as the loop ran before it chose a fast path;
-- (b) the raw step on the fast path :func:`mt_models.fast_path.choose_fast_path` picks for this machine (bf16 where
-  the CPU has native bf16 instructions, compiled where a compiler works, channels_last_3d when compiled);
-- (c) the project's real loop, :func:`mt_models.training.train` with the demo's options, over a generated Syn-TA
-  (data loading, the in-memory clip cache, augmentation and the loop's bookkeeping included): its
-  ``loop_clips_per_second`` from ``train_results.json`` (from the second step on, so compilation is not counted).
+- **the anchor, (a)**: the raw step (forward, backward, AdamW step on in-memory tensors) in fp32 eager mode;
+- the raw step in the other three modes: bf16 eager, fp32 compiled + channels_last_3d, bf16 compiled + cl;
+- **the automatic pick**: what :func:`mt_models.fast_path.choose_fast_path` chooses when it times the candidates itself
+  (cache off, the demo's number of steps), the seconds it spent timing, and the pick's raw rate as a fraction of the
+  fastest raw mode (target: >= 0.9);
+- **(c) the real loop**: :func:`mt_models.training.train` with the demo's options over a generated Syn-TA (data, the
+  clip cache, augmentation, bookkeeping), its ``loop_clips_per_second`` (from the second step on);
+- the fastest mode's achieved GFLOP/s (forward + backward FLOPs of one clip from ``torch.utils.flop_counter``, times
+  clips/s) as a fraction of this kind's dense GEMM GFLOP/s (2048^3 ``torch.mm``) in the same precision.
 
-Targets on a 2-core machine: (c) >= 90% of (b) everywhere, and (c) >= 2.5x (a) where the CPU has native bf16.
-``--cpu_family avx2`` runs the same three measurements with torch, oneDNN, the BLAS libraries and numpy held to AVX2
-(:func:`mt_models.fast_path.avx2_environment`: ``ATEN_CPU_CAPABILITY=avx2``, ``ONEDNN_MAX_CPU_ISA=AVX2``, ...), which
-is what an AMD EPYC without bf16 instructions runs; ``both`` (the default) measures the native path and then that one.
+    python bench/bench_train.py [--quick] [--kinds native avx512_core avx2]
 
-    python bench/bench_train.py [--quick] [--cpu_family native|avx2|both]
+``--quick`` (what ``make test`` runs): the native kind only, eager modes, a few steps of batch 4, a one-epoch loop.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -31,46 +30,73 @@ import time
 from pathlib import Path
 
 BATCH, FRAMES, SIZE, MODALITY = 16, 16, 32, "fg+diff"
+QUICK_BATCH = 4
 BENCH_CLASSES = ("appearing", "disappearing", "rising", "falling", "bouncing", "orbiting")
+MODES = {  # name: (precision, compiled); channels_last_3d follows compilation
+    "fp32 eager": ("no", False),
+    "bf16 eager": ("bf16", False),
+    "fp32 compiled+cl": ("no", True),
+    "bf16 compiled+cl": ("bf16", True),
+}
+QUICK_MODES = ("fp32 eager", "bf16 eager")
+# The demo's steps per training: 20 classes x ~2.5 fine variants x 2 views x 30 clips / 16 per batch x 15 epochs.
+DEMO_STEPS = 2800
 
 
-def raw_step(fast: bool, steps: int, warmup: int) -> dict:
-    """Clips/s of the raw step in this process: fp32 eager (``fast=False``) or this machine's fast path."""
+def demo_model_and_inputs(batch: int):
+    """The demo's model (baseline head, fresh weights) and one training batch of its shape."""
     import torch
 
     from mt_datasets import get_taxonomy
     from mt_models import DisentangledVideoClassifier, create_backbone, normalize
-    from mt_models.fast_path import CompiledStep, choose_fast_path
 
     torch.manual_seed(0)
-    path = choose_fast_path("cpu", **({} if fast else {"mixed_precision": "no", "compile": "no"}))
     backbone = create_backbone("resnet3d", modality=MODALITY)
-    model = DisentangledVideoClassifier.for_training_set(
-        backbone, get_taxonomy("syn-ta"), 1, fine_loss_weight=0, decorrelation_weight=0, adversarial_weight=0
-    ).train()
-    path.prepare_model(model)
-    forward = CompiledStep(model, path.compiled)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    frames = torch.randint(0, 256, (BATCH, FRAMES, 3, SIZE, SIZE), dtype=torch.uint8)
-    labels = torch.randint(0, 20, (BATCH,))
-    spec = model.input_spec
+    model = DisentangledVideoClassifier.for_training_set(backbone, get_taxonomy("syn-ta"), 1, head="baseline")
+    frames = torch.randint(0, 256, (batch, FRAMES, 3, SIZE, SIZE), dtype=torch.uint8)
+    inputs = {"pixel_values": normalize(frames, model.input_spec), "coarse_labels": torch.randint(0, 20, (batch,))}
+    return model, inputs
 
-    def step() -> None:
-        with path.autocast():
-            loss = forward(normalize(frames, spec), coarse_labels=labels).loss
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
 
-    for _ in range(warmup):
-        step()
-    start = time.perf_counter()
+def raw_mode(name: str, batch: int, steps: int) -> dict:
+    """Clips/s of the raw training step in mode ``name`` (after two warm-up calls, which include compiling)."""
+    import statistics
+
+    from mt_models.autotune import Candidate, training_step_factory
+
+    precision, compiled = MODES[name]
+    model, inputs = demo_model_and_inputs(batch)
+    step = training_step_factory(model, inputs, training=True, device_type="cpu")(
+        Candidate(precision, compiled, compiled)
+    )
+    started = time.perf_counter()
+    step()
+    first = time.perf_counter() - started
+    step()
+    durations = []
     for _ in range(steps):
+        started = time.perf_counter()
         step()
-    return {"clips_per_s": BATCH * steps / (time.perf_counter() - start), "fast_path": path.describe()}
+        durations.append(time.perf_counter() - started)
+    median = statistics.median(durations)
+    return {"clips_per_s": batch / median, "first_call_s": first}
 
 
-def real_loop(dataset: str, epochs: int) -> dict:
+def automatic_pick(batch: int, quick: bool) -> dict:
+    """What the product picks when it times the candidates itself (no cache), and how long that took."""
+    import os
+
+    from mt_models.fast_path import choose_fast_path
+
+    os.environ["MT_FAST_PATH_CACHE"] = "off"
+    model, inputs = demo_model_and_inputs(batch)
+    started = time.perf_counter()
+    path = choose_fast_path("cpu", model=model, inputs=inputs, total_steps=DEMO_STEPS, **(
+        {"compile": "no"} if quick else {}))  # fmt: skip
+    return {"pick": path.name, "timing_s": time.perf_counter() - started, "line": path.describe()}
+
+
+def real_loop(dataset: str, epochs: int, batch: int, quick: bool) -> dict:
     """Clips/s of :func:`mt_models.training.train` with the demo's options, as it reports them."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
     import demo
@@ -79,81 +105,136 @@ def real_loop(dataset: str, epochs: int) -> dict:
 
     with tempfile.TemporaryDirectory() as output_dir:
         arguments = ["--dataset", dataset, "--model", demo.DEFAULT_MODEL, "--output_dir", output_dir, "--baseline"]
-        arguments += ["--num_epochs", str(epochs), "--batch_size", str(BATCH), "--modality", MODALITY]
+        arguments += ["--num_epochs", str(epochs), "--batch_size", str(batch), "--modality", MODALITY]
         arguments += ["--learning_rate", str(demo.parse_args([]).learning_rate), *demo.DEFAULT_TRAIN_ARGS.split()]
+        arguments += ["--compile", "no"] if quick else []
         summary = train(training_options(arguments))
-    return {"clips_per_s": summary["loop_clips_per_second"], "fast_path": summary["fast_path"]}
+    return {"clips_per_s": summary["loop_clips_per_second"], "pick": summary["fast_path"]["name"]}
 
 
-def measure_family(environment: dict[str, str], dataset: str, quick: bool) -> dict:
-    """(a), (b), (c) in fresh processes under ``environment``; their ratios."""
-    figures = {}
-    for name in ("raw_fp32_eager", "raw_fast_path", "loop"):
-        command = [sys.executable, __file__, "--measure", name, "--dataset", dataset] + (["--quick"] if quick else [])
-        run = subprocess.run(command, capture_output=True, text=True, env=environment)
-        if run.returncode:
-            raise SystemExit(f"bench_train: {name} failed:\n{run.stderr[-3000:]}")
-        figures[name] = json.loads(run.stdout.strip().splitlines()[-1])
-    probe = subprocess.run(
-        [sys.executable, "-c", "import torch; print(torch.backends.cpu.get_cpu_capability())"],
-        capture_output=True, text=True, env=environment,
-    )  # fmt: skip
-    anchor, fast, loop = (figures[k]["clips_per_s"] for k in ("raw_fp32_eager", "raw_fast_path", "loop"))
+def flops_per_clip(batch: int) -> dict:
+    """Forward + backward FLOPs of one clip, and this kind's dense GEMM GFLOP/s in fp32 and bf16."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model, inputs = demo_model_and_inputs(batch)
+    with FlopCounterMode(display=False) as counter:
+        model(**inputs).loss.backward()
+    gemm = {}
+    size = 1024 if batch == QUICK_BATCH else 2048
+    for precision, dtype in (("no", torch.float32), ("bf16", torch.bfloat16)):
+        a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+        torch.mm(a, b)
+        started, repeats = time.perf_counter(), 0
+        while time.perf_counter() - started < (0.3 if batch == QUICK_BATCH else 2.0):
+            torch.mm(a, b)
+            repeats += 1
+        gemm[precision] = 2 * size**3 * repeats / (time.perf_counter() - started) / 1e9
+    return {"gflop_per_clip": counter.get_total_flops() / batch / 1e9, "gemm_gflops": gemm}
+
+
+def in_fresh_process(measure: str, environment: dict, *extra: str) -> dict:
+    """Run one measurement of this script in a fresh process under ``environment``; its JSON result."""
+    run = subprocess.run([sys.executable, __file__, "--measure", measure, *extra], capture_output=True, text=True,
+                         env=environment)  # fmt: skip
+    if run.returncode:
+        raise SystemExit(f"bench_train: {measure} failed:\n{run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def measure_kind(environment: dict, dataset: str, quick: bool) -> dict:
+    """The figures of one CPU kind (module docstring)."""
+    flags = ["--quick"] if quick else []
+    kind = in_fresh_process("describe", environment)
+    modes = {name: in_fresh_process(f"mode:{name}", environment, *flags) for name in (QUICK_MODES if quick else MODES)}
+    anchor = modes["fp32 eager"]["clips_per_s"]
+    fastest = max(modes, key=lambda name: modes[name]["clips_per_s"])
+    pick = in_fresh_process("pick", environment, *flags)
+    loop = in_fresh_process("loop", environment, "--dataset", dataset, *flags)
+    work = in_fresh_process("flops", environment, *flags)
+    achieved = work["gflop_per_clip"] * modes[fastest]["clips_per_s"]
+    gemm = work["gemm_gflops"][MODES[fastest][0]]
     return {
-        "cpu_capability": probe.stdout.strip(),
-        "a_raw_fp32_eager_clips_per_s": anchor,
-        "b_raw_fast_path_clips_per_s": fast,
-        "c_loop_clips_per_s": loop,
-        "b_over_a": fast / anchor,
-        "c_over_a": loop / anchor,
-        "c_over_b": loop / fast,
-        "fast_path": figures["raw_fast_path"]["fast_path"],
-        "loop_fast_path": figures["loop"]["fast_path"],
+        **kind,
+        "modes_clips_per_s": {name: round(m["clips_per_s"], 1) for name, m in modes.items()},
+        "modes_over_anchor": {name: round(m["clips_per_s"] / anchor, 2) for name, m in modes.items()},
+        "compile_s": {name: round(m["first_call_s"], 1) for name, m in modes.items() if MODES[name][1]},
+        "fastest_mode": fastest,
+        "automatic_pick": pick["pick"],
+        "pick_over_fastest": round(modes[pick["pick"]]["clips_per_s"] / modes[fastest]["clips_per_s"], 3)
+        if pick["pick"] in modes
+        else None,
+        "pick_timing_s": round(pick["timing_s"], 1),
+        "pick_line": pick["line"],
+        "c_loop_clips_per_s": loop["clips_per_s"],
+        "c_over_a": round(loop["clips_per_s"] / anchor, 2) if loop["clips_per_s"] else None,
+        "loop_pick": loop["pick"],
+        "gflop_per_clip": round(work["gflop_per_clip"], 3),
+        "achieved_gflops": round(achieved, 1),
+        "gemm_gflops": {k: round(v, 1) for k, v in work["gemm_gflops"].items()},
+        "fraction_of_gemm": round(achieved / gemm, 3),
     }
 
 
-def make_dataset(directory: Path) -> str:
+def describe_kind() -> dict:
+    """The CPU kind of this process: model name, torch's capability, bf16 as :func:`native_bf16` calls it."""
+    from mt_models.autotune import cpu_description
+    from mt_models.fast_path import cpu_capability, native_bf16
+
+    return {"cpu": cpu_description()["model_name"], "torch_capability": cpu_capability(), "bf16": native_bf16("cpu")[1]}
+
+
+def make_dataset(directory: Path, quick: bool) -> str:
     """A small Syn-TA in the demo's format (6 classes, the demo's frame size and clip length)."""
     from mt_datasets.syn_ta.generate import GenerationOptions, generate
 
-    options = GenerationOptions.resolve(
-        appearance_split="motion-only", preset="mini", size=64, clips_per_class=10, seed=0, classes=BENCH_CLASSES
-    )
+    options = GenerationOptions.resolve(appearance_split="motion-only", preset="mini", size=64, seed=0,
+                                        clips_per_class=2 if quick else 10,
+                                        classes=BENCH_CLASSES[:2] if quick else BENCH_CLASSES)  # fmt: skip
     generate(directory, options, workers=2, progress=False)
     return str(directory)
 
 
+def run_measurement(measure: str, dataset: str | None, quick: bool) -> dict:
+    """One measurement, in this process."""
+    batch = QUICK_BATCH if quick else BATCH
+    if measure == "describe":
+        return describe_kind()
+    if measure.startswith("mode:"):
+        return raw_mode(measure.removeprefix("mode:"), batch, 3 if quick else 20)
+    if measure == "pick":
+        return automatic_pick(batch, quick)
+    if measure == "loop":
+        return real_loop(dataset, 1 if quick else 3, batch, quick)
+    if measure == "flops":
+        return flops_per_clip(batch)
+    raise SystemExit(f"bench_train: unknown measurement {measure!r}")
+
+
 def main() -> None:
+    from mt_models.fast_path import CPU_KINDS
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer steps and epochs")
-    parser.add_argument("--cpu_family", default="both", choices=["native", "avx2", "both"])
+    parser.add_argument("--quick", action="store_true", help="native kind, eager modes, few steps (a smoke run)")
+    parser.add_argument("--kinds", nargs="+", choices=list(CPU_KINDS), default=None,
+                        help="CPU kinds to measure (default: all three; --quick: native)")  # fmt: skip
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one measurement in this process
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    steps, warmup, epochs = (6, 3, 2) if args.quick else (30, 5, 4)
-    if args.measure == "loop":
-        print(json.dumps(real_loop(args.dataset, epochs)))
-        return
     if args.measure:
-        print(json.dumps(raw_step(args.measure == "raw_fast_path", steps, warmup)))
+        print(json.dumps(run_measurement(args.measure, args.dataset, args.quick)))
         return
-    from mt_models.fast_path import avx2_environment
-
-    families = {"native": dict(os.environ), "avx2": avx2_environment()}
-    chosen = list(families) if args.cpu_family == "both" else [args.cpu_family]
+    kinds = args.kinds or (["native"] if args.quick else list(CPU_KINDS))
     with tempfile.TemporaryDirectory() as scratch:
-        dataset = make_dataset(Path(scratch) / "syn-ta")
-        results = {name: measure_family(families[name], dataset, args.quick) for name in chosen}
-    print(
-        json.dumps(
-            {
-                "bench": "train",
-                "anchor": "(a) the raw step in fp32 eager mode, in-memory tensors",
-                "clip": f"{BATCH} x {FRAMES} x {SIZE}x{SIZE}, {MODALITY}, resnet3d, baseline head",
-                **results,
-            }
-        )
-    )
+        dataset = make_dataset(Path(scratch) / "syn-ta", args.quick)
+        results = {kind: measure_kind(CPU_KINDS[kind](), dataset, args.quick) for kind in kinds}
+    batch = QUICK_BATCH if args.quick else BATCH
+    print(json.dumps({
+        "bench": "train",
+        "anchor": "the raw step in fp32 eager mode, in-memory tensors",
+        "clip": f"{batch} x {FRAMES} x {SIZE}x{SIZE}, {MODALITY}, resnet3d, baseline head",
+        **results,
+    }))  # fmt: skip
 
 
 if __name__ == "__main__":
