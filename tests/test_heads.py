@@ -176,3 +176,50 @@ def test_default_disentangled_head_adds_the_marginal_of_a_read_only_fine_branch(
     out.fine_loss.backward()
     assert model.fine_classifier.weight.grad.abs().sum() > 0
     assert all(p.grad is None or not p.grad.any() for p in model.backbone.parameters())
+
+
+@pytest.mark.parametrize(
+    ("head", "options", "message"),
+    [
+        ("disentangled", {}, "fine_loss_weight=1 needs fine labels"),
+        ("disentangled", {"fine_loss_weight": 0.0, "adversarial_weight": 0.5}, "adversarial_weight=0.5 needs fine"),
+        ("hierarchical", {}, "fine_loss_weight=1 needs fine labels"),
+        ("vrex", {"invariance_weight": 2.0}, "invariance_weight=2 needs fine labels"),
+        ("supcon", {}, "contrastive_weight=0.5 needs fine labels"),
+        ("mix", {}, "head 'mix' needs fine labels in training"),
+    ],
+)
+def test_a_loss_that_needs_fine_labels_names_its_option_without_them(head, options, message):
+    model = _model(head, **options).train()
+    pixel_values, coarse, _ = _batch()
+    with pytest.raises(ValueError, match=message):
+        model(pixel_values, coarse_labels=coarse)
+    with pytest.raises(ValueError, match=message):
+        model(pixel_values, labels=coarse)  # transformers' name for the coarse labels: the same check
+
+
+def test_the_fine_marginal_alone_trains_without_fine_labels():
+    # bench/bench_train.py's model: the default head with fine_loss_weight=0 keeps the fine branch for its marginal.
+    # Its loss is the coarse CE on the logits with the marginal, and needs no fine label (it raised AttributeError).
+    model = _model("disentangled", fine_loss_weight=0.0).train()
+    pixel_values, coarse, fine = _batch()
+    torch.manual_seed(1)
+    out = model(pixel_values, coarse_labels=coarse)
+    assert out.fine_loss is None and out.fine_logits is not None
+    assert torch.allclose(out.loss, torch.nn.functional.cross_entropy(out.coarse_logits, coarse))
+    out.loss.backward()
+    assert model.fine_classifier.weight.grad.abs().sum() > 0  # trained through the marginal
+    torch.manual_seed(1)
+    with_fine = model(pixel_values, coarse_labels=coarse, fine_labels=fine)  # logged, weighted 0
+    assert with_fine.fine_loss is not None and torch.allclose(with_fine.loss, out.loss)
+
+
+def test_config_without_fine_labels_names_only_the_options_that_need_them():
+    coarse_only = dict(coarse_labels=["a", "b"])
+    with pytest.raises(ValueError, match=r"^fine_loss_weight=1 and fine_marginal_weight=1 need fine labels: give"):
+        DisentangledConfig(**coarse_only)
+    with pytest.raises(ValueError, match=r"^fine_marginal_weight=1 needs fine labels: .* fine_marginal_weight to 0$"):
+        DisentangledConfig(**coarse_only, fine_loss_weight=0.0)
+    with pytest.raises(ValueError, match=r"^adversarial_weight=0.2 needs fine labels"):
+        DisentangledConfig(**coarse_only, fine_loss_weight=0.0, fine_marginal_weight=0.0, adversarial_weight=0.2)
+    assert DisentangledConfig(**coarse_only, head="baseline").is_baseline
