@@ -4,7 +4,7 @@ On the backbone's clip features sit two branches, each a projection to its own e
 the coarse branch predicts the coarse action ("punching"), the fine branch the fine variant of the training set
 ("punching bag"). The model's coarse logits are
 
-    coarse-branch logits + fine_marginal_weight * (log-sum-exp of the fine logits within each coarse class)
+    coarse-branch logits + fine_marginal_weight * (log-mean-exp of the fine logits within each coarse class)
 
 and the training loss is
 
@@ -67,7 +67,7 @@ from mt_models.heads import (
     cross_variant_contrastive_loss,
     mix_variants,
     variance_of_group_losses,
-    within_coarse_logsumexp,
+    within_coarse_logmeanexp,
 )
 from mt_models.labels import IGNORE_INDEX  # re-exported: its old home
 from mt_models.preprocess import InputSpec
@@ -431,7 +431,7 @@ class DisentangledVideoClassifier(PreTrainedModel):
             fine_embeds = self.fine_projection(fine_input)
         fine_logits = self.fine_classifier(fine_embeds) if fine_embeds is not None else None
         if fine_logits is not None and config.fine_marginal_weight:
-            marginal = within_coarse_logsumexp(fine_logits, self._same_coarse(fine_logits.device))
+            marginal = within_coarse_logmeanexp(fine_logits, self._same_coarse(fine_logits.device))
             coarse_logits = coarse_logits + config.fine_marginal_weight * marginal
         out = DisentangledClassifierOutput(
             coarse_logits=coarse_logits, fine_logits=fine_logits, coarse_embeds=coarse_embeds, fine_embeds=fine_embeds
