@@ -4,7 +4,7 @@ On the backbone's clip features sit two branches, each a projection to its own e
 the coarse branch predicts the coarse action ("punching"), the fine branch the fine variant of the training set
 ("punching bag"). The model's coarse logits are
 
-    coarse-branch logits + fine_marginal_weight * (log-sum-exp of the fine logits within each coarse class)
+    coarse-branch logits + fine_marginal_weight * (log-mean-exp of the fine logits within each coarse class)
 
 and the training loss is
 
@@ -67,7 +67,7 @@ from mt_models.heads import (
     cross_variant_contrastive_loss,
     mix_variants,
     variance_of_group_losses,
-    within_coarse_logsumexp,
+    within_coarse_logmeanexp,
 )
 from mt_models.labels import IGNORE_INDEX  # re-exported: its old home
 from mt_models.preprocess import InputSpec
@@ -159,20 +159,25 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
             )
         if self.coarse_labels and any(not 0 <= c < len(self.coarse_labels) for c in self.fine_to_coarse):
             raise ValueError(f"fine_to_coarse has indices outside 0..{len(self.coarse_labels) - 1}")
-        if (
-            (self.fine_loss_weight or self.adversarial_weight or self.fine_marginal_weight)
-            and self.coarse_labels
-            and (not self.fine_labels)
-        ):
+        set_terms = [
+            name for name in ("fine_loss_weight", "adversarial_weight", "fine_marginal_weight") if getattr(self, name)
+        ]
+        if set_terms and self.coarse_labels and not self.fine_labels:
             raise ValueError(
-                "fine_loss_weight / adversarial_weight / fine_marginal_weight > 0 need fine_labels (the training set's "
-                "fine classes)"
+                f"{_named_values(self, set_terms)} {'needs' if len(set_terms) == 1 else 'need'} fine labels: give "
+                f"fine_labels (the training set's fine classes), or set {' and '.join(set_terms)} to 0"
             )
         if self.decorrelation_weight and not self.fine_loss_weight:
             raise ValueError(
                 "decorrelation_weight > 0 needs fine_loss_weight > 0: without the fine loss the fine embedding is "
                 "untrained, and decorrelating from it means nothing"
             )
+
+    def terms_needing_fine_labels(self) -> list[str]:
+        """The options whose loss term is taken on fine labels and has a non-zero weight (so the loss needs them)."""
+        terms = ["fine_loss_weight", "adversarial_weight"]
+        terms += {"vrex": ["invariance_weight"], "supcon": ["contrastive_weight"]}.get(self.head, [])
+        return [name for name in terms if getattr(self, name)]
 
     @property
     def is_baseline(self) -> bool:
@@ -187,6 +192,11 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
         return self.head == "hierarchical" or (
             self.head == "disentangled" and bool(self.fine_loss_weight or self.fine_marginal_weight)
         )
+
+
+def _named_values(config: DisentangledConfig, names: list[str]) -> str:
+    """``"fine_loss_weight=1 and fine_marginal_weight=1"``: the options as a user would set them."""
+    return " and ".join(f"{name}={getattr(config, name):g}" for name in names)
 
 
 @dataclass
@@ -245,6 +255,32 @@ def _cross_entropy(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: 
     return _masked_mean(_per_row_cross_entropy(logits, labels, label_smoothing), valid)
 
 
+def _coarse_labels(coarse_labels: torch.Tensor | None, labels: torch.Tensor | None) -> torch.Tensor | None:
+    """The coarse labels given as ``coarse_labels`` or as transformers' ``labels``; both must agree."""
+    if labels is None:
+        return coarse_labels
+    if coarse_labels is not None and not torch.equal(torch.as_tensor(coarse_labels), torch.as_tensor(labels)):
+        raise ValueError(
+            "labels and coarse_labels differ: labels is the coarse label (transformers' name for it), give one of them"
+        )
+    return labels
+
+
+def _check_no_fine_labels_needed(config: DisentangledConfig, training: bool) -> None:
+    """Raise ``ValueError`` naming the option whose loss term (or, for "mix", whose training) needs fine labels."""
+    fix = "pass fine_labels (indices into config.fine_labels) with the coarse labels"
+    missing = config.terms_needing_fine_labels()
+    if missing:
+        raise ValueError(
+            f"{_named_values(config, missing)} {'needs' if len(missing) == 1 else 'need'} fine labels: {fix}, "
+            f"or build the model with {' and '.join(missing)} set to 0"
+        )
+    if config.head == "mix" and training:
+        raise ValueError(
+            f"head 'mix' needs fine labels in training (it mixes each clip with one of another fine variant): {fix}"
+        )
+
+
 def _masked_mean(per_row: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     return torch.where(valid, per_row, 0.0).sum() / valid.sum().clamp(min=1)
 
@@ -273,6 +309,9 @@ class DisentangledVideoClassifier(PreTrainedModel):
     config: DisentangledConfig
     main_input_name = "pixel_values"
     input_modalities = ("video",)
+    # The loss is a mean over the batch's labelled rows, whatever ``num_items_in_batch`` transformers' Trainer would
+    # pass: the Trainer then scales it for gradient accumulation itself.
+    accepts_loss_kwargs = False
 
     def __init__(self, config: DisentangledConfig):
         super().__init__(config)
@@ -358,6 +397,7 @@ class DisentangledVideoClassifier(PreTrainedModel):
         pixel_values: torch.Tensor,
         coarse_labels: torch.Tensor | None = None,
         fine_labels: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> DisentangledClassifierOutput:
         """Classify clips; compute the loss when labels are given.
@@ -365,11 +405,17 @@ class DisentangledVideoClassifier(PreTrainedModel):
         Args:
             pixel_values: ``(batch, frames, channels, height, width)`` preprocessed clips (``input_spec.channels``).
             coarse_labels: ``(batch,)`` coarse indices (``IGNORE_INDEX`` rows take no part in the loss).
-            fine_labels: ``(batch,)`` indices into ``config.fine_labels``; needed for the fine and adversarial
-                terms when their weights are non-zero, and by the "hierarchical", "vrex" and "supcon" heads' losses.
-                The "mix" head mixes clips only in training mode with both labels given.
+            fine_labels: ``(batch,)`` indices into ``config.fine_labels``, taken by the loss terms that need them:
+                the fine CE and the adversary (disentangled, hierarchical), V-REx's and supcon's penalties. Without
+                them a term of non-zero weight is an error naming its option (:meth:`DisentangledConfig.
+                terms_needing_fine_labels`); the "mix" head needs them to mix clips in training mode.
+            labels: the coarse labels under the name transformers' models and ``Trainer`` use (the same loss as
+                ``coarse_labels``; giving both with different values is an error).
         """
         config = self.config
+        coarse_labels = _coarse_labels(coarse_labels, labels)
+        if coarse_labels is not None and fine_labels is None:
+            _check_no_fine_labels_needed(config, self.training)
         if config.head == "mix" and self.training and coarse_labels is not None and fine_labels is not None:
             pixel_values = mix_variants(pixel_values, coarse_labels, fine_labels, config.mix_alpha)
         features = self.backbone(pixel_values)
@@ -385,7 +431,7 @@ class DisentangledVideoClassifier(PreTrainedModel):
             fine_embeds = self.fine_projection(fine_input)
         fine_logits = self.fine_classifier(fine_embeds) if fine_embeds is not None else None
         if fine_logits is not None and config.fine_marginal_weight:
-            marginal = within_coarse_logsumexp(fine_logits, self._same_coarse(fine_logits.device))
+            marginal = within_coarse_logmeanexp(fine_logits, self._same_coarse(fine_logits.device))
             coarse_logits = coarse_logits + config.fine_marginal_weight * marginal
         out = DisentangledClassifierOutput(
             coarse_logits=coarse_logits, fine_logits=fine_logits, coarse_embeds=coarse_embeds, fine_embeds=fine_embeds
@@ -396,19 +442,17 @@ class DisentangledVideoClassifier(PreTrainedModel):
         valid = coarse_labels != IGNORE_INDEX
         out.coarse_loss = _masked_mean(per_row, valid)
         loss = out.coarse_loss
-        needs_fine = config.fine_loss_weight or config.adversarial_weight or config.head in ("vrex", "supcon")
-        if needs_fine and fine_labels is None:
-            raise ValueError(f"fine_labels are required by head {config.head!r} (its loss uses the fine variants)")
-        if config.head == "vrex":
+        # Fine labels were checked above: a term is taken when its labels are there (for logging, even at weight 0).
+        if config.head == "vrex" and fine_labels is not None:
             valid_fine = valid & (fine_labels != IGNORE_INDEX)
             out.invariance_loss = variance_of_group_losses(per_row, fine_labels, valid_fine, len(config.fine_labels))
             loss = loss + config.invariance_weight * out.invariance_loss
-        if config.head == "supcon":
+        if config.head == "supcon" and fine_labels is not None:
             out.contrastive_loss = cross_variant_contrastive_loss(
                 coarse_embeds, coarse_labels, fine_labels, config.temperature
             )
             loss = loss + config.contrastive_weight * out.contrastive_loss
-        if fine_logits is not None:
+        if fine_logits is not None and fine_labels is not None:
             out.fine_loss = _cross_entropy(fine_logits, fine_labels)
             loss = loss + config.fine_loss_weight * out.fine_loss
         if config.decorrelation_weight:

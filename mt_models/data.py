@@ -25,9 +25,17 @@ from mt_datasets.protocol import PROTOCOL_CONFIGS, training_set_of  # re-exporte
 from mt_datasets.taxonomy import DATASET_NAMES, Taxonomy, get_taxonomy
 from mt_datasets.video import read_clips
 from mt_models.labels import IGNORE_INDEX
-from mt_models.preprocess import InputSpec, resize_and_crop
+from mt_models.preprocess import InputSpec, normalize, resize_and_crop
 
-__all__ = ["PROTOCOL_CONFIGS", "VideoClipDataset", "make_dataloader", "taxonomy_of", "training_set_of"]
+__all__ = [
+    "PROTOCOL_CONFIGS",
+    "VideoClipDataset",
+    "VideoCollator",
+    "decode_row",
+    "make_dataloader",
+    "taxonomy_of",
+    "training_set_of",
+]
 
 
 def taxonomy_of(dataset: datasets.Dataset | datasets.DatasetDict) -> Taxonomy:
@@ -93,40 +101,97 @@ class VideoClipDataset(Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def _empty_frames(self) -> torch.Tensor:
-        shape = (self.input_spec.num_frames, 3, *self.input_spec.crop_size)
-        return torch.zeros((self.num_clips, *shape) if self.num_clips > 1 else shape, dtype=torch.uint8)
-
     def __getitem__(self, index: int) -> dict[str, Any]:
-        row = self.dataset[index]
-        fine = int(row["fine_label"])
-        head_fine = fine if self.fine_label_map is None else self.fine_label_map.get(fine, IGNORE_INDEX)
-        try:
-            clips = read_clips(
-                row["video"],
-                self.input_spec.num_frames,
-                self.num_clips,
+        return {
+            **decode_row(
+                self.dataset[index],
+                self.input_spec,
+                num_clips=self.num_clips,
                 sampling=self.sampling,
                 stride=self.stride,
+                fine_label_map=self.fine_label_map,
                 backend=self.backend,
-            )
-        except VideoDecodeError:
-            return {
-                "frames": self._empty_frames(),
-                "coarse_label": IGNORE_INDEX,
-                "fine_label": IGNORE_INDEX,
-                "dataset_fine_label": fine,
-                "index": index,
-                "decoded": False,
-            }
-        clips = resize_and_crop(clips, self.input_spec)
-        return {
-            "frames": clips if self.num_clips > 1 else clips[0],
-            "coarse_label": int(row["coarse_label"]),
-            "fine_label": head_fine,
-            "dataset_fine_label": fine,
+            ),
             "index": index,
-            "decoded": True,
+        }
+
+
+def decode_row(
+    row: Mapping[str, Any],
+    input_spec: InputSpec,
+    *,
+    num_clips: int = 1,
+    sampling: str = "uniform",
+    stride: int = 2,
+    fine_label_map: Mapping[int, int] | None = None,
+    backend: str = "auto",
+) -> dict[str, Any]:
+    """One dataset row (``video``, ``coarse_label``, ``fine_label``) as resized, cropped uint8 frames with labels.
+
+    The item of :class:`VideoClipDataset` (less ``index``); ``video`` may be a ``datasets.Video`` value, decoded
+    (a torchcodec ``VideoDecoder``) or not (bytes and/or path). A video that does not decode gives zero frames,
+    ``decoded=False`` and ``IGNORE_INDEX`` labels.
+    """
+    fine = int(row["fine_label"])
+    head_fine = fine if fine_label_map is None else fine_label_map.get(fine, IGNORE_INDEX)
+    try:
+        clips = read_clips(
+            row["video"], input_spec.num_frames, num_clips, sampling=sampling, stride=stride, backend=backend
+        )
+    except VideoDecodeError:
+        shape = (input_spec.num_frames, 3, *input_spec.crop_size)
+        frames = torch.zeros((num_clips, *shape) if num_clips > 1 else shape, dtype=torch.uint8)
+        return {
+            "frames": frames,
+            "coarse_label": IGNORE_INDEX,
+            "fine_label": IGNORE_INDEX,
+            "dataset_fine_label": fine,
+            "decoded": False,
+        }
+    clips = resize_and_crop(clips, input_spec)
+    return {
+        "frames": clips if num_clips > 1 else clips[0],
+        "coarse_label": int(row["coarse_label"]),
+        "fine_label": head_fine,
+        "dataset_fine_label": fine,
+        "decoded": True,
+    }
+
+
+class VideoCollator:
+    """Rows of a loaded video dataset -> a model batch: the ``data_collator`` of transformers' ``Trainer``.
+
+    Decodes and resizes each row with :func:`decode_row` and normalises the batch (:func:`~mt_models.preprocess.
+    normalize`), the package's one preprocessing path. The batch holds ``pixel_values``, ``labels`` (the coarse class,
+    transformers' name) and ``fine_labels`` (indices into the model's fine head; ``IGNORE_INDEX`` for a fine class
+    outside it, and both labels for a video that does not decode). Give the ``Trainer``
+    ``remove_unused_columns=False``: the collator reads the ``video`` column, which the model's ``forward`` does not
+    name.
+
+    >>> collator = VideoCollator.for_model(model, dataset["train"])  # doctest: +SKIP
+    >>> Trainer(model=model, args=args, train_dataset=dataset["train"], data_collator=collator)  # doctest: +SKIP
+    """
+
+    def __init__(self, input_spec: InputSpec, *, fine_label_map: Mapping[int, int] | None = None):
+        self.input_spec = input_spec
+        self.fine_label_map = dict(fine_label_map) if fine_label_map is not None else None
+
+    @classmethod
+    def for_model(cls, model: Any, dataset: datasets.Dataset | datasets.DatasetDict) -> VideoCollator:
+        """The collator of a ``DisentangledVideoClassifier``: its input spec, and the dataset's fine ids mapped by
+        name to its fine head (``config.fine_labels``)."""
+        dataset_fine = taxonomy_of(dataset).fine_names
+        head = {name: i for i, name in enumerate(model.config.fine_labels)}
+        fine_map = {i: head[name] for i, name in enumerate(dataset_fine) if name in head}
+        return cls(model.input_spec, fine_label_map=fine_map)
+
+    def __call__(self, rows: list[Mapping[str, Any]]) -> dict[str, torch.Tensor]:
+        items = [decode_row(row, self.input_spec, fine_label_map=self.fine_label_map) for row in rows]
+        frames = torch.stack([item["frames"] for item in items])
+        return {
+            "pixel_values": normalize(frames, self.input_spec),
+            "labels": torch.tensor([item["coarse_label"] for item in items]),
+            "fine_labels": torch.tensor([item["fine_label"] for item in items]),
         }
 
 

@@ -5,7 +5,7 @@ A model's ``config.head`` names one design (:data:`HEAD_NAMES`); every design pr
 
 - ``"baseline"``: the plain coarse classifier, nothing else.
 - ``"disentangled"``: a fine branch (``fine_loss_weight`` x fine CE) whose within-coarse marginal
-  (:func:`within_coarse_logsumexp`) is added to the coarse logits (``fine_marginal_weight``), a cross-covariance
+  (:func:`within_coarse_logmeanexp`) is added to the coarse logits (``fine_marginal_weight``), a cross-covariance
   penalty between the coarse and the fine embedding (``decorrelation_weight``) and a within-coarse fine adversary on
   the coarse embedding through gradient reversal (``adversarial_weight``, ``gradient_reversal_scale``; Ganin &
   Lempitsky, "Unsupervised domain adaptation by backpropagation", ICML 2015). ``fine_gradient_scale`` scales the
@@ -14,8 +14,9 @@ A model's ``config.head`` names one design (:data:`HEAD_NAMES`); every design pr
   recognition", ICLR 2020), so only the coarse terms shape what the backbone learns. Its defaults are the design
   chosen on the validation protocol (``bench/finding.md``): fine loss 1, fine marginal 1, gradient scale 0,
   decorrelation 0, adversary 0 -- the marginal of a read-only fine branch.
-- ``"hierarchical"``: coarse logits = coarse-branch logits + log-sum-exp of the fine logits within each coarse class
-  (:func:`within_coarse_logsumexp`: the fine prediction marginalised to the coarse level), trained with the coarse CE
+- ``"hierarchical"``: coarse logits = coarse-branch logits + log-mean-exp of the fine logits within each coarse class
+  (:func:`within_coarse_logmeanexp`: the fine prediction marginalised to the coarse level, less the prior of
+  ``log(number of fine variants)`` that a plain log-sum-exp would give a coarse class), trained with the coarse CE
   on those logits + ``fine_loss_weight`` x fine CE. On an unknown variant, which no fine logit describes, the
   coarse-branch term still carries the prediction. In the spirit of hierarchical softmax / label-hierarchy
   classifiers (Morin & Bengio, AISTATS 2005; Redmon & Farhadi, "YOLO9000", CVPR 2017, which scores a parent class from
@@ -56,6 +57,7 @@ __all__ = [
     "cross_variant_contrastive_loss",
     "mix_variants",
     "variance_of_group_losses",
+    "within_coarse_logmeanexp",
     "within_coarse_logsumexp",
 ]
 
@@ -67,6 +69,18 @@ def within_coarse_logsumexp(fine_logits: torch.Tensor, same_coarse: torch.Tensor
     """
     masked = fine_logits.float().unsqueeze(1).masked_fill(~same_coarse.unsqueeze(0), torch.finfo(torch.float32).min)
     return torch.logsumexp(masked, dim=2)
+
+
+def within_coarse_logmeanexp(fine_logits: torch.Tensor, same_coarse: torch.Tensor) -> torch.Tensor:
+    """``(batch, num_coarse)``: log-mean-exp of the fine logits of each coarse class, the fine branch's marginal.
+
+    :func:`within_coarse_logsumexp` less ``log(number of fine classes of c)``. The sum would give every coarse class a
+    prior of ``log(its number of fine variants)`` before any training (all fine logits equal): on a class subset the
+    model then answered, for every video, the absent class with the most variants, which nothing in the data pushed
+    down in time (``tests/test_heads.py``). The mean adds the fine branch's evidence without that prior.
+    """
+    counts = same_coarse.sum(dim=1).clamp(min=1).to(torch.float32)
+    return within_coarse_logsumexp(fine_logits, same_coarse) - counts.log()
 
 
 def _valid_pairs(coarse_labels: torch.Tensor, fine_labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

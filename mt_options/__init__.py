@@ -151,7 +151,7 @@ class HeadOptions:
         fine_loss_weight: weight of the fine cross-entropy (0 = no fine branch); "disentangled" and "hierarchical".
         decorrelation_weight: weight of the cross-covariance penalty (needs the fine branch); "disentangled".
         adversarial_weight: weight of the gradient-reversal within-coarse fine adversary; "disentangled".
-        fine_marginal_weight: weight of the fine logits' within-coarse log-sum-exp added to the coarse logits (the
+        fine_marginal_weight: weight of the fine logits' within-coarse log-mean-exp added to the coarse logits (the
             fine prediction marginalised to the coarse level); "disentangled" and "hierarchical".
         fine_gradient_scale: factor on the gradient that the fine branch sends into the shared backbone features
             (1 = trained jointly, 0 = the fine branch only reads the features); heads with a fine branch.
@@ -191,8 +191,8 @@ _HEAD_HELP = {
     "fine_loss_weight": "fine CE weight (default: the head's: 1 for disentangled and hierarchical, else 0)",
     "decorrelation_weight": "cross-covariance weight, disentangled head (default 0)",
     "adversarial_weight": "within-coarse adversary weight, disentangled head (default 0)",
-    "fine_marginal_weight": "weight of the fine logits' within-coarse log-sum-exp in the coarse logits (default: 1 for "
-    "disentangled and hierarchical, else 0)",
+    "fine_marginal_weight": "weight of the fine logits' within-coarse log-mean-exp in the coarse logits (default: 1 "
+    "for disentangled and hierarchical, else 0)",
     "fine_gradient_scale": "factor on the fine branch's gradient into the backbone, 0 = the fine branch only reads it "
     "(default: 0 for disentangled, 1 for hierarchical)",
     "label_smoothing": "of the coarse cross-entropy",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import datasets
 import pytest
 import torch
@@ -14,6 +16,7 @@ from mt_models.heads import (
     cross_variant_contrastive_loss,
     mix_variants,
     variance_of_group_losses,
+    within_coarse_logmeanexp,
     within_coarse_logsumexp,
 )
 from mt_models.protocol import HEADS
@@ -66,8 +69,8 @@ def test_hierarchical_coarse_logits_are_the_branch_plus_the_fine_marginal():
         branch = model.coarse_classifier(model.coarse_projection(model.backbone(pixel_values)))
     fine = out.fine_logits
     expected = torch.stack(
-        [branch[:, 0] + torch.log(fine[:, 0].exp() + fine[:, 1].exp()),
-         branch[:, 1] + torch.log(fine[:, 2].exp() + fine[:, 3].exp())], dim=1
+        [branch[:, 0] + torch.log((fine[:, 0].exp() + fine[:, 1].exp()) / 2),
+         branch[:, 1] + torch.log((fine[:, 2].exp() + fine[:, 3].exp()) / 2)], dim=1
     )  # fmt: skip
     assert torch.allclose(out.coarse_logits, expected, atol=1e-5)
     same_coarse = torch.tensor([[True, True], [False, False]])  # class 1 has no fine class
@@ -170,9 +173,108 @@ def test_default_disentangled_head_adds_the_marginal_of_a_read_only_fine_branch(
     out = model(pixel_values, coarse_labels=coarse, fine_labels=fine)
     features = model.backbone(pixel_values)
     coarse_branch = model.coarse_classifier(model.coarse_projection(features))
-    marginal = within_coarse_logsumexp(out.fine_logits, model._same_coarse(out.fine_logits.device))
+    marginal = within_coarse_logmeanexp(out.fine_logits, model._same_coarse(out.fine_logits.device))
     assert torch.allclose(out.coarse_logits, coarse_branch + marginal, atol=1e-5)
     # The fine loss trains the fine branch only: no gradient reaches the backbone through it.
     out.fine_loss.backward()
     assert model.fine_classifier.weight.grad.abs().sum() > 0
     assert all(p.grad is None or not p.grad.any() for p in model.backbone.parameters())
+
+
+@pytest.mark.parametrize(
+    ("head", "options", "message"),
+    [
+        ("disentangled", {}, "fine_loss_weight=1 needs fine labels"),
+        ("disentangled", {"fine_loss_weight": 0.0, "adversarial_weight": 0.5}, "adversarial_weight=0.5 needs fine"),
+        ("hierarchical", {}, "fine_loss_weight=1 needs fine labels"),
+        ("vrex", {"invariance_weight": 2.0}, "invariance_weight=2 needs fine labels"),
+        ("supcon", {}, "contrastive_weight=0.5 needs fine labels"),
+        ("mix", {}, "head 'mix' needs fine labels in training"),
+    ],
+)
+def test_a_loss_that_needs_fine_labels_names_its_option_without_them(head, options, message):
+    model = _model(head, **options).train()
+    pixel_values, coarse, _ = _batch()
+    with pytest.raises(ValueError, match=message):
+        model(pixel_values, coarse_labels=coarse)
+    with pytest.raises(ValueError, match=message):
+        model(pixel_values, labels=coarse)  # transformers' name for the coarse labels: the same check
+
+
+def test_the_fine_marginal_alone_trains_without_fine_labels():
+    # bench/bench_train.py's model: the default head with fine_loss_weight=0 keeps the fine branch for its marginal.
+    # Its loss is the coarse CE on the logits with the marginal, and needs no fine label (it raised AttributeError).
+    model = _model("disentangled", fine_loss_weight=0.0).train()
+    pixel_values, coarse, fine = _batch()
+    torch.manual_seed(1)
+    out = model(pixel_values, coarse_labels=coarse)
+    assert out.fine_loss is None and out.fine_logits is not None
+    assert torch.allclose(out.loss, torch.nn.functional.cross_entropy(out.coarse_logits, coarse))
+    out.loss.backward()
+    assert model.fine_classifier.weight.grad.abs().sum() > 0  # trained through the marginal
+    torch.manual_seed(1)
+    with_fine = model(pixel_values, coarse_labels=coarse, fine_labels=fine)  # logged, weighted 0
+    assert with_fine.fine_loss is not None and torch.allclose(with_fine.loss, out.loss)
+
+
+def test_config_without_fine_labels_names_only_the_options_that_need_them():
+    coarse_only = dict(coarse_labels=["a", "b"])
+    with pytest.raises(ValueError, match=r"^fine_loss_weight=1 and fine_marginal_weight=1 need fine labels: give"):
+        DisentangledConfig(**coarse_only)
+    with pytest.raises(ValueError, match=r"^fine_marginal_weight=1 needs fine labels: .* fine_marginal_weight to 0$"):
+        DisentangledConfig(**coarse_only, fine_loss_weight=0.0)
+    with pytest.raises(ValueError, match=r"^adversarial_weight=0.2 needs fine labels"):
+        DisentangledConfig(**coarse_only, fine_loss_weight=0.0, fine_marginal_weight=0.0, adversarial_weight=0.2)
+    assert DisentangledConfig(**coarse_only, head="baseline").is_baseline
+
+
+# Class "a" has four fine variants, "b" and "c" one each: the shape of K400-TA, whose coarse classes have 1 to 13.
+UNEVEN = dict(coarse_labels=["a", "b", "c"], fine_labels=["a1", "a2", "a3", "a4", "b1", "c1"],
+              fine_to_coarse=[0, 0, 0, 0, 1, 2])  # fmt: skip
+
+
+def _uneven_model(head: str) -> DisentangledVideoClassifier:
+    torch.manual_seed(0)
+    return DisentangledVideoClassifier.from_backbone(
+        create_backbone("videomae", tiny=True), **UNEVEN, embedding_dim=16, head=head
+    )
+
+
+@pytest.mark.parametrize("head", ["disentangled", "hierarchical"])
+def test_the_fine_marginal_gives_no_coarse_class_a_prior_for_its_number_of_variants(head):
+    model = _uneven_model(head).eval()
+    with torch.no_grad():  # a fine branch with no evidence: every fine logit equal
+        model.fine_classifier.weight.zero_()
+        model.fine_classifier.bias.fill_(0.3)
+        pixel_values = _batch()[0]
+        out = model(pixel_values)
+        branch = model.coarse_classifier(model.coarse_projection(model.backbone(pixel_values)))
+    # The marginal is the log-mean-exp of the fine logits, so equal fine logits add the same to every coarse class.
+    # A log-sum-exp added log(4) to "a", and trained on "b" and "c" the model answered "a" for every clip (issue 28).
+    assert torch.allclose(out.coarse_logits, branch + 0.3, atol=1e-5)
+    marginal = within_coarse_logmeanexp(torch.tensor([[1.0, 2.0, 5.0]]), torch.tensor([[True, True, False]]))
+    assert marginal[0, 0].item() == pytest.approx(math.log((math.e + math.e**2) / 2))
+
+
+@pytest.mark.parametrize("head", ["baseline", "disentangled"])
+def test_trained_on_a_class_subset_the_head_does_not_answer_the_absent_class(head):
+    # Trained on "b" and "c" only, a few steps (as one epoch on a class subset): the class absent from the data, the
+    # one with the most fine variants, is answered for no clip. With a log-sum-exp marginal the default head started
+    # "a" log(4) ahead, and answered it for every clip.
+    model = _uneven_model(head).train()
+    with torch.no_grad():  # no class ahead at the start but by the head's design: both classifiers give 0
+        for classifier in (model.coarse_classifier, getattr(model, "fine_classifier", None)):
+            if classifier is not None:
+                classifier.weight.zero_()
+                classifier.bias.zero_()
+    generator = torch.Generator().manual_seed(0)
+    pixel_values = torch.randn(8, 8, 3, 32, 32, generator=generator)
+    coarse, fine = torch.tensor([1, 2] * 4), torch.tensor([4, 5] * 4)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    for _ in range(5):
+        model(pixel_values, coarse_labels=coarse, fine_labels=fine).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    with torch.no_grad():
+        answers = model.eval()(torch.randn(16, 8, 3, 32, 32, generator=generator)).coarse_logits.argmax(-1)
+    assert not (answers == 0).any(), answers.tolist()

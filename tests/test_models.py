@@ -184,7 +184,7 @@ def test_loss_terms_and_ignored_rows():
     assert torch.allclose(with_ignored.coarse_loss, out.coarse_loss, atol=1e-6)
     all_ignored = torch.full_like(coarse, IGNORE_INDEX)
     assert model(pixel_values, coarse_labels=all_ignored, fine_labels=all_ignored).coarse_loss.item() == 0.0
-    with pytest.raises(ValueError, match="fine_labels are required"):
+    with pytest.raises(ValueError, match="fine_loss_weight=1 and adversarial_weight=0.1 need fine labels: pass"):
         model(pixel_values, coarse_labels=coarse)
 
 
