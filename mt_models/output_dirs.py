@@ -94,10 +94,11 @@ def check_output_dir(directory: str | Path, *, makes: Sequence[str], option: str
     foreign = foreign_entries(directory, makes)
     if not foreign:
         return
-    kind = "a dataset folder: it holds" if _dataset_folder(directory) else "holds"
+    kind = "is a dataset folder: it holds" if _dataset_folder(directory) else "holds"
+    article = "an" if what[0] in "aeiou" else "a"
     listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
     raise OutputDirError(
-        f"{option} {directory} is {kind} {listed}, which a {what} does not write: choose a new or empty folder; "
+        f"{option} {directory} {kind} {listed}, which {article} {what} does not write: choose a new or empty folder; "
         "nothing was written"
     )
 
@@ -131,8 +132,8 @@ def claim_output_dir(
     if lock is not None:
         try:
             lock.__enter__()
-        except DirectoryBusyError as error:
-            busy, lock = str(error), None
+        except DirectoryBusyError as held:
+            busy, lock = str(held), None
     if state.num_processes > 1:
         from accelerate.utils import broadcast_object_list
 
