@@ -112,7 +112,7 @@ def claim_output_dir(
     what: str,
     error: type[Exception] = OutputDirError,
 ) -> Iterator[Path]:
-    """Check ``directory`` (:func:`check_output_dir`), hold its lock for the ``with`` block and create it.
+    """Check ``directory`` (:func:`check_output_dir`) and hold its lock for the ``with`` block.
 
     Raises ``error`` (the caller's one-line error type; :class:`OutputDirError` by default) for a directory the run
     may not write into, or one another live process holds (naming it). Every process of an ``accelerate launch``
@@ -141,9 +141,7 @@ def claim_output_dir(
     if busy is not None:
         raise error(f"{option} {busy}")
     try:
-        if state.is_main_process:
-            directory.mkdir(parents=True, exist_ok=True)
-        yield directory
+        yield directory  # created by the run's first write: a run refused later (a bad model) leaves no folder
     finally:
         if lock is not None:
             lock.__exit__(None, None, None)
