@@ -91,7 +91,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="rendering and decoding processes")
     parser.add_argument("--bootstrap_samples", type=int, default=1000, help="replicates of the confidence intervals")
     add_debug_argument(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if len(set(args.seeds)) < len(args.seeds):
+        from mt_models.protocol import repeated_seeds
+
+        parser.error(repeated_seeds(args.seeds))
+    return args
 
 
 def resolve_num_epochs(args: argparse.Namespace) -> int:
@@ -133,7 +138,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from mt_models.evaluation import EvaluationInputError
     from mt_models.training import TrainingError
 
-    return run_main("demo.py", lambda: _demo(args), (ValueError, TrainingError, EvaluationInputError), debug=args.debug)
+    errors = (ValueError, TrainingError, EvaluationInputError)
+    return run_main("demo.py", lambda: _claimed(args), errors, debug=args.debug)
+
+
+# What the demo writes into --output_dir (a rerun reuses it).
+DEMO_MAKES = ("data", "runs", "table.md", "table.csv", "known_unknown.png", "findings.md", "demo_results.json")
+
+
+def _claimed(args: argparse.Namespace) -> dict[str, Any]:
+    """The demo, with --output_dir checked and held first (a folder that holds what the demo does not write, or that
+    another live run holds, stops before any work)."""
+    from mt_models.output_dirs import claim_output_dir
+
+    with claim_output_dir(args.output_dir, makes=DEMO_MAKES, what="demo"):
+        return _demo(args)
 
 
 def _demo(args: argparse.Namespace) -> dict[str, Any]:
@@ -146,6 +165,7 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
         PairedComparisons,
         per_class_scores,
         plot_known_unknown,
+        pooled_predictions,
         protocol_table,
         run_label,
         run_protocol,
@@ -158,7 +178,6 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
     output_dir = Path(args.output_dir)
     datasets_by_protocol = {protocol: ensure_dataset(args, protocol) for protocol in args.protocols}
     taxonomy = get_taxonomy("syn-ta")
-    chance = 100 / taxonomy.num_coarse
 
     table_rows, keyed, eval_dirs = [], {}, {}
     grid = {args.modality: args.heads, **{m: ["baseline"] for m in args.compare_modalities if m != args.modality}}
@@ -190,9 +209,12 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
     table_rows += [
         {"source": "paper", **{k: r[k] for k in TABLE_COLUMNS[1:]}} for r in paper_results("syn-ta")
     ]
+    # Chance is guessing among the coarse classes the evaluated videos hold (--classes may keep only a few).
+    num_classes = len({c for dirs in eval_dirs.values() for c in pooled_predictions(dirs)["references"]})
+    chance = 100 / num_classes
     plot_known_unknown(table_rows, output_dir / "known_unknown.png", chance=chance)
     table_rows.append(
-        {"source": "chance", "model": f"guessing 1 of {taxonomy.num_coarse}", "known_accuracy": chance,
+        {"source": "chance", "model": f"guessing 1 of {num_classes}", "known_accuracy": chance,
          "unknown_accuracy": chance, "absolute_drop": 0.0, "harmonic_mean": chance}
     )  # fmt: skip
     md_path, _ = write_table(table_rows, output_dir)

@@ -51,7 +51,26 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     from mt_models.evaluation import EvaluationInputError
 
-    return run_main("diagnose.py", lambda: _diagnose(args), (EvaluationInputError, ConnectionError), debug=args.debug)
+    return run_main("diagnose.py", lambda: _claimed(args), (EvaluationInputError, ConnectionError), debug=args.debug)
+
+
+# What a diagnosis writes into --report (the presence report only with --videos).
+REPORT_MAKES = ("diagnosis.json", "report.md", "*.png", "meta/presence.*")
+
+
+def _claimed(args: argparse.Namespace) -> dict:
+    """The diagnosis, with --report checked and held first: a folder that holds what a diagnosis does not write (a
+    dataset, a file in its place), a mistyped local path or another live run's folder stop before any work."""
+    from mt_models.evaluation import EvaluationInputError
+    from mt_models.output_dirs import claim_output_dir, missing_local_path
+
+    for option, value in (("--dataset", args.dataset), ("--model", args.model), ("--videos", args.videos)):
+        reason = missing_local_path(value, option)
+        if reason:
+            raise EvaluationInputError(reason)
+    with claim_output_dir(args.report, makes=REPORT_MAKES, option="--report", what="diagnosis",
+                          error=EvaluationInputError):  # fmt: skip
+        return _diagnose(args)
 
 
 def _diagnose(args: argparse.Namespace) -> dict:

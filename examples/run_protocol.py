@@ -43,6 +43,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not args.models and not args.open_vocabulary_models:
         parser.error("nothing to run: give --models to train and/or --open_vocabulary_models to evaluate zero-shot")
+    if len(set(args.seeds)) < len(args.seeds):
+        from mt_models.protocol import repeated_seeds
+
+        parser.error(repeated_seeds(args.seeds))
     return args
 
 
@@ -55,6 +59,17 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
 
 
 def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from mt_models.evaluation import EvaluationInputError
+    from mt_models.output_dirs import claim_output_dir
+    from mt_models.protocol import protocol_outputs
+
+    makes = protocol_outputs(args.models, args.heads, args.open_vocabulary_models)
+    # Checked and held before any work, through the table and the chart.
+    with claim_output_dir(args.output_dir, makes=makes, what="protocol run", error=EvaluationInputError):
+        return _run_and_tabulate(args)
+
+
+def _run_and_tabulate(args: argparse.Namespace) -> list[dict[str, Any]]:
     from mt_models.fast_path import process_state
     from mt_models.protocol import plot_known_unknown, protocol_table, run_protocol, write_table
 

@@ -51,6 +51,8 @@ __all__ = [
     "add_evaluation_arguments",
     "attach_eval_videos",
     "check_label_spaces",
+    "EVALUATION_MAKES",
+    "untrained_classes",
     "evaluate_direction",
     "evaluation_options",
     "load_eval_dataset",
@@ -78,6 +80,8 @@ HEAD_OPTIONS = (
 )
 PREDICTIONS_FILENAME = "predictions.json"
 PREDICTIONS_VERSION = 1
+# What an evaluation writes into its --output_dir (the presence report only with --videos).
+EVALUATION_MAKES = ("all_results.json", PREDICTIONS_FILENAME, "meta/presence.*")
 
 
 class EvaluationInputError(ValueError):
@@ -243,6 +247,55 @@ def check_label_spaces(model: torch.nn.Module, taxonomy: Taxonomy, *, model_name
         )
 
 
+def _trained_classes(model: str) -> list[str] | None:
+    """The coarse classes a classifier was trained on, from the ``train_results.json`` beside it (local or on the
+    Hub); None when it has none (a model from before this was recorded, a zero-shot X-CLIP) or it cannot be read."""
+    local = Path(model) / "train_results.json"
+    if not local.is_file():
+        from mt_models.cards import is_hub_id
+
+        if not is_hub_id(model):
+            return None
+        from huggingface_hub import hf_hub_download
+
+        try:
+            local = Path(hf_hub_download(model, "train_results.json"))
+        except Exception:  # noqa: BLE001 - absent, offline or unreachable: nothing to check against
+            return None
+    try:
+        classes = json.loads(local.read_text()).get("coarse_classes_trained")
+    except (OSError, ValueError):
+        return None
+    return list(classes) if isinstance(classes, list) else None
+
+
+def untrained_classes(model: str, data_classes: Sequence[str]) -> dict[str, Any] | None:
+    """Which coarse classes of the evaluated data ``model`` never saw in training: ``{"classes_not_trained",
+    "classes_trained", "note"}`` (the note one line), or None when it saw every one (or did not record what it saw).
+
+    A model scored on classes it was never trained on scores near zero on them whatever it learned; the record says
+    so rather than let the number pass for a transfer result.
+    """
+    trained = _trained_classes(model)
+    if trained is None:
+        return None
+    missing = [name for name in data_classes if name not in trained]
+    if not missing:
+        return None
+    listed = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+    if len(missing) == len(data_classes):
+        note = (
+            f"no coarse class of the data ({listed}) was in the model's training data ({', '.join(trained[:5])}"
+            f"{', ...' if len(trained) > 5 else ''}): these scores measure classes it never learned"
+        )
+    else:
+        note = (
+            f"{len(missing)} of the {len(data_classes)} coarse classes of the data were not in the model's training "
+            f"data ({listed}): their videos are scored against classes it never learned"
+        )
+    return {"classes_not_trained": missing, "classes_trained": trained, "note": note}
+
+
 def predict_splits(
     accelerator: Any,
     dataset: Mapping[str, Any],
@@ -337,6 +390,11 @@ class EvaluationOptions(RunOptions):
     update_model_card: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        reason = self.missing_local_paths()
+        if reason:
+            raise EvaluationInputError(reason)
+
 
 def _training_seed(model: str) -> int:
     """The seed recorded by train.py beside the model (0 for a model without one, e.g. zero-shot X-CLIP)."""
@@ -358,8 +416,17 @@ def timing_batch(model: torch.nn.Module, batch_size: int) -> dict[str, Any]:
 def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
     """Evaluate a model on the known and unknown splits of one direction; write the record and the predictions.
 
-    Returns the results record as a dict on the main process (an empty dict on the others).
+    Returns the results record as a dict on the main process (an empty dict on the others). The output directory is
+    checked and held first (:func:`mt_models.output_dirs.claim_output_dir`): one that holds what an evaluation does
+    not write (a dataset, a file in place of the folder), or that another live run holds, is refused before any work.
     """
+    from mt_models.output_dirs import claim_output_dir
+
+    with claim_output_dir(options.output_dir, makes=EVALUATION_MAKES, what="evaluation", error=EvaluationInputError):
+        return _evaluate_direction(options)
+
+
+def _evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
     import mt_metrics
     from mt_models.preprocess import normalize
     from mt_models.records import ResultsRecord, dataset_revision
@@ -382,6 +449,15 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
     for split in TEST_SPLITS:
         if not len(dataset[split]):
             require_decodable(split, totals[split], missing)
+    coverage = None
+    if not options.open_vocabulary:
+        data_classes = sorted(
+            {taxonomy.coarse_names[c] for split in TEST_SPLITS for c in dataset[split]["coarse_label"]},
+            key=taxonomy.coarse_names.index,
+        )
+        coverage = untrained_classes(options.model, data_classes)
+        if coverage:
+            accelerator.print(f"note: {coverage['note']}")
     spec = model.input_spec
     accelerator, fast_path = evaluation_accelerator(
         options.mixed_precision,
@@ -486,6 +562,7 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
             extra={"taxonomy": taxonomy.name, "fast_path": fast_path.to_dict()}
             | ({"prompt_template": options.prompt_template} if options.open_vocabulary else {})
             | ({"videos": options.videos} if options.videos else {})
+            | ({"untrained_classes": coverage} if coverage else {})
             | options.extra,
         )
         path = record.write(options.output_dir)

@@ -162,8 +162,13 @@ def findings(
                 if known is not None and unknown is not None
             }
             ordered = sorted(ratios, key=ratios.get, reverse=True)
-            best = ", ".join(f"{n} ({classes[n][1]:.0f}/{classes[n][0]:.0f})" for n in ordered[:4])
-            worst = ", ".join(f"{n} ({classes[n][1]:.0f}/{classes[n][0]:.0f})" for n in ordered[-4:][::-1])
+            # Up to four each way, never more than half: with few classes no class is both best and worst.
+            shown = min(4, len(ordered) // 2)
+            if not shown:
+                lines.append(f"   - {protocol}: too few classes with known and unknown videos to rank")
+                continue
+            best = ", ".join(f"{n} ({classes[n][1]:.0f}/{classes[n][0]:.0f})" for n in ordered[:shown])
+            worst = ", ".join(f"{n} ({classes[n][1]:.0f}/{classes[n][0]:.0f})" for n in ordered[-shown:][::-1])
             lines.append(f"   - {protocol}: transfer best: {best}; worst: {worst}")
     if probes:
         plain = probes["plain"]

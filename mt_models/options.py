@@ -30,3 +30,14 @@ class RunOptions:
     batch_size: int = 8
     num_workers: int = 2
     mixed_precision: str | None = "auto"
+
+    def missing_local_paths(self) -> str | None:
+        """One line when ``--dataset``, ``--model`` or ``--videos`` is a mistyped local path (part of it exists as a
+        local folder, the rest not), so that no Hub lookup or network error answers it; else None."""
+        from mt_models.output_dirs import missing_local_path
+
+        for option, value in (("--dataset", self.dataset), ("--model", self.model), ("--videos", self.videos)):
+            reason = missing_local_path(value, option)
+            if reason:
+                return reason
+        return None

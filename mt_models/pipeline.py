@@ -115,6 +115,10 @@ class MotionVideoClassificationPipeline(Pipeline):
 
         if isinstance(video, dict):
             video = video.get("path") if video.get("bytes") is None else video["bytes"]
+        if video is None or (isinstance(video, (str, bytes)) and not video.strip()):
+            raise ValueError(
+                f"no video given ({video!r}): pass a file path, an http(s) URL, the video's bytes, or a list of them"
+            )
         if isinstance(video, str) and video.startswith(("http://", "https://")):
             video = fetch_video(video)
         spec = self.input_spec

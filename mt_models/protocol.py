@@ -32,7 +32,9 @@ __all__ = [
     "plot_known_unknown",
     "pooled_predictions",
     "pooled_scores",
+    "protocol_outputs",
     "protocol_table",
+    "repeated_seeds",
     "run_label",
     "run_protocol",
     "write_table",
@@ -44,6 +46,25 @@ TABLE_COLUMNS = ("source", "model", "known_accuracy", "unknown_accuracy", "absol
 def run_label(model: str, head: str) -> str:
     """The label of a model x head in the table and the output tree: ``<model dir name>-<head>``."""
     return f"{Path(model.rstrip('/')).name}-{head}"
+
+
+def repeated_seeds(seeds: Sequence[int]) -> str | None:
+    """One line when ``seeds`` names a seed twice (it would be trained once and pooled twice: intervals too narrow,
+    shown as more seeds than ran); else None."""
+    repeated = sorted({seed for seed in seeds if list(seeds).count(seed) > 1})
+    if not repeated:
+        return None
+    return (
+        f"--seeds {' '.join(map(str, seeds))} names seed {', '.join(map(str, repeated))} more than once: each seed is "
+        f"one training, pooled once; give each seed once (e.g. --seeds {' '.join(map(str, dict.fromkeys(seeds)))})"
+    )
+
+
+def protocol_outputs(models: Sequence[str], heads: Sequence[str], open_vocabulary_models: Sequence[str] = ()) -> tuple:
+    """What a protocol grid writes into its output directory: one folder per run label, the table and the chart."""
+    labels = [run_label(model, head) for model in models for head in heads]
+    labels += [run_label(model, "zero-shot") for model in open_vocabulary_models]
+    return (*labels, "table.md", "table.csv", "known_unknown.png")
 
 
 def run_protocol(
@@ -79,12 +100,47 @@ def run_protocol(
         bootstrap_samples: replicates for confidence intervals in each record (the table bootstraps separately).
         train_args, eval_args: extra command-line arguments of ``train.py`` / ``eval.py`` (e.g. ``["--cache_clips"]``).
         videos: your copy of the videos of a metadata-only ``dataset`` (K400-TA, SSv2-TA), for training and eval.
+
+    ``output_dir`` is checked and held first (:func:`mt_models.output_dirs.claim_output_dir`); repeated seeds are
+    refused (:func:`repeated_seeds`).
     """
     for head in heads:
         if head not in HEADS:
             raise ValueError(f"unknown head {head!r}; choose from {HEADS}")
     if not models and not open_vocabulary_models:
         raise ValueError("nothing to run: give models to train and/or open_vocabulary_models")
+    if repeated_seeds(seeds):
+        raise ValueError(repeated_seeds(seeds))
+    from mt_models.output_dirs import claim_output_dir
+
+    makes = protocol_outputs(models, heads, open_vocabulary_models)
+    with claim_output_dir(output_dir, makes=makes, what="protocol run"):
+        return _run_grid(
+            dataset, models, output_dir=output_dir, heads=heads, open_vocabulary_models=open_vocabulary_models,
+            seeds=seeds, num_epochs=num_epochs, batch_size=batch_size, learning_rate=learning_rate,
+            num_workers=num_workers, num_clips=num_clips, bootstrap_samples=bootstrap_samples,
+            train_args=train_args, eval_args=eval_args, videos=videos,
+        )  # fmt: skip
+
+
+def _run_grid(
+    dataset: str,
+    models: Sequence[str],
+    *,
+    output_dir: str | Path,
+    heads: Sequence[str],
+    open_vocabulary_models: Sequence[str],
+    seeds: Sequence[int],
+    num_epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    num_workers: int,
+    num_clips: int,
+    bootstrap_samples: int,
+    train_args: Sequence[str],
+    eval_args: Sequence[str],
+    videos: str | None,
+) -> dict[str, list[Path]]:
     from tqdm.auto import tqdm
 
     from mt_models.fast_path import process_state

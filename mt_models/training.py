@@ -11,6 +11,8 @@ skips the batches already seen and ends with the same weights as an uninterrupte
 from __future__ import annotations
 
 import argparse
+import errno
+import json
 import math
 import os
 import re
@@ -38,6 +40,7 @@ __all__ = [
     "TrainingOptions",
     "add_training_arguments",
     "check_checkpoint",
+    "check_resumed_run",
     "find_checkpoint",
     "prepare_output_dir",
     "save_checkpoint",
@@ -45,6 +48,7 @@ __all__ = [
     "read_train_results",
     "train",
     "training_options",
+    "training_outputs",
 ]
 
 TRAIN_RESULTS_FILENAME = "train_results.json"
@@ -109,6 +113,9 @@ class TrainingOptions(RunOptions, HeadOptions):
             raise TrainingError(f"--augment must be one of {list(AUGMENTATIONS)}, got {self.augment!r}")
         if self.push_to_hub and not self.hub_model_id:
             raise TrainingError("--push_to_hub needs --hub_model_id ORG/NAME, the model repository to upload to")
+        reason = self.missing_local_paths()
+        if reason:
+            raise TrainingError(reason)
 
 
 def training_options(argv: Sequence[str]) -> TrainingOptions:
@@ -122,6 +129,31 @@ def training_options(argv: Sequence[str]) -> TrainingOptions:
 CHECKPOINT_PATTERN = re.compile(r"(step|epoch)_(\d+)")
 # What a finished run leaves in its output directory besides checkpoints.
 RUN_FILES = ("model.safetensors", "pytorch_model.bin", TRAIN_RESULTS_FILENAME)
+# What defines a run, recorded in each checkpoint: a resume that differs in one of these is another run.
+RUN_FILENAME = "run.json"
+# Besides checkpoints: the model's files (save_pretrained, the card), the trackers' logs, the presence report of
+# --videos, and the evaluation the protocol runner writes beside the model.
+TRAINING_MAKES = (
+    "step_*", "epoch_*", "*.tmp", TRAIN_RESULTS_FILENAME, "runs", "motion_transfer_train", "eval", "meta/presence.*",
+)  # fmt: skip
+MODEL_FILES = ("config.json", "model.safetensors", "pytorch_model.bin", "README.md")
+
+
+def training_outputs(output_dir: str | os.PathLike) -> tuple[str, ...]:
+    """The names a training writes into ``output_dir``: checkpoints and the summary always; a model's files
+    (``config.json``, weights, ``README.md``) only where a training wrote them (``train_results.json`` beside them,
+    or a ``config.json`` of this package's classifier), so a user's README or a backbone's checkpoint is not one."""
+    from mt_models.classifier import DisentangledConfig
+
+    output_dir = Path(output_dir)
+    config = output_dir / "config.json"
+    try:
+        ours = config.is_file() and json.loads(config.read_text()).get("model_type") == DisentangledConfig.model_type
+    except (OSError, ValueError):
+        ours = False
+    if (output_dir / TRAIN_RESULTS_FILENAME).is_file() or ours:
+        return (*TRAINING_MAKES, *MODEL_FILES)
+    return TRAINING_MAKES
 
 
 def _checkpoints(output_dir: Path) -> list[Path]:
@@ -130,7 +162,8 @@ def _checkpoints(output_dir: Path) -> list[Path]:
 
 def prepare_output_dir(output_dir: Path, options: TrainingOptions) -> None:
     """One run per output directory: refuse one that holds another run's checkpoints or model, unless resuming or
-    ``--overwrite_output_dir`` (which deletes them, on the main process). Half-written ``*.tmp`` checkpoints go."""
+    ``--overwrite_output_dir`` (which deletes them, on the main process). Half-written ``*.tmp`` checkpoints go.
+    (What a training does not write at all is refused before, by :func:`train`.)"""
     state = process_state()
     previous = [p.name for p in _checkpoints(output_dir)] + [n for n in RUN_FILES if (output_dir / n).is_file()]
     if previous and not options.resume_from_checkpoint and not options.overwrite_output_dir:
@@ -150,17 +183,59 @@ def prepare_output_dir(output_dir: Path, options: TrainingOptions) -> None:
     state.wait_for_everyone()
 
 
-def save_checkpoint(accelerator: Any, checkpoint: Path) -> None:
+def save_checkpoint(accelerator: Any, checkpoint: Path, run: dict[str, Any] | None = None) -> None:
     """``accelerator.save_state`` into ``checkpoint.tmp``, renamed to ``checkpoint`` once complete: a run killed while
-    saving leaves no half-written ``step_N`` for ``latest`` to pick."""
+    saving leaves no half-written ``step_N`` for ``latest`` to pick. ``run`` (what defines the run, and the losses so
+    far) goes beside the state as ``run.json``. A disk that fills up while saving ends in one line that says so
+    (:class:`TrainingError`), the partial checkpoint removed."""
     partial = checkpoint.with_name(checkpoint.name + ".tmp")
-    accelerator.save_state(str(partial))
+    try:
+        accelerator.save_state(str(partial))
+        if run is not None and accelerator.is_main_process:
+            write_json(partial / RUN_FILENAME, run)
+    except (OSError, RuntimeError) as error:  # torch.save reports a full disk as a RuntimeError
+        if accelerator.is_main_process:
+            shutil.rmtree(partial, ignore_errors=True)
+        if not _disk_full(error):
+            raise
+        free = shutil.disk_usage(checkpoint.parent).free
+        raise TrainingError(
+            f"no space left on the disk of {checkpoint.parent} while writing checkpoint {checkpoint.name} "
+            f"({free / 2**20:.0f} MiB free): free some space or choose another --output_dir, then resume with "
+            "--resume_from_checkpoint latest"
+        ) from None
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         if checkpoint.exists():
             shutil.rmtree(checkpoint)
         partial.rename(checkpoint)
     accelerator.wait_for_everyone()
+
+
+def _disk_full(error: BaseException) -> bool:
+    """Whether a save failed for want of space (``ENOSPC``/``EDQUOT``, or torch's "file write failed")."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(error)
+    return "No space left" in text or "file write failed" in text
+
+
+def check_resumed_run(checkpoint: Path, run: dict[str, Any]) -> dict[str, Any]:
+    """Refuse to resume ``checkpoint`` with options that make another run (another dataset or revision, config,
+    modality, model, head, batch size, seed...): one line naming the first difference. Returns the checkpoint's
+    ``run.json`` (``{}`` for a checkpoint written before runs were recorded)."""
+    path = checkpoint / RUN_FILENAME
+    if not path.is_file():
+        return {}
+    recorded = json.loads(path.read_text())
+    for name, value in run.items():
+        if name in recorded.get("run", {}) and recorded["run"][name] != value:
+            raise TrainingError(
+                f"--resume_from_checkpoint {checkpoint}: that run used {name} {recorded['run'][name]!r}, this one "
+                f"{value!r}; resume with the same options, or start another run (--overwrite_output_dir or another "
+                "--output_dir)"
+            )
+    return recorded
 
 
 def check_checkpoint(checkpoint: Path, num_processes: int = 1) -> None:
@@ -296,7 +371,19 @@ def measure_training_path(model: torch.nn.Module, train_set: Any, options: Train
 
 
 def train(options: TrainingOptions) -> dict[str, Any]:
-    """Train on the ``train`` split of ``options.config``; returns the summary written to ``train_results.json``."""
+    """Train on the ``train`` split of ``options.config``; returns the summary written to ``train_results.json``.
+
+    The output directory is checked and held first (:func:`mt_models.output_dirs.claim_output_dir`): one that holds
+    what a training does not write, or that another live run holds, is refused before any work.
+    """
+    from mt_models.output_dirs import claim_output_dir
+
+    makes = training_outputs(options.output_dir)
+    with claim_output_dir(options.output_dir, makes=makes, what="training", error=TrainingError):
+        return _train(options)
+
+
+def _train(options: TrainingOptions) -> dict[str, Any]:
     import time
 
     from accelerate import DataLoaderConfiguration
@@ -311,7 +398,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     from mt_models.classifier import DisentangledVideoClassifier
     from mt_models.data import CachedClipDataset, VideoClipDataset, make_dataloader, taxonomy_of
     from mt_models.preprocess import normalize
-    from mt_models.records import package_version
+    from mt_models.records import dataset_revision, package_version
 
     output_dir = Path(options.output_dir)
     prepare_output_dir(output_dir, options)
@@ -335,6 +422,21 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         dataset=options.dataset,
     )
     spec = model.input_spec
+    # What defines this run: a resume that differs in any of these is refused (check_resumed_run).
+    run_identity = {
+        "--dataset": options.dataset,
+        "dataset revision": dataset_revision(options.dataset, options.revision),
+        "--config": options.config,
+        "--modality": spec.modality,
+        "--num_frames": spec.num_frames,
+        "--model": options.model,
+        **{f"--{option.name}": getattr(options, option.name) for option in fields(HeadOptions)},
+        "--batch_size": options.batch_size,
+        "--gradient_accumulation_steps": options.gradient_accumulation_steps,
+        "--seed": options.seed,
+        "processes": accelerator.num_processes,
+    }
+    trained_classes = sorted({taxonomy.coarse_names[c] for c in dataset["train"]["coarse_label"]})
     train_set = VideoClipDataset(
         dataset["train"],
         spec,
@@ -387,9 +489,12 @@ def train(options: TrainingOptions) -> dict[str, Any]:
 
     # Resume: restore every state, then skip the epochs and batches already done.
     overall_step, starting_epoch, resume_step = 0, 0, 0
+    epoch_losses: list[float] = []
+    resumed: dict[str, Any] = {}
     if options.resume_from_checkpoint:
         checkpoint = find_checkpoint(output_dir, options.resume_from_checkpoint, len(train_dataloader))
         check_checkpoint(checkpoint, accelerator.num_processes)
+        resumed = check_resumed_run(checkpoint, run_identity)
         accelerator.print(f"resuming from {checkpoint}")
         accelerator.load_state(str(checkpoint))
         kind, number = checkpoint.name.rsplit("_", 1)
@@ -399,10 +504,26 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         else:
             overall_step = int(number)
             starting_epoch, resume_step = divmod(overall_step, len(train_dataloader))
+        # The losses of the epochs (and of the part of an epoch) done before the checkpoint: the record of a resumed
+        # run holds every epoch's loss, as an uninterrupted run's does.
+        epoch_losses = list(resumed.get("train_loss_per_epoch", []))
+        if resumed.get("partial_batches") and resumed["epoch"] < starting_epoch:  # saved as that epoch ended
+            sums = torch.tensor(resumed["partial_loss_sums"], dtype=torch.float32)
+            epoch_losses.append((sums / resumed["partial_batches"]).mean().item())
+
+    def run_record(epoch: int, total_loss: torch.Tensor | None, num_batches: int) -> dict[str, Any]:
+        """What ``run.json`` of a checkpoint holds: the run's identity, the losses so far (every process's)."""
+        sums = accelerator.gather(total_loss.reshape(1)).tolist() if total_loss is not None else []
+        return {
+            "run": run_identity,
+            "train_loss_per_epoch": list(epoch_losses),
+            "epoch": epoch,
+            "partial_loss_sums": sums,
+            "partial_batches": num_batches,
+        }
 
     steps = options.checkpointing_steps
     checkpoint_every = int(steps) if steps and str(steps).isdigit() else None
-    epoch_losses: list[float] = []
     stopped = False
     # Throughput of the loop as a user runs it (data, augmentation, step), from the second step on: the first
     # includes compilation.
@@ -414,6 +535,9 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         if epoch == starting_epoch and resume_step:
             active_dataloader = accelerator.skip_first_batches(train_dataloader, resume_step)
         total_loss, num_batches = torch.zeros((), device=accelerator.device), 0
+        if epoch == starting_epoch and resume_step and resumed.get("epoch") == epoch:
+            total_loss += resumed["partial_loss_sums"][accelerator.process_index]
+            num_batches = resumed["partial_batches"]
         bar = tqdm(active_dataloader, desc=f"epoch {epoch}", unit="batch", disable=not accelerator.is_main_process)
         for batch in bar:
             with accelerator.accumulate(model):
@@ -431,7 +555,9 @@ def train(options: TrainingOptions) -> dict[str, Any]:
             else:
                 timed_clips += len(batch["coarse_label"]) * accelerator.num_processes
             if checkpoint_every and overall_step % checkpoint_every == 0:
-                save_checkpoint(accelerator, output_dir / f"step_{overall_step}")
+                save_checkpoint(
+                    accelerator, output_dir / f"step_{overall_step}", run_record(epoch, total_loss, num_batches)
+                )
             if options.stop_after_steps is not None and overall_step >= options.stop_after_steps:
                 stopped = True
                 break
@@ -443,7 +569,7 @@ def train(options: TrainingOptions) -> dict[str, Any]:
         if stopped:
             break
         if options.checkpointing_steps == "epoch":
-            save_checkpoint(accelerator, output_dir / f"epoch_{epoch}")
+            save_checkpoint(accelerator, output_dir / f"epoch_{epoch}", run_record(epoch, None, 0))
 
     loop_seconds = time.perf_counter() - timed_since if timed_since is not None else 0.0
 
@@ -452,9 +578,13 @@ def train(options: TrainingOptions) -> dict[str, Any]:
     summary = {
         "format_version": TRAIN_RESULTS_VERSION,
         "dataset": options.dataset,
+        "dataset_revision": run_identity["dataset revision"],
         "config": options.config,
         "model": options.model,
         "seed": options.seed,
+        "batch_size": options.batch_size,
+        "coarse_classes_trained": trained_classes,
+        "resumed_from": str(checkpoint) if options.resume_from_checkpoint else None,
         "steps": overall_step,
         "epochs_run": len(epoch_losses),
         "train_loss_per_epoch": epoch_losses,

@@ -107,6 +107,7 @@ def plan_upload(folder: str | Path, *, hold_video_rights: bool = False) -> Publi
     from mt_datasets.hub.verify import verify_dataset
 
     folder = Path(folder)
+    _refuse_what_is_no_dataset(folder)
     readme = folder / "README.md"
     if not readme.is_file():
         raise PublishError(f"{readme} not found: build or generate the dataset completely before publishing it")
@@ -160,6 +161,45 @@ def plan_upload(folder: str | Path, *, hold_video_rights: bool = False) -> Publi
             "redistribute these videos"
         )
     return PublishPlan(folder, tuple(files), tuple(configs), format_version)
+
+
+def _refuse_what_is_no_dataset(folder: Path) -> None:
+    """One line for a folder that does not exist (naming the closest one beside it), a file, or a model's folder."""
+    from mt_datasets.errors import did_you_mean
+    from mt_datasets.hub.layout import INFO_FILE
+
+    if not folder.exists():
+        parent = folder.parent if folder.parent.is_dir() else None
+        names = sorted(p.name for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")) if parent else []
+        hint = (" " + did_you_mean(folder.name, names, "folder").split(". ", 1)[1]) if names else ""
+        raise PublishError(f"{folder} does not exist: give the folder of a built or generated dataset.{hint}")
+    if not folder.is_dir():
+        raise PublishError(f"{folder} is a file: give the folder of a built or generated dataset")
+    if (folder / "config.json").is_file() and not (folder / INFO_FILE).is_file():
+        raise PublishError(
+            f"{folder} is a model's folder (config.json), not a dataset: publish uploads datasets; upload a model "
+            "with train.py --push_to_hub --hub_model_id ORG/NAME"
+        )
+
+
+def check_tag(tag: str | None) -> None:
+    """A :class:`PublishError` for a release tag the Hub (a git ref) refuses: spaces, ``~^:?*[\\``, ``..``, ``@{``,
+    a leading ``-`` or ``.``, a trailing ``.``, ``/`` or ``.lock``. Checked before any upload, ``--dry-run`` too."""
+    if tag is None:
+        return
+    bad = (
+        not tag
+        or re.search(r"[\s~^:?*\[\\\x00-\x1f\x7f]|\.\.|@\{|//", tag)
+        or tag.startswith(("-", ".", "/"))
+        or tag.endswith((".", "/", ".lock"))
+        or tag == "@"
+    )
+    if bad:
+        suggestion = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "-", tag)).removesuffix(".lock")
+        suggestion = suggestion.strip("-.") or "v1"
+        raise PublishError(
+            f"--tag {tag!r} is not a valid tag name (no spaces or any of ~^:?*[\\, no '..'); e.g. --tag {suggestion}"
+        )
 
 
 def _third_party_videos(info: dict) -> str | None:
@@ -219,11 +259,13 @@ class _locked:
     def __init__(self, folder: str | Path) -> None:
         from mt_datasets.hub.locks import directory_lock
 
+        self._folder = Path(folder)
         self._lock = directory_lock(folder)
 
     def __enter__(self) -> None:
         from mt_datasets.hub.locks import DirectoryBusyError
 
+        _refuse_what_is_no_dataset(self._folder)  # before the lock, which would be made beside a mistyped path
         try:
             self._lock.__enter__()
         except DirectoryBusyError as error:
@@ -248,6 +290,7 @@ def _publish(
 
     if "/" not in repo_id or repo_id.count("/") != 1:
         raise PublishError(f"--repo-id must be ORG/NAME, got {repo_id!r}")
+    check_tag(tag)
     if dry_run:
         return plan
     owner = _third_party_videos(read_info(plan.folder))
