@@ -456,14 +456,14 @@ def _evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
             key=taxonomy.coarse_names.index,
         )
         coverage = untrained_classes(options.model, data_classes)
-        if coverage:
-            accelerator.print(f"note: {coverage['note']}")
     spec = model.input_spec
     accelerator, fast_path = evaluation_accelerator(
         options.mixed_precision,
         **({} if options.open_vocabulary else timing_batch(model, options.batch_size * options.num_clips)),
         total_steps=sum(math.ceil(totals[split] / options.batch_size) for split in TEST_SPLITS),
     )
+    if coverage:
+        accelerator.print(f"note: {coverage['note']}")
     fast_path.prepare_model(model)
     model = accelerator.prepare_model(model, evaluation_mode=True)
     forward = CompiledStep(model, fast_path.compiled)

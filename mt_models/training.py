@@ -434,7 +434,7 @@ def _train(options: TrainingOptions) -> dict[str, Any]:
         "--batch_size": options.batch_size,
         "--gradient_accumulation_steps": options.gradient_accumulation_steps,
         "--seed": options.seed,
-        "processes": accelerator.num_processes,
+        "processes": state.num_processes,
     }
     trained_classes = sorted({taxonomy.coarse_names[c] for c in dataset["train"]["coarse_label"]})
     train_set = VideoClipDataset(
