@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+# One run per `make bench`: three CPU kinds, each with its compilations, take ~15 minutes.
+BENCH_MAX_REPEATS = 1
 BATCH, FRAMES, SIZE, MODALITY = 16, 16, 32, "fg+diff"
 QUICK_BATCH = 4
 BENCH_CLASSES = ("appearing", "disappearing", "rising", "falling", "bouncing", "orbiting")
