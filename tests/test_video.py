@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import sys
 from pathlib import Path
@@ -337,6 +339,33 @@ def test_encoder_refuses_bad_frames():
         encode_mp4([np.zeros((32, 32), np.uint8)])
     with pytest.raises(ValueError, match="got no frames"):
         encode_mp4([])
+
+
+def dirty_freed_heap(byte: int) -> None:
+    """Leave ``byte`` in the memory the C allocator hands out next: blocks of many sizes, filled, then freed."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    blocks = []
+    for size in (64, 256, 1024, 4096, 16384, 40000, 65536, 100000) * 50:
+        block = libc.malloc(size)
+        ctypes.memset(block, byte, size)
+        blocks.append(block)
+    for block in reversed(blocks):
+        libc.free(block)
+
+
+@pytest.mark.skipif(ctypes.util.find_library("c") is None, reason="needs the C library's malloc")
+@pytest.mark.parametrize("threads", [1, None])
+def test_encode_bytes_do_not_depend_on_what_the_process_freed_before(threads: int | None):
+    # x264's macroblock tree read memory it never wrote: the same frames gave 4 different files after 4 fillings of
+    # the heap, so a generation worker's bytes depended on the clips it happened to encode before (issue 27).
+    frames = smooth_frames(16, 64, 64)
+    encodings = set()
+    for byte in (0x00, 0xFF, 0x55, 0xAA):
+        dirty_freed_heap(byte)
+        encodings.add(encode_mp4(frames, fps=8, threads=threads))
+    assert len(encodings) == 1
 
 
 # ----------------------------------------------------------------------------------------------------------- paths
