@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import ctypes.util
 import logging
 import sys
@@ -13,6 +12,7 @@ import datasets
 import numpy as np
 import pytest
 import torch
+from factories import dirty_freed_heap
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -339,20 +339,6 @@ def test_encoder_refuses_bad_frames():
         encode_mp4([np.zeros((32, 32), np.uint8)])
     with pytest.raises(ValueError, match="got no frames"):
         encode_mp4([])
-
-
-def dirty_freed_heap(byte: int) -> None:
-    """Leave ``byte`` in the memory the C allocator hands out next: blocks of many sizes, filled, then freed."""
-    libc = ctypes.CDLL(ctypes.util.find_library("c"))
-    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
-    libc.free.argtypes = [ctypes.c_void_p]
-    blocks = []
-    for size in (64, 256, 1024, 4096, 16384, 40000, 65536, 100000) * 50:
-        block = libc.malloc(size)
-        ctypes.memset(block, byte, size)
-        blocks.append(block)
-    for block in reversed(blocks):
-        libc.free(block)
 
 
 @pytest.mark.skipif(ctypes.util.find_library("c") is None, reason="needs the C library's malloc")
