@@ -16,6 +16,9 @@ Wrap these in session-scoped fixtures in your own test file (pytest puts ``tests
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import hashlib
 import json
 import math
 import runpy
@@ -35,6 +38,8 @@ from mt_datasets.taxonomy import SPLITS, Taxonomy
 from mt_datasets.video import encode_mp4
 
 __all__ = [
+    "dataset_files",
+    "dirty_freed_heap",
     "run_python_json",
     "SquareMotion",
     "class_motion",
@@ -217,3 +222,30 @@ def hold_directory_lock(directory: str | Path, command: str) -> Iterator[int]:
         process.kill()
         process.wait()
         process.stdout.close()
+
+
+def dataset_files(directory: Path) -> dict[str, str]:
+    """sha256 of every file of a dataset directory (the writer's lock file aside)."""
+    return {
+        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and path.name != ".lock"
+    }
+
+
+def dirty_freed_heap(byte: int) -> None:
+    """Leave ``byte`` in the memory the C allocator hands out next: blocks of many sizes, filled, then freed.
+
+    Code that reads memory it never wrote (x264's macroblock tree did, issue 27) then gives other results after each
+    filling, as a generation worker did after each history of clips.
+    """
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    blocks = []
+    for size in (64, 256, 1024, 4096, 16384, 40000, 65536, 100000) * 50:
+        block = libc.malloc(size)
+        ctypes.memset(block, byte, size)
+        blocks.append(block)
+    for block in reversed(blocks):
+        libc.free(block)

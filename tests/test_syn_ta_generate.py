@@ -6,7 +6,6 @@ runs (two workers, two shards, a killed and resumed run, ``accelerate launch``) 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ from pathlib import Path
 import datasets
 import numpy as np
 import pytest
+from factories import dataset_files
 
 from mt_datasets.commands.cli import main as cli_main
 from mt_datasets.errors import DatasetMismatchError
@@ -36,15 +36,6 @@ NUM_CLIPS = 12  # 2 classes x (2 train + 1 val) x 2 views
 def options(**overrides) -> GenerationOptions:
     values = {"appearance_split": "paper", "preset": "mini", "size": 64, "classes": CLASSES, "seed": 7} | overrides
     return GenerationOptions.resolve(**values)
-
-
-def dataset_files(directory: Path) -> dict[str, str]:
-    """sha256 of every file of a dataset directory (the writer's lock file aside)."""
-    return {
-        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(directory.rglob("*"))
-        if path.is_file() and path.name != ".lock"
-    }
 
 
 @pytest.fixture(scope="session")

@@ -605,6 +605,8 @@ def _contact_sheet_rows(plan: list[ClipSpec], staging: _Staging) -> list[tuple[s
 def _card_context(
     options: GenerationOptions, record: dict[str, Any], library: BackgroundLibrary, renderers: list[str], num_clips: int
 ) -> dict[str, Any]:
+    from mt_datasets.hub.verify import CROSS_CPU_BOUND
+
     protocol = get_protocol(options.protocol)
     train, val = split_counts(options.clips_per_class)
     taxonomy = get_taxonomy("syn-ta")
@@ -662,4 +664,5 @@ def _card_context(
             "ambient": AMBIENT,
         },
         "contact_sheet": CONTACT_SHEET,
+        "regeneration": {"bound": CROSS_CPU_BOUND.describe()},
     }
