@@ -19,8 +19,9 @@ and the winner is reported for the classes that do not transfer today. Writes ``
         disentangled:decorrelation_weight=0,adversarial_weight=0 --seeds 0 1 2
 
 ``--quick`` (what ``make test`` runs) is a smoke run of the same path: the baseline and the default head, one
-protocol, two coarse classes of small clips, one epoch, in a temporary directory unless ``--output_dir`` is given;
-options given beside it still apply. The last line printed is the summary as JSON.
+protocol, two coarse classes of small clips, one epoch, fp32 eager (unless ``MT_MIXED_PRECISION`` / ``MT_COMPILE``
+say otherwise), in a temporary directory unless ``--output_dir`` is given; options given beside it still apply. The
+last line printed is the summary as JSON.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -122,6 +124,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parse_variant(spec)
     if own.quick:
         rest = [*QUICK_DEMO_ARGS, *rest]
+        # Runs of one step: timing the candidate paths (mt_models.autotune) would cost more than the runs themselves.
+        os.environ.setdefault("MT_MIXED_PRECISION", "no")
+        os.environ.setdefault("MT_COMPILE", "no")
         if not any(arg.split("=")[0] == "--output_dir" for arg in rest):
             with tempfile.TemporaryDirectory(prefix="bench-heads-") as scratch:
                 return _compare(own, variants, [*rest, "--output_dir", scratch])
