@@ -1,4 +1,5 @@
-# The README's commands: `make demo` (the main job) and `make test` (the tests). `make bench` runs bench/.
+# The README's commands: `make demo` (the main job) and `make test` (the tests, with every bench/ script's --quick mode:
+# tests/test_benches.py). `make bench` runs bench/.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv

@@ -3,7 +3,7 @@
 1. K400-TA metadata from a full-size Kinetics-400-like annotation set (240,000 train + 20,000 validate rows over 400
    classes, 205 of them K400-TA's; generated here), built by ``build_k400_ta`` in a child process (wall time and peak
    RSS), against the anchor "pandas.read_csv + filter to the 205 classes + to_parquet" in another child process.
-2. The presence check (``check_videos``: resolve, stat and probe each file) over N local mp4s (10,000; 1,000 with
+2. The presence check (``check_videos``: resolve, stat and probe each file) over N local mp4s (10,000; 200 with
    --quick), as clips checked per second, against the anchor "sequential PyAV open + decode of the first frame".
 
 Prints one JSON line. Usage: ``python bench/bench_builders.py [--quick] [--workers N]``.
@@ -142,10 +142,12 @@ def bench_presence(work: Path, num_videos: int, workers: int | None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="24k + 2k annotation rows and 1,000 videos")
+    parser.add_argument(
+        "--quick", action="store_true", help="8k + 1k annotation rows and 200 videos (what make test runs)"
+    )
     parser.add_argument("--workers", type=int, default=None, help="threads of the presence check")
     args = parser.parse_args()
-    num_train, num_val, num_videos = (24_000, 2_000, 1_000) if args.quick else (240_000, 20_000, 10_000)
+    num_train, num_val, num_videos = (8_000, 1_000, 200) if args.quick else (240_000, 20_000, 10_000)
     work = Path(tempfile.mkdtemp(prefix="bench-builders-"))
     try:
         result = {"benchmark": "builders", "quick": args.quick, "cpus": os.cpu_count()}

@@ -36,6 +36,7 @@ BENCH_MAX_REPEATS = 1  # bench/run_all.py: one run (Blender's Cycles anchor alon
 SIZES = {"128x128x32": (128, 32), "224x224x64": (224, 64)}
 CAMERA = {"azimuth": 30.0, "elevation": 20.0, "distance": 11.0}
 BLENDER_ENGINES = ("BLENDER_WORKBENCH", "CYCLES", "BLENDER_EEVEE_NEXT")
+QUICK_COARSE_CLASSES = 4  # --quick generates the first fine class of this many coarse classes
 
 
 def run_ours(size: int, num_frames: int, classes: list[str], clips_per_class: int, workers: int) -> dict:
@@ -78,9 +79,10 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def hot_path_cpu_ms(size: int, num_frames: int, classes: list[str]) -> dict:
-    """CPU milliseconds per clip of each step, in this process (one core, llvmpipe without threads): a load-robust
-    view of where the time goes. The encode step is the generator's (x264 with one thread)."""
+def hot_path_cpu_ms(size: int, num_frames: int, classes: list[str], max_clips: int = 20) -> dict:
+    """CPU milliseconds per clip of each step, in this process (one core, llvmpipe without threads), over at most
+    ``max_clips`` clips spread over ``classes``: a load-robust view of where the time goes. The encode step is the
+    generator's (x264 with one thread)."""
     import numpy as np
 
     from mt_datasets.syn_ta.appearance import get_appearance_split, sample_appearance
@@ -93,7 +95,7 @@ def hot_path_cpu_ms(size: int, num_frames: int, classes: list[str]) -> dict:
     options = GenerationOptions.resolve(
         appearance_split="motion-only", size=size, num_frames=num_frames, classes=classes
     )
-    specs = plan_clips(options)[:: max(1, len(classes) // 10)][:20]
+    specs = plan_clips(options)[:: max(1, len(classes) // 10)][:max_clips]
     library, protocol = BackgroundLibrary(), get_appearance_split("motion-only")
     previous = os.environ.get("LP_NUM_THREADS")
     os.environ["LP_NUM_THREADS"] = "0"
@@ -246,7 +248,10 @@ def blender_child(job: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20 classes, Workbench and Cycles at 128 only")
+    parser.add_argument(
+        "--quick", action="store_true",
+        help="a smoke run (what make test runs): 4 classes, 4 clips of the hot path, Blender Workbench at 128 only",
+    )  # fmt: skip
     parser.add_argument("--blender-python", default=os.environ.get("MT_BENCH_BPY_PYTHON", ".venv-bpy/bin/python"))
     parser.add_argument("--eevee", action="store_true", help="also time EEVEE (hours on a software GL)")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
@@ -260,8 +265,8 @@ def main() -> None:
     from mt_datasets import get_taxonomy
 
     taxonomy = get_taxonomy("syn-ta")
-    # the first fine class of every coarse class (quick), or every fine class
-    fine = [taxonomy.fine_classes_of(c)[0] for c in range(taxonomy.num_coarse)] if args.quick else range(100)
+    # the first fine class of 4 coarse classes (quick), or every fine class
+    fine = [taxonomy.fine_classes_of(c)[0] for c in range(QUICK_COARSE_CLASSES)] if args.quick else range(100)
     classes = [taxonomy.file_stem(f) for f in fine]
     result: dict = {
         "bench": "generate",
@@ -273,7 +278,7 @@ def main() -> None:
         "ratio_ours_over_blender": {},
     }
     for name, (size, num_frames) in SIZES.items():
-        # clips per view and class: 2 (quick: 80 clips), or 5 at 128 (1000 clips) and 2 at 224 (400 clips)
+        # clips per view and class: 2 (quick: 16 clips), or 5 at 128 (1000 clips) and 2 at 224 (400 clips)
         ours = run_ours(size, num_frames, classes, 2 if args.quick or size > 128 else 5, args.workers)
         ours["target_clips_per_min"] = TARGETS[name]
         ours["meets_target"] = ours["clips_per_min"] >= TARGETS[name]
@@ -283,7 +288,8 @@ def main() -> None:
         "main": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     result["hot_path_cpu_ms_per_clip"] = {
-        name: hot_path_cpu_ms(size, num_frames, classes) for name, (size, num_frames) in SIZES.items()
+        name: hot_path_cpu_ms(size, num_frames, classes, 4 if args.quick else 20)
+        for name, (size, num_frames) in SIZES.items()
     }
 
     if args.no_blender:
@@ -293,13 +299,13 @@ def main() -> None:
     else:
         for name, (size, num_frames) in SIZES.items():
             for engine in BLENDER_ENGINES:
-                # the slow engines run at the small size only in --quick, and EEVEE (compiling its shaders on
-                # llvmpipe takes minutes) at the small size only
-                if engine != "BLENDER_WORKBENCH" and size > 128 and (args.quick or engine == "BLENDER_EEVEE_NEXT"):
+                # --quick: Workbench at the small size only (Cycles takes minutes); EEVEE (compiling its shaders on
+                # llvmpipe takes minutes) only when asked for, and at the small size only
+                if args.quick and (engine != "BLENDER_WORKBENCH" or size > 128):
                     continue
-                if engine == "BLENDER_EEVEE_NEXT" and (args.quick or not args.eevee):
+                if engine == "BLENDER_EEVEE_NEXT" and (size > 128 or not args.eevee):
                     continue
-                clips = {"BLENDER_WORKBENCH": 3, "CYCLES": 1, "BLENDER_EEVEE_NEXT": 2}[engine]
+                clips = 2 if args.quick else {"BLENDER_WORKBENCH": 3, "CYCLES": 1, "BLENDER_EEVEE_NEXT": 2}[engine]
                 timeout = 1200 if engine == "BLENDER_EEVEE_NEXT" else 600
                 anchor = run_blender(args.blender_python, engine, size, num_frames, clips, timeout)
                 result["blender"][f"{engine} {name}"] = anchor

@@ -6,9 +6,10 @@ On a CUDA machine (within about 5 minutes): a VideoMAE-Base-geometry model (12 l
 picks (bf16 on a GPU that supports it). For each it reports clips/s of the training step, of evaluation, of the data
 path (decoding real H.264 mp4s and resizing, on the GPU where this torchcodec can decode there, else on the CPU) and
 the ratio data path / step (below 1: the step would wait for data). On a machine without CUDA it runs a tiny version
-(the tiny VideoMAE and ``cpu-small`` at 32x32, a few steps), which ``make test`` runs.
+(the tiny VideoMAE and ``cpu-small`` at 32x32, a few steps); ``--quick`` is that version with 2 steps, which
+``make test`` runs (tests/test_gpu_check.py).
 
-    python bench/gpu_check.py [--tiny] [--steps 20] [--out results.json]
+    python bench/gpu_check.py [--tiny | --quick] [--steps 20] [--out results.json]
 """
 
 from __future__ import annotations
@@ -157,9 +158,12 @@ def measure(name: str, setup: tuple, device: torch.device, steps: int, videos: l
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tiny", action="store_true", help="the CPU version (also chosen where CUDA is missing)")
+    parser.add_argument("--quick", action="store_true", help="the CPU version with 2 steps (a smoke run)")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--out", default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.tiny, args.steps = True, 2
     device = torch.device("cuda" if torch.cuda.is_available() and not args.tiny else "cpu")
     setups = SETUPS if device.type == "cuda" else TINY_SETUPS
     steps = args.steps if device.type == "cuda" else min(args.steps, 4)

@@ -17,6 +17,11 @@ and the winner is reported for the classes that do not transfer today. Writes ``
 
     python bench/heads.py --variants baseline disentangled hierarchical vrex supcon mix \
         disentangled:decorrelation_weight=0,adversarial_weight=0 --seeds 0 1 2
+
+``--quick`` (what ``make test`` runs) is a smoke run of the same path: the baseline and the default head, one
+protocol, two coarse classes of small clips, one epoch, fp32 eager (unless ``MT_MIXED_PRECISION`` / ``MT_COMPILE``
+say otherwise), in a temporary directory unless ``--output_dir`` is given; options given beside it still apply. The
+last line printed is the summary as JSON.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +43,12 @@ from mt_models.protocol import compare_runs, per_class_scores, pooled_scores, ru
 from mt_models.validation import carve_validation
 
 HARD_CLASSES = ("occlusion", "not colliding", "departing", "moving in a path")
+# --quick: the demo's options of a smoke run (tests/test_demo.py's cut-down Syn-TA), before the ones given
+QUICK_VARIANTS = ["baseline", "disentangled"]
+QUICK_DEMO_ARGS = [
+    "--protocols", "motion-only", "--classes", "rising", "falling", "--clips_per_class", "2", "--size", "32",
+    "--num_epochs", "1", "--bootstrap_samples", "50", "--workers", "1",
+]  # fmt: skip
 
 
 def _demo() -> Any:
@@ -95,20 +108,35 @@ def _train_all(demo_args: argparse.Namespace, dataset: Path, out: Path, variants
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Compare the head variants of ``argv`` (this script's options, then the demo's); returns the summary."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--variants", nargs="+", default=list(HEAD_NAMES), help="head[:option=value,...] each")
+    parser.add_argument("--variants", nargs="+", default=None, help="head[:option=value,...] each (default: all)")
     parser.add_argument("--reference", default="baseline", help="the variant every other one is compared with")
     parser.add_argument("--select_on", choices=["validation", "none"], default="validation")
     parser.add_argument(
         "--validation_seeds", type=int, nargs="+", default=[0],
         help="seeds of the held-out variants' choice: one validation carve each, the winner has the best mean",
     )  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="a smoke run of two heads on a tiny Syn-TA (seconds)")
     own, rest = parser.parse_known_args(argv)
-    variants = list(dict.fromkeys([own.reference, *own.variants]))
+    variants = list(dict.fromkeys([own.reference, *(own.variants or (QUICK_VARIANTS if own.quick else HEAD_NAMES))]))
     for spec in variants:
         parse_variant(spec)
+    if own.quick:
+        rest = [*QUICK_DEMO_ARGS, *rest]
+        # Runs of one step: timing the candidate paths (mt_models.autotune) would cost more than the runs themselves.
+        os.environ.setdefault("MT_MIXED_PRECISION", "no")
+        os.environ.setdefault("MT_COMPILE", "no")
+        if not any(arg.split("=")[0] == "--output_dir" for arg in rest):
+            with tempfile.TemporaryDirectory(prefix="bench-heads-") as scratch:
+                return _compare(own, variants, [*rest, "--output_dir", scratch])
+    return _compare(own, variants, rest)
+
+
+def _compare(own: argparse.Namespace, variants: list[str], demo_argv: list[str]) -> dict[str, Any]:
+    """Train, evaluate and compare ``variants`` with the demo's options ``demo_argv``; writes, returns the summary."""
     demo = _demo()
-    demo_args = demo.parse_args(rest)
+    demo_args = demo.parse_args(demo_argv)
     demo.resolve_num_epochs(demo_args)
     output_dir = Path(demo_args.output_dir)
     names = get_taxonomy("syn-ta").coarse_names
@@ -150,6 +178,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                "settings": vars(demo_args)}  # fmt: skip
     (output_dir / "heads.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     print("\n".join(lines))
+    print(json.dumps({"bench": "heads", **{key: summary[key] for key in ("variants", "winner", "rows")}}, default=str))
     return summary
 
 

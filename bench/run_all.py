@@ -5,7 +5,10 @@ and prints one JSON object as its last line of output. This runner starts each s
 process each time), keeps the last JSON line of every run, and writes RESULTS.md: the machine, the library versions,
 the command, and for every numeric figure the median of the runs with its range.
 
-    .venv/bin/python bench/run_all.py [--quick] [--repeats 3] [--only decode metric]
+    .venv/bin/python bench/run_all.py [--quick] [--repeats 3] [--only decode metric] [--results PATH]
+
+``make test`` runs it as ``--quick --only metric help --repeats 1 --results <a temporary file>``
+(tests/test_benches.py), and once with a timeout no script can meet, where it must exit non-zero.
 """
 
 from __future__ import annotations
@@ -119,11 +122,11 @@ def versions() -> list[str]:
     return found
 
 
-def kept_sections(measured: set[str]) -> dict[str, str]:
-    """The sections of the current RESULTS.md that this run does not measure (``--only``), by topic, as written."""
-    if not RESULTS.is_file():
+def kept_sections(measured: set[str], results: Path = RESULTS) -> dict[str, str]:
+    """The sections of the current ``results`` that this run does not measure (``--only``), by topic, as written."""
+    if not results.is_file():
         return {}
-    parts = re.split(r"^## ", RESULTS.read_text(), flags=re.MULTILINE)[1:]
+    parts = re.split(r"^## ", results.read_text(), flags=re.MULTILINE)[1:]
     kept = {}
     for part in parts:
         topic = part.split("\n", 1)[0].strip()
@@ -152,9 +155,13 @@ def cpu_description() -> str:
 
 
 def write_results(
-    sections: list[tuple[Path, list[dict], float, str | None]], command: str, repeats: int, quick: bool
+    sections: list[tuple[Path, list[dict], float, str | None]],
+    command: str,
+    repeats: int,
+    quick: bool,
+    results: Path = RESULTS,
 ) -> None:
-    """Rewrite RESULTS.md from the collected runs; the sections of topics not run now are kept as they were."""
+    """Rewrite ``results`` from the collected runs; the sections of topics not run now are kept as they were."""
     written: dict[str, list[str]] = {}
     lines = [
         "# Benchmark results",
@@ -191,12 +198,12 @@ def write_results(
             section += [f"| {key} | {value} |" for key, value in summarise(runs)]
             section.append("")
         written[script.stem.removeprefix("bench_")] = section
-    kept = kept_sections(set(written))
+    kept = kept_sections(set(written), results)
     for topic in sorted({*written, *kept}):
         lines += written[topic] if topic in written else [kept[topic]]
     if INCLUDED.is_file():
         lines += ["", INCLUDED.read_text().strip(), ""]
-    RESULTS.write_text("\n".join(lines))
+    results.write_text("\n".join(lines))
 
 
 def main() -> int:
@@ -205,10 +212,11 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="runs of each benchmark (default 3)")
     parser.add_argument("--only", nargs="*", help="topics to run, e.g. decode metric")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per run")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the file written (default bench/RESULTS.md)")
     args = parser.parse_args()
     command = (
         "make bench"
-        if not (args.quick or args.only or args.repeats != 3)
+        if not (args.quick or args.only or args.repeats != 3 or args.results != RESULTS)
         else " ".join([".venv/bin/python bench/run_all.py", *sys.argv[1:]])
     )
     sections = []
@@ -224,8 +232,8 @@ def main() -> int:
             error, failed = str(exc), True
             print(f"[bench] {script.name} FAILED: {str(exc).splitlines()[0]}", flush=True)
         sections.append((script, runs, time.perf_counter() - start, error))
-    write_results(sections, command, args.repeats, args.quick)
-    print(f"[bench] wrote {RESULTS.relative_to(BENCH_DIR.parent)}")
+    write_results(sections, command, args.repeats, args.quick, args.results)
+    print(f"[bench] wrote {args.results}")
     return 1 if failed else 0
 
 

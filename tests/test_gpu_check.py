@@ -1,4 +1,6 @@
-"""bench/gpu_check.py, the prepared GPU check, in its tiny CPU version: it must run as it will on a GPU machine."""
+"""bench/gpu_check.py, the prepared GPU check, in its quick CPU version: it must run as it will on a GPU machine.
+
+(The quick modes of the other bench scripts run in tests/test_benches.py.)"""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ GPU_CHECK = Path(__file__).resolve().parents[1] / "bench" / "gpu_check.py"
 
 def test_the_gpu_check_runs_its_tiny_version_and_reports_every_figure(tmp_path):
     main = runpy.run_path(str(GPU_CHECK))["main"]
-    report = main(["--tiny", "--steps", "2", "--out", str(tmp_path / "gpu.json")])
-    assert (tmp_path / "gpu.json").is_file() and report["device"].startswith("cpu")
+    report = main(["--quick", "--out", str(tmp_path / "gpu.json")])
+    assert (tmp_path / "gpu.json").is_file() and report["device"].startswith("cpu") and report["steps"] == 2
     for name in ("videomae-tiny", "resnet3d-cpu-small"):
         figures = report[name]
         assert figures["losses_finite"] and figures["data_decoded_on"] == "cpu"
