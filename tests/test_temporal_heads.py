@@ -178,7 +178,8 @@ def test_train_py_trains_the_head_down_saves_it_and_pipeline_serves_it(head, tin
     train(training_options([*arguments, "--head", head, "--compile", "no", "--mixed_precision", "no"]))
     losses = json.loads((out / "train_results.json").read_text())["train_loss_per_epoch"]
     assert losses[-1] < losses[0], losses
-    assert f"Head: `{head}`" in (out / "README.md").read_text()
+    card = " ".join((out / "README.md").read_text().split())
+    assert f"Head: `{head}`" in card and "Two temporal scales (`mt_models.temporal_heads`" in card
     model = AutoModel.from_pretrained(out).eval()
     assert type(model).__name__ == "DisentangledVideoClassifier" and model.config.head == head
     spec = model.input_spec
