@@ -192,3 +192,18 @@ def test_train_py_trains_the_head_down_saves_it_and_pipeline_serves_it(head, tin
     top = probabilities.topk(len(names))
     assert [r["label"] for r in result] == [names[i] for i in top.indices.tolist()]
     assert [r["score"] for r in result] == pytest.approx(top.values.tolist(), abs=1e-5)
+
+
+def test_the_head_search_harness_names_the_new_heads():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "heads.py"
+    spec = importlib.util.spec_from_file_location("bench_heads_temporal", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.parse_variant("slowfast:slow_segments=3") == ("slowfast", ["--slow_segments", "3"])
+    assert bench.parse_variant("pooled_delta:invariance_weight=2") == ("pooled_delta", ["--invariance_weight", "2"])
+    options = training_options(["--dataset", "d", "--model", "m", "--output_dir", "o", "--head", "slowfast",
+                                "--slow_segments", "3"])  # fmt: skip
+    assert (options.head, options.slow_segments, options.fine_loss_weight) == ("slowfast", 3, 1.0)
