@@ -10,6 +10,9 @@ one decorated class; :func:`create_backbone` is the one factory:
 >>> list_backbones("v*")
 ['videomae', 'vivit', 'vjepa2']
 
+:meth:`VideoBackbone.temporal_features` gives the features per time step before the temporal pooling,
+``(batch, time, feature_dim)`` (what the two-temporal-scale heads of :mod:`mt_models.temporal_heads` read).
+
 Entries without pretrained weights (the convolutional ``resnet3d`` family, trained from scratch) build from their
 default configuration: ``create_backbone("resnet3d", modality="fg+diff")`` is the CPU model of ``make demo``.
 
