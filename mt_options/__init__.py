@@ -192,7 +192,7 @@ _HEAD_HELP = {
 def add_head_arguments(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """One ``--option`` per :class:`HeadOptions` field, with its default, and ``--baseline`` (= ``--head baseline``)."""
     for option in fields(HeadOptions):
-        kind = {"head": str, "embedding_dim": int, "slow_segments": int}.get(option.name, float)
+        kind = {"head": str, "embedding_dim": int, "slow_segments": positive_int}.get(option.name, float)
         choices = HEAD_NAMES if option.name == "head" else None
         group.add_argument(
             f"--{option.name}", type=kind, default=option.default, choices=choices, help=_HEAD_HELP.get(option.name)

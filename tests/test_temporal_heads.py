@@ -207,3 +207,9 @@ def test_the_head_search_harness_names_the_new_heads():
     options = training_options(["--dataset", "d", "--model", "m", "--output_dir", "o", "--head", "slowfast",
                                 "--slow_segments", "3"])  # fmt: skip
     assert (options.head, options.slow_segments, options.fine_loss_weight) == ("slowfast", 3, 1.0)
+
+
+def test_a_bad_slow_segments_is_refused_by_the_parser_in_one_line(capsys):
+    with pytest.raises(SystemExit):
+        training_options(["--dataset", "d", "--model", "m", "--output_dir", "o", "--slow_segments", "0"])
+    assert "argument --slow_segments: 0 must be at least 1" in capsys.readouterr().err
