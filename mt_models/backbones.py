@@ -10,6 +10,9 @@ one decorated class; :func:`create_backbone` is the one factory:
 >>> list_backbones("v*")
 ['videomae', 'vivit', 'vjepa2']
 
+:meth:`VideoBackbone.temporal_features` gives the features per time step before the temporal pooling,
+``(batch, time, feature_dim)`` (what the two-temporal-scale heads of :mod:`mt_models.temporal_heads` read).
+
 Entries without pretrained weights (the convolutional ``resnet3d`` family, trained from scratch) build from their
 default configuration: ``create_backbone("resnet3d", modality="fg+diff")`` is the CPU model of ``make demo``.
 
@@ -57,6 +60,7 @@ __all__ = [
     "create_backbone",
     "list_backbones",
     "backbone_class",
+    "has_temporal_features",
     "save_tiny_checkpoint",
     "read_preprocessor_spec",
 ]
@@ -139,6 +143,17 @@ class VideoBackbone(nn.Module):
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
+    def temporal_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """Features per time step before the temporal pooling, ``(batch, time, feature_dim)``.
+
+        ``time`` is the backbone's own temporal resolution (frames over the temporal stride or tubelet size). Where
+        the clip feature is the mean over time of these (``resnet3d``, ``videomae``, ``vjepa2``, ``xclip``, ``clip``),
+        their mean over time equals :meth:`forward` up to the order of the float sums; the CLS-token encoders
+        (``timesformer``, ``vivit``) give the mean of each time step's patch tokens. An entry without them raises
+        ``NotImplementedError`` (:func:`has_temporal_features`).
+        """
+        raise NotImplementedError(f"the {self.name} backbone does not expose per-time features")
+
     def extra_repr(self) -> str:
         return f"name={self.name!r}, input_spec={self.input_spec}"
 
@@ -162,12 +177,28 @@ def _check_clip_shape(pixel_values: torch.Tensor, channels: int = 3) -> None:
         )
 
 
+def has_temporal_features(backbone: VideoBackbone) -> bool:
+    """Whether ``backbone`` implements :meth:`VideoBackbone.temporal_features`."""
+    return type(backbone).temporal_features is not VideoBackbone.temporal_features
+
+
+def _mean_per_time_step(tokens: torch.Tensor, steps: int, order: str = "time") -> torch.Tensor:
+    """``(batch, steps, dim)``: the mean of each time step's patch tokens (``tokens`` without a CLS token)."""
+    batch, _, dim = tokens.shape
+    if order == "time":
+        return tokens.reshape(batch, steps, -1, dim).mean(dim=2)
+    return tokens.reshape(batch, -1, steps, dim).mean(dim=1)
+
+
 class _TokenEncoderBackbone(VideoBackbone):
     """The transformers video encoders read alike (VideoMAE, TimeSformer, ViViT): ``hidden_size`` features, geometry
     from ``num_frames`` and ``image_size``, and the clip feature pooled from the last hidden state: the CLS token
     (``pooling = "cls"``) or the mean of the tokens (``"mean"``)."""
 
     pooling = "cls"
+    # Order of the patch tokens: "time" = time steps outermost (a Conv3d tubelet embedding flattened), "space" =
+    # patches outermost and frames within each (TimeSformer's divided space-time layout).
+    token_order = "time"
 
     @classmethod
     def feature_dim_of(cls, config: PreTrainedConfig) -> int:
@@ -177,10 +208,21 @@ class _TokenEncoderBackbone(VideoBackbone):
     def geometry_of(cls, config: PreTrainedConfig) -> tuple[int, tuple[int, int]]:
         return config.num_frames, _size_pair(config.image_size)
 
+    def _tubelet_frames(self) -> int:
+        """Frames per temporal token (1 for per-frame patch embeddings)."""
+        tubelet = getattr(self.config, "tubelet_size", 1)
+        return int(tubelet[0] if isinstance(tubelet, (list, tuple)) else tubelet)
+
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         _check_clip_shape(pixel_values, self.input_spec.channels)
         tokens = self.model(pixel_values).last_hidden_state
         return tokens.mean(dim=1) if self.pooling == "mean" else tokens[:, 0]
+
+    def temporal_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        _check_clip_shape(pixel_values, self.input_spec.channels)
+        tokens = self.model(pixel_values).last_hidden_state
+        patches = tokens[:, 1:] if self.pooling == "cls" else tokens
+        return _mean_per_time_step(patches, pixel_values.shape[1] // self._tubelet_frames(), self.token_order)
 
 
 @register_backbone
@@ -213,6 +255,7 @@ class TimesformerBackbone(_TokenEncoderBackbone):
     config_class = TimesformerConfig
     default_checkpoint = "facebook/timesformer-base-finetuned-k400"
     licence = "cc-by-nc-4.0"
+    token_order = "space"
     tiny_config = dict(
         image_size=32, patch_size=8, num_frames=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
         intermediate_size=64,
@@ -283,6 +326,11 @@ class VJEPA2Backbone(VideoBackbone):
         _check_clip_shape(pixel_values, self.input_spec.channels)
         return self.encoder(pixel_values_videos=pixel_values).last_hidden_state.mean(dim=1)
 
+    def temporal_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        _check_clip_shape(pixel_values, self.input_spec.channels)
+        tokens = self.encoder(pixel_values_videos=pixel_values).last_hidden_state
+        return _mean_per_time_step(tokens, pixel_values.shape[1] // self.config.tubelet_size)
+
 
 @register_backbone
 class XCLIPBackbone(VideoBackbone):
@@ -321,10 +369,17 @@ class XCLIPBackbone(VideoBackbone):
         return config.vision_config.num_frames, _size_pair(config.vision_config.image_size)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        return self._integrated(pixel_values).pooler_output
+
+    def temporal_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        # The integration transformer's per-frame outputs, whose mean over frames is its pooler output.
+        return self._integrated(pixel_values).last_hidden_state
+
+    def _integrated(self, pixel_values: torch.Tensor) -> Any:
         _check_clip_shape(pixel_values, self.input_spec.channels)
         batch, frames = pixel_values.shape[:2]
         frame_embeds = self.visual_projection(self.vision_model(pixel_values.flatten(0, 1)).pooler_output)
-        return self.mit(frame_embeds.view(batch, frames, -1)).pooler_output
+        return self.mit(frame_embeds.view(batch, frames, -1))
 
 
 @register_backbone
@@ -357,10 +412,13 @@ class CLIPFramesBackbone(VideoBackbone):
         return cls.default_num_frames, _size_pair(config.image_size)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        return self.temporal_features(pixel_values).mean(dim=1)
+
+    def temporal_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         _check_clip_shape(pixel_values, self.input_spec.channels)
         batch, frames = pixel_values.shape[:2]
         frame_embeds = self.visual_projection(self.vision_model(pixel_values.flatten(0, 1)).pooler_output)
-        return frame_embeds.view(batch, frames, -1).mean(dim=1)
+        return frame_embeds.view(batch, frames, -1)
 
 
 @register_backbone
@@ -396,6 +454,12 @@ class ResNet3DBackbone(VideoBackbone):
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         _check_clip_shape(pixel_values, self.input_spec.channels)
         return self.model(pixel_values).pooler_output
+
+    def temporal_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        # The spatial mean of the last stage at each of its time steps (frames / the network's temporal stride);
+        # the clip feature (pooler_output) is the mean of the same map over time and space together.
+        _check_clip_shape(pixel_values, self.input_spec.channels)
+        return self.model(pixel_values).last_hidden_state.mean(dim=(3, 4)).transpose(1, 2)
 
 
 @register_backbone

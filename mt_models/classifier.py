@@ -35,7 +35,10 @@ That is the ``"disentangled"`` head, the default. ``config.head`` chooses anothe
   NeurIPS 2020);
 - ``"mix"``: in training, each clip is mixed with a clip of the same coarse class and another fine variant,
   ``lambda ~ Beta(mix_alpha, mix_alpha)``, coarse label kept (mixup, Zhang et al., ICLR 2018; intra-label LISA, Yao et
-  al., ICML 2022).
+  al., ICML 2022);
+- ``"slowfast"``, ``"pooled_delta"``: two temporal scales (:mod:`mt_models.temporal_heads`): the coarse branch reads a
+  slow summary / the pooled feature of the backbone's per-time features, a fine branch the fast residual / the
+  frame-to-frame changes.
 
 Every head predicts from ``coarse_logits``, so ``pipeline()`` and the evaluation serve them all.
 
@@ -71,6 +74,7 @@ from mt_models.heads import (
 )
 from mt_models.labels import IGNORE_INDEX  # re-exported: its old home
 from mt_models.preprocess import InputSpec
+from mt_models.temporal_heads import TEMPORAL_HEAD_NAMES, TemporalBranches, validate_temporal_head
 from mt_options import HeadOptions, add_head_arguments  # light homes, for train.py's --help
 
 __all__ = [
@@ -150,6 +154,7 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
                 f"fine_gradient_scale applies to a fine branch, and head {self.head!r} has none "
                 "(use the disentangled or the hierarchical head)"
             )
+        validate_temporal_head(self)
         if not 0 <= self.label_smoothing < 1:
             raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if len(self.fine_to_coarse) != len(self.fine_labels):
@@ -331,6 +336,8 @@ class DisentangledVideoClassifier(PreTrainedModel):
             self.fine_classifier = nn.Linear(config.embedding_dim, num_fine)
         if config.adversarial_weight:
             self.adversary = nn.Linear(config.embedding_dim, num_fine)
+        if config.head in TEMPORAL_HEAD_NAMES:  # the two-temporal-scale heads (mt_models.temporal_heads)
+            self.temporal = TemporalBranches(config, self.backbone)
         self.post_init()
 
     def _same_coarse(self, device: torch.device) -> torch.Tensor:
@@ -418,7 +425,8 @@ class DisentangledVideoClassifier(PreTrainedModel):
             _check_no_fine_labels_needed(config, self.training)
         if config.head == "mix" and self.training and coarse_labels is not None and fine_labels is not None:
             pixel_values = mix_variants(pixel_values, coarse_labels, fine_labels, config.mix_alpha)
-        features = self.backbone(pixel_values)
+        temporal = self.temporal(self.backbone, pixel_values) if config.head in TEMPORAL_HEAD_NAMES else None
+        features = self.backbone(pixel_values) if temporal is None else temporal.coarse_features
         coarse_embeds = self.coarse_projection(features)
         coarse_logits = self.coarse_classifier(coarse_embeds)
         fine_embeds = None
@@ -430,6 +438,8 @@ class DisentangledVideoClassifier(PreTrainedModel):
             )
             fine_embeds = self.fine_projection(fine_input)
         fine_logits = self.fine_classifier(fine_embeds) if fine_embeds is not None else None
+        if temporal is not None:
+            fine_embeds, fine_logits = temporal.fine_embeds, temporal.fine_logits
         if fine_logits is not None and config.fine_marginal_weight:
             marginal = within_coarse_logmeanexp(fine_logits, self._same_coarse(fine_logits.device))
             coarse_logits = coarse_logits + config.fine_marginal_weight * marginal
@@ -455,6 +465,8 @@ class DisentangledVideoClassifier(PreTrainedModel):
         if fine_logits is not None and fine_labels is not None:
             out.fine_loss = _cross_entropy(fine_logits, fine_labels)
             loss = loss + config.fine_loss_weight * out.fine_loss
+        if temporal is not None:
+            loss = loss + self.temporal.extra_loss(out, coarse_labels, fine_labels)
         if config.decorrelation_weight:
             out.decorrelation_loss = cross_covariance_penalty(coarse_embeds, fine_embeds)
             loss = loss + config.decorrelation_weight * out.decorrelation_loss

@@ -77,6 +77,7 @@ HEAD_OPTIONS = (
     "contrastive_weight",
     "temperature",
     "mix_alpha",
+    "slow_segments",
 )
 PREDICTIONS_FILENAME = "predictions.json"
 PREDICTIONS_VERSION = 1

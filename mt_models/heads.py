@@ -37,9 +37,9 @@ A model's ``config.head`` names one design (:data:`HEAD_NAMES`); every design pr
   ``lambda ~ Beta(mix_alpha, mix_alpha)``, keeping its coarse label. The mixing happens in the model's ``forward``,
   so the training loop is unchanged; evaluation sees unmixed clips.
 
-A two-rate design (coarse branch on temporally pooled features, fine branch on full-rate ones) is not offered: the
-backbones return clip-level features only (:class:`mt_models.backbones.VideoBackbone`), so it would need a per-frame
-feature path in every backbone.
+- ``"slowfast"`` and ``"pooled_delta"``: the two-temporal-scale designs, which split the backbone's per-time features
+  (:meth:`mt_models.backbones.VideoBackbone.temporal_features`) rather than the label space; they live in
+  :mod:`mt_models.temporal_heads`.
 """
 
 from __future__ import annotations

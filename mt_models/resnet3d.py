@@ -13,7 +13,9 @@ One configurable network covers three shapes:
   :mod:`mt_models.preprocess`, modality ``"fg+diff"``).
 
 The input is ``pixel_values`` ``(batch, frames, channels, height, width)`` like every video model in transformers;
-the output's ``pooler_output`` is the global average of the last stage, ``(batch, hidden_sizes[-1])``.
+the output's ``pooler_output`` is the global average of the last stage, ``(batch, hidden_sizes[-1])``. Its spatial
+average at each time step (before the temporal pooling) is what
+:meth:`mt_models.backbones.VideoBackbone.temporal_features` gives.
 
 >>> config = ResNet3DConfig(**PRESETS["cpu-small"], num_channels=6)
 >>> model = ResNet3DModel(config)

@@ -35,6 +35,7 @@ __all__ = [
     "HEAD_WEIGHT_DEFAULTS",
     "PRECISION_CHOICES",
     "PRECISION_ENVIRONMENT",
+    "TEMPORAL_HEAD_NAMES",
     "HeadOptions",
     "add_compile_arguments",
     "add_head_arguments",
@@ -55,7 +56,9 @@ __all__ = [
 # Training augmentations (mt_models.augment implements them).
 AUGMENTATIONS = ("none", "shift")
 # The classifier's head designs (mt_models.heads implements them; the protocol runner trains any of them).
-HEAD_NAMES = ("baseline", "disentangled", "hierarchical", "vrex", "supcon", "mix")
+HEAD_NAMES = ("baseline", "disentangled", "hierarchical", "vrex", "supcon", "mix", "slowfast", "pooled_delta")
+# The two-temporal-scale heads (mt_models.temporal_heads): they read the backbone's per-time features.
+TEMPORAL_HEAD_NAMES = ("slowfast", "pooled_delta")
 # The fine / decorrelation / adversarial / fine-marginal weights and the fine branch's gradient scale each head takes
 # when they are not given (``None``). "disentangled" may use every term, "hierarchical" the fine loss and the fine
 # marginal; the other heads must leave the weights at 0. The gradient scale matters only where there is a fine branch.
@@ -63,7 +66,7 @@ HEAD_NAMES = ("baseline", "disentangled", "hierarchical", "vrex", "supcon", "mix
 # branch whose within-coarse marginal is added to the coarse logits.
 HEAD_WEIGHT_DEFAULTS = {
     head: {
-        "fine_loss_weight": 1.0 if head in ("disentangled", "hierarchical") else 0.0,
+        "fine_loss_weight": 1.0 if head in ("disentangled", "hierarchical", *TEMPORAL_HEAD_NAMES) else 0.0,
         "decorrelation_weight": 0.0,
         "adversarial_weight": 0.0,
         "fine_marginal_weight": 1.0 if head in ("disentangled", "hierarchical") else 0.0,
@@ -75,6 +78,7 @@ HEAD_WEIGHT_DEFAULTS = {
 HEAD_TERMS = {
     "disentangled": ("fine_loss_weight", "decorrelation_weight", "adversarial_weight", "fine_marginal_weight"),
     "hierarchical": ("fine_loss_weight", "fine_marginal_weight"),
+    **{head: ("fine_loss_weight", "fine_marginal_weight") for head in TEMPORAL_HEAD_NAMES},
 }
 HEADS = HEAD_NAMES
 # Temporal probes, in report order (mt_models.probes registers them under these names, and checks it does).
@@ -157,10 +161,12 @@ class HeadOptions:
             (1 = trained jointly, 0 = the fine branch only reads the features); heads with a fine branch.
             These five are ``None`` until resolved to the head's defaults (:meth:`resolve_head_options`).
         label_smoothing: label smoothing of the coarse cross-entropy (0 = none).
-        invariance_weight: weight of the V-REx penalty ("vrex").
+        invariance_weight: weight of the V-REx penalty ("vrex"), of the spread of the fine variants' mean coarse
+            embeddings ("pooled_delta").
         contrastive_weight: weight of the cross-variant supervised contrastive loss ("supcon").
         temperature: temperature of that loss ("supcon").
         mix_alpha: the Beta(mix_alpha, mix_alpha) distribution of the mixing weight ("mix").
+        slow_segments: time steps of the slow (low-frame-rate) summary the coarse branch reads ("slowfast").
     """
 
     head: str = "disentangled"
@@ -176,6 +182,7 @@ class HeadOptions:
     contrastive_weight: float = 0.5
     temperature: float = 0.1
     mix_alpha: float = 2.0
+    slow_segments: int = 2
 
     def resolve_head_options(self) -> None:
         """Give the weights left at ``None`` the defaults of ``head``; raise ``ValueError`` on an unknown head."""
@@ -188,7 +195,8 @@ class HeadOptions:
 
 _HEAD_HELP = {
     "head": "head design (mt_models.heads): " + ", ".join(HEAD_NAMES),
-    "fine_loss_weight": "fine CE weight (default: the head's: 1 for disentangled and hierarchical, else 0)",
+    "fine_loss_weight": "fine CE weight (default: the head's: 1 for disentangled, hierarchical, slowfast and "
+    "pooled_delta, else 0)",
     "decorrelation_weight": "cross-covariance weight, disentangled head (default 0)",
     "adversarial_weight": "within-coarse adversary weight, disentangled head (default 0)",
     "fine_marginal_weight": "weight of the fine logits' within-coarse log-mean-exp in the coarse logits (default: 1 "
@@ -196,17 +204,19 @@ _HEAD_HELP = {
     "fine_gradient_scale": "factor on the fine branch's gradient into the backbone, 0 = the fine branch only reads it "
     "(default: 0 for disentangled, 1 for hierarchical)",
     "label_smoothing": "of the coarse cross-entropy",
-    "invariance_weight": "V-REx penalty weight (vrex head)",
+    "invariance_weight": "V-REx penalty weight (vrex head); weight of the fine variants' spread in the coarse "
+    "embedding (pooled_delta head)",
     "contrastive_weight": "cross-variant supervised contrastive weight (supcon head)",
     "temperature": "temperature of the contrastive loss (supcon head)",
     "mix_alpha": "Beta(a, a) of the mixing weight (mix head)",
+    "slow_segments": "time steps of the slow summary the coarse branch reads (slowfast head)",
 }
 
 
 def add_head_arguments(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """One ``--option`` per :class:`HeadOptions` field, with its default, and ``--baseline`` (= ``--head baseline``)."""
     for option in fields(HeadOptions):
-        kind = {"head": str, "embedding_dim": int}.get(option.name, float)
+        kind = {"head": str, "embedding_dim": int, "slow_segments": positive_int}.get(option.name, float)
         choices = HEAD_NAMES if option.name == "head" else None
         group.add_argument(
             f"--{option.name}", type=kind, default=option.default, choices=choices, help=_HEAD_HELP.get(option.name)
