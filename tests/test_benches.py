@@ -31,10 +31,7 @@ SCRIPTS = [
     "bench_generate.py",
     "bench_help.py",
     "bench_metric.py",
-    pytest.param(
-        "bench_train.py",
-        marks=pytest.mark.xfail(strict=False, reason="bench_train --quick lands with the lead's fast-path change"),
-    ),
+    "bench_train.py",
     "heads.py",
 ]
 
