@@ -3,9 +3,10 @@
 A CPU flag says what a CPU *can* run, not what is fast. oneDNN reports bf16 as supported on an AVX-512 CPU without
 AVX512_BF16/AMX, where it emulates it: there bf16 trains 2.3x slower than fp32 compiled; on an AVX2-only CPU bf16
 autocast is ~36x slower; on a CPU with AMX-BF16, bf16 compiled is the fastest path. So, as cuDNN's
-``benchmark=True`` does for convolution kernels, :func:`measure_fast_path` times the candidate paths (precision x
-compilation, with channels_last_3d following compilation) on a copy of the run's own model and an input of the run's
-own batch shape, and takes the one that finishes the run soonest:
+``benchmark=True`` does for convolution kernels, :func:`mt_models.fast_path.choose_fast_path` times the candidate
+paths (precision x compilation, with channels_last_3d following compilation) on a copy of the run's own model and an
+input of the run's own batch shape, and takes the one that finishes the run soonest (this module measures; it does
+not choose what to force):
 
 - each candidate runs one call (which includes compiling, for a compiled candidate), one more untimed call, then up
   to ``steps`` timed calls; its figure is the median step time;
@@ -46,9 +47,12 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ABANDON_FACTOR",
+    "CompiledStep",
+    "compile_failure",
     "ASSUMED_COMPILE_GAIN",
     "CACHE_ENVIRONMENT",
     "MIN_SECONDS_TO_COMPILE",
+    "MIN_STEPS_TO_MEASURE",
     "Candidate",
     "Timing",
     "cache_directory",
@@ -64,6 +68,9 @@ ABANDON_FACTOR = 2.0
 ASSUMED_COMPILE_GAIN = 2.0
 # A run with less eager work than this cannot repay a compilation (the demo's model compiles in ~20-60 s on 2 cores).
 MIN_SECONDS_TO_COMPILE = 30.0
+# A run of fewer steps than this costs less than timing its candidates (~2 x 7 steps each, and compilations): it runs
+# fp32 eagerly unless an earlier run's timings are cached.
+MIN_STEPS_TO_MEASURE = 50
 CACHE_ENVIRONMENT = "MT_FAST_PATH_CACHE"
 CACHE_FORMAT_VERSION = 1
 # The environment variables that change which kernels run: part of the cache key, so an emulated CPU kind
@@ -259,8 +266,6 @@ def _start(trial: _Trial) -> bool:
         try:
             trial.warm_up()
         except Exception as error:  # noqa: BLE001 - a candidate that cannot compile loses, the others go on
-            from mt_models.fast_path import compile_failure
-
             failure = compile_failure(error) if trial.timing.candidate.compiled else None
             if failure is None:
                 raise
@@ -343,13 +348,18 @@ def cached_or_measured(
     steps: int,
     expected_steps: int,
 ) -> tuple[list[Timing], bool]:
-    """The timings of ``candidates``, from the cache or measured now (and cached); and whether they were cached."""
+    """The timings of ``candidates``, from the cache or measured now (and cached); and whether they were cached.
+
+    No timings (``[]``) where none are cached and the run is shorter than :data:`MIN_STEPS_TO_MEASURE` steps.
+    """
     directory = cache_directory()
     path = directory / f"{_cache_key(key_parts)}.json" if directory is not None else None
     cached = _read_cache(path)
     if cached is not None and {t.candidate for t in cached} >= set(candidates):
         wanted = set(candidates)
         return [t for t in cached if t.candidate in wanted], True
+    if expected_steps < MIN_STEPS_TO_MEASURE:
+        return [], False
     timings = measure_candidates(candidates, make_step, steps=steps, expected_steps=expected_steps)
     _write_cache(path, key_parts, timings)
     return timings, False
@@ -360,8 +370,6 @@ def training_step_factory(
 ) -> Callable[[Candidate], Callable[[], Any]]:
     """``make_step`` for :func:`measure_candidates`: a training step (forward, backward, AdamW) or an inference step
     (forward without gradients) of a deep copy of ``model`` on ``inputs``, on a candidate's path."""
-    from mt_models.fast_path import CompiledStep
-
     def make_step(candidate: Candidate) -> Callable[[], Any]:
         replica = copy.deepcopy(model).train(training)
         if candidate.channels_last and any(p.ndim == 5 for p in replica.parameters()):
@@ -384,3 +392,41 @@ def training_step_factory(
         return step
 
     return make_step
+
+
+def compile_failure(error: BaseException) -> str | None:
+    """One line naming a compiler failure (``None``: ``error`` is not one, and must not be swallowed)."""
+    from torch._dynamo.exc import BackendCompilerFailed, TorchRuntimeError, Unsupported
+
+    if not isinstance(error, BackendCompilerFailed | TorchRuntimeError | Unsupported | OSError):
+        return None
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:160] if str(error) else ''}"
+
+
+class CompiledStep:
+    """Calls ``torch.compile(function)`` when ``enabled``, and falls back to ``function`` if compiling it fails.
+
+    The fallback happens once, on the first call that fails to compile, with a one-line warning; ``compiled`` then
+    reads ``False`` so the run's record says what really ran. ``fallback=False`` raises the failure instead (the
+    fast-path measurement counts such a candidate as failed).
+    """
+
+    def __init__(self, function: Callable[..., Any], enabled: bool, *, fallback: bool = True):
+        self.function = function
+        self.compiled = enabled
+        self.fallback = fallback
+        self._call = torch.compile(function) if enabled else function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.compiled:
+            return self.function(*args, **kwargs)
+        try:
+            return self._call(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - a compiler failure must not end the run
+            failure = compile_failure(error)
+            if failure is None or not self.fallback:
+                raise
+            logger.warning("torch.compile failed (%s); running eagerly", failure)
+            print(f"torch.compile failed ({type(error).__name__}); falling back to eager mode", flush=True)
+            self.compiled = False
+            return self.function(*args, **kwargs)

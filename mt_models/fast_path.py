@@ -37,6 +37,8 @@ from typing import Any
 
 import torch
 
+from mt_models import autotune
+from mt_models.autotune import Candidate, CompiledStep, compile_failure  # re-exported: their old home
 from mt_options import (  # light homes: the scripts' --help shows these options
     COMPILE_CHOICES,
     COMPILE_ENVIRONMENT,
@@ -168,8 +170,6 @@ class FastPath:
     @property
     def name(self) -> str:
         """``"fp32 compiled+cl"``, ``"bf16 eager"``, ... (as :class:`mt_models.autotune.Candidate` names it)."""
-        from mt_models.autotune import Candidate
-
         return Candidate(self.precision, self.compiled, self.channels_last).name
 
     def describe(self) -> str:
@@ -261,8 +261,6 @@ def choose_fast_path(
     capability = cpu_capability() if device.type == "cpu" else device.type
     common = {"device": str(device), "cpu_capability": capability, "bf16": bf16_why}
 
-    from mt_models.autotune import Candidate
-
     candidates = [Candidate(p, c, c if layout is None else layout) for p in precisions for c in compiles]
     if len(candidates) > 1 and (model is None or inputs is None):
         # Nothing to time: fp32 (never a bf16 that may be emulated), compiled where a compiler works.
@@ -294,8 +292,6 @@ def _measured_path(
     common: dict[str, Any],
 ) -> FastPath:
     """Time ``candidates`` (or read their cached timings) and take the one that finishes ``total_steps`` soonest."""
-    from mt_models import autotune
-
     device_type = torch.device(common["device"]).type
     key = {
         "cpu": autotune.cpu_description() if device_type == "cpu" else common["device"],
@@ -305,6 +301,14 @@ def _measured_path(
     }
     make_step = autotune.training_step_factory(model, inputs, training=training, device_type=device_type)
     timings, cached = autotune.cached_or_measured(key, candidates, make_step, steps=5, expected_steps=total_steps)
+    if not timings:
+        chosen = next((c for c in candidates if c.precision == "no" and not c.compiled), candidates[0])
+        reasons.append(
+            f"not timed: a run of {total_steps} steps costs less than timing its paths "
+            f"(fewer than {autotune.MIN_STEPS_TO_MEASURE})"
+        )
+        return FastPath(precision=chosen.precision, compiled=chosen.compiled, channels_last=chosen.channels_last,
+                        reasons=tuple(reasons), **common)  # fmt: skip
     best = autotune.choose_candidate(timings, total_steps)
     batch = next(iter(inputs.values())).shape[0]
     figures = ", ".join(f"{t.candidate.name} {t.figure(batch)}" for t in timings)
@@ -430,41 +434,3 @@ def evaluation_accelerator(
     accelerator = new_accelerator(path.precision)
     accelerator.print(path.describe())
     return accelerator, path
-
-
-def compile_failure(error: BaseException) -> str | None:
-    """One line naming a compiler failure (``None``: ``error`` is not one, and must not be swallowed)."""
-    from torch._dynamo.exc import BackendCompilerFailed, TorchRuntimeError, Unsupported
-
-    if not isinstance(error, BackendCompilerFailed | TorchRuntimeError | Unsupported | OSError):
-        return None
-    return f"{type(error).__name__}: {str(error).splitlines()[0][:160] if str(error) else ''}"
-
-
-class CompiledStep:
-    """Calls ``torch.compile(function)`` when ``enabled``, and falls back to ``function`` if compiling it fails.
-
-    The fallback happens once, on the first call that fails to compile, with a one-line warning; ``compiled`` then
-    reads ``False`` so the run's record says what really ran. ``fallback=False`` raises the failure instead (the
-    fast-path measurement counts such a candidate as failed).
-    """
-
-    def __init__(self, function: Callable[..., Any], enabled: bool, *, fallback: bool = True):
-        self.function = function
-        self.compiled = enabled
-        self.fallback = fallback
-        self._call = torch.compile(function) if enabled else function
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not self.compiled:
-            return self.function(*args, **kwargs)
-        try:
-            return self._call(*args, **kwargs)
-        except Exception as error:  # noqa: BLE001 - a compiler failure must not end the run
-            failure = compile_failure(error)
-            if failure is None or not self.fallback:
-                raise
-            logger.warning("torch.compile failed (%s); running eagerly", failure)
-            print(f"torch.compile failed ({type(error).__name__}); falling back to eager mode", flush=True)
-            self.compiled = False
-            return self.function(*args, **kwargs)

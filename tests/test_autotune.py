@@ -107,33 +107,46 @@ def test_the_verdict_is_cached_per_kernel_setting_and_the_random_state_is_untouc
     model = Wrapped()
     inputs = {"pixel_values": torch.randn(4, 3, 4), "coarse_labels": torch.tensor([0, 1, 2, 0])}
     before = torch.random.get_rng_state()
-    first = choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=10)
+    first = choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=1000)
     assert torch.equal(torch.random.get_rng_state(), before)
     assert first.measured == "measured" and {t["name"] for t in first.timings} == {"fp32 eager", "bf16 eager"}
-    again = choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=10)
+    again = choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=1000)
     assert again.measured == "cached" and again.timings == first.timings and "(cached, training)" in again.describe()
     cached = json.loads(next(tmp_path.glob("*.json")).read_text())
     assert cached["key"]["cpu"]["torch"] == torch.__version__ and cached["key"]["mode"] == "train"
     # Another kernel setting (an emulated CPU kind) is another machine: timed anew.
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE")
-    other = choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=10)
+    other = choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=1000)
     assert other.measured == "measured" and len(list(tmp_path.glob("*.json"))) == 2
     # Another batch shape too.
     monkeypatch.delenv("ONEDNN_MAX_CPU_ISA")
     wider = {"pixel_values": torch.randn(8, 3, 4), "coarse_labels": torch.zeros(8, dtype=torch.long)}
-    assert choose_fast_path("cpu", compile="no", model=model, inputs=wider, total_steps=10).measured == "measured"
+    assert choose_fast_path("cpu", compile="no", model=model, inputs=wider, total_steps=1000).measured == "measured"
 
 
 def test_a_torn_cache_file_is_measured_again(tmp_path, monkeypatch):
     monkeypatch.setenv(autotune.CACHE_ENVIRONMENT, str(tmp_path))
     model, inputs = Wrapped(), {"pixel_values": torch.randn(2, 3, 4), "coarse_labels": torch.tensor([0, 1])}
-    choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=10)
+    choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=1000)
     next(tmp_path.glob("*.json")).write_text('{"format_version": 1, "timi')
-    assert choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=10).measured == "measured"
+    assert choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=1000).measured == "measured"
 
 
 def test_the_cache_can_be_switched_off(tmp_path, monkeypatch):
     monkeypatch.setenv(autotune.CACHE_ENVIRONMENT, "off")
     model, inputs = Wrapped(), {"pixel_values": torch.randn(2, 3, 4), "coarse_labels": torch.tensor([0, 1])}
     for _ in range(2):
-        assert choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=10).measured == "measured"
+        path = choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=1000)
+        assert path.measured == "measured"
+
+
+def test_a_run_shorter_than_its_timing_is_not_timed(tmp_path, monkeypatch):
+    monkeypatch.setenv(autotune.CACHE_ENVIRONMENT, str(tmp_path))
+    model, inputs = Wrapped(), {"pixel_values": torch.randn(2, 3, 4), "coarse_labels": torch.tensor([0, 1])}
+    steps = autotune.MIN_STEPS_TO_MEASURE - 1
+    short = choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=steps)
+    assert (short.precision, short.measured) == ("no", "no") and "not timed: a run of 49 steps" in short.describe()
+    assert not list(tmp_path.glob("*.json"))
+    # Once an earlier run's timings are cached, a short run uses them.
+    choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=1000)
+    assert choose_fast_path("cpu", compile="no", model=model, inputs=inputs, total_steps=10).measured == "cached"

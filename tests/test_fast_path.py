@@ -109,7 +109,8 @@ def test_auto_times_the_candidates_on_the_run_takes_the_fastest_and_caches_the_v
     """A user's default run: the candidates timed on the run's own model and batch, the fastest over the run's steps
     taken and recorded with the figures; a second run reads the cached timings instead of timing again."""
     common = ["--dataset", str(motion_dataset), "--model", "resnet3d", "--modality", "fg+diff", "--baseline"]
-    common += ["--num_epochs", "1", "--batch_size", "4", "--num_workers", "0", "--cache_clips"]
+    # 20 epochs of ~7 steps: long enough to be worth timing (autotune.MIN_STEPS_TO_MEASURE), too short to compile.
+    common += ["--num_epochs", "20", "--batch_size", "4", "--num_workers", "0", "--cache_clips"]
     common += ["--mixed_precision", "auto", "--compile", "auto"]
     cache = tmp_path / "verdicts"
     monkeypatch.setenv("MT_FAST_PATH_CACHE", str(cache))
