@@ -137,7 +137,6 @@ def _compare(own: argparse.Namespace, variants: list[str], demo_argv: list[str])
     """Train, evaluate and compare ``variants`` with the demo's options ``demo_argv``; writes, returns the summary."""
     demo = _demo()
     demo_args = demo.parse_args(demo_argv)
-    demo.resolve_num_epochs(demo_args)
     output_dir = Path(demo_args.output_dir)
     names = get_taxonomy("syn-ta").coarse_names
     rows, validation, per_class = [], {}, {}

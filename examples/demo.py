@@ -14,8 +14,8 @@
 
 The default needs no download and learns on two CPU cores: ``resnet3d``, a 230k-parameter 3D CNN trained from scratch
 on the foreground and frame differences of 16x32x32 clips (``--modality fg+diff``), the baseline head, one seed, on
-30 clips per view and fine class, for 15 epochs where the machine computes bf16 natively and 7 elsewhere (what fits
-15 minutes on two cores: such a CPU trains this model about 2.5 times slower; ``--num_epochs`` sets it).
+30 clips per view and fine class, for 15 epochs on every machine (one recipe; each training runs on the path timed
+fastest for it on this machine, see :mod:`mt_models.fast_path`; ``--num_epochs`` sets it).
 The paper's observations over three seeds, with the disentangled head and a model that also sees RGB::
 
     python examples/demo.py --heads baseline disentangled --compare_modalities rgb+fg+diff --seeds 0 1 2
@@ -43,8 +43,8 @@ PROTOCOLS = ("motion-only", "paper")
 HEADS = HEAD_NAMES
 # The default backbone: the CPU preset of the convolutional family, built from its config (no download).
 DEFAULT_MODEL = "resnet3d"
-# Epochs of the default run: the machine decides, because a CPU without bf16 instructions trains ~2.5x slower.
-EPOCHS_WITH_BF16, EPOCHS_WITHOUT_BF16 = 15, 7
+# Epochs of the default run, the same on every machine: the result must not depend on the CPU it ran on.
+DEFAULT_EPOCHS = 15
 DEFAULT_TRAIN_ARGS = (
     "--cache_clips --weight_decay 0.05 --num_warmup_epochs 1 --label_smoothing 0.1 --augment shift --dropout 0.2"
 )
@@ -80,9 +80,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--num_epochs",
         type=positive_int,
-        default=None,
-        help=f"training epochs (default: {EPOCHS_WITH_BF16} where the device computes bf16 natively, "
-        f"{EPOCHS_WITHOUT_BF16} elsewhere: what fits 15 minutes on two cores)",
+        default=DEFAULT_EPOCHS,
+        help=f"training epochs (default: {DEFAULT_EPOCHS}, on every machine)",
     )
     parser.add_argument("--batch_size", type=positive_int, default=16)
     parser.add_argument("--learning_rate", type=positive_float, default=2e-3)
@@ -97,17 +96,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
         parser.error(repeated_seeds(args.seeds))
     return args
-
-
-def resolve_num_epochs(args: argparse.Namespace) -> int:
-    """``args.num_epochs``, chosen by the machine when not given (and said in one line); returns it."""
-    if args.num_epochs is None:
-        from mt_models.fast_path import native_bf16, process_state
-
-        native, why = native_bf16(process_state().device)
-        args.num_epochs = EPOCHS_WITH_BF16 if native else EPOCHS_WITHOUT_BF16
-        print(f"[demo] {args.num_epochs} epochs: {why}", flush=True)
-    return args.num_epochs
 
 
 def ensure_dataset(args: argparse.Namespace, protocol: str) -> Path:
@@ -174,7 +162,6 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
     from mt_models.records import read_record
 
     start = time.perf_counter()
-    resolve_num_epochs(args)
     output_dir = Path(args.output_dir)
     datasets_by_protocol = {protocol: ensure_dataset(args, protocol) for protocol in args.protocols}
     taxonomy = get_taxonomy("syn-ta")
