@@ -7,6 +7,8 @@ from __future__ import annotations
 import runpy
 from pathlib import Path
 
+import pytest
+
 GPU_CHECK = Path(__file__).resolve().parents[1] / "bench" / "gpu_check.py"
 
 
@@ -20,4 +22,5 @@ def test_the_gpu_check_runs_its_tiny_version_and_reports_every_figure(tmp_path):
         for key in ("train_step_clips_per_s", "eval_clips_per_s", "data_path_clips_per_s"):
             assert figures[key] > 0, key
         ratio = figures["data_path_clips_per_s"] / figures["train_step_clips_per_s"]
-        assert abs(figures["data_over_train_step"] - ratio) < 0.01
+        # The rates are rounded to 0.01 clips/s: on a loaded machine (a rate near 1) that alone moves their ratio ~1%.
+        assert figures["data_over_train_step"] == pytest.approx(ratio, rel=0.05)
