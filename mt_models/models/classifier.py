@@ -22,7 +22,7 @@ baseline): the fine branch and the adversary are then not built, so every parame
 (DistributedDataParallel requires it).
 
 That is the ``"disentangled"`` head, the default. ``config.head`` chooses another design of the same model
-(:data:`HEAD_NAMES`; each is described, with its citation, in :mod:`mt_models.heads`):
+(:data:`HEAD_NAMES`; each is described, with its citation, in :mod:`mt_models.models.heads`):
 
 - ``"baseline"``: the plain coarse classifier (``train.py --head baseline``, alias ``--baseline``);
 - ``"hierarchical"``: the fine marginal with a fine branch trained jointly with the backbone (gradient scale 1)
@@ -60,8 +60,8 @@ from transformers import initialization as init
 from transformers.utils import ModelOutput
 
 from mt_datasets.taxonomy import Taxonomy
-from mt_models.backbones import VideoBackbone, backbone_class, create_backbone
-from mt_models.heads import (
+from mt_models.models.backbones import VideoBackbone, backbone_class, create_backbone
+from mt_models.models.heads import (
     HEAD_NAMES,
     HEAD_TERMS,
     cross_variant_contrastive_loss,
@@ -69,9 +69,9 @@ from mt_models.heads import (
     variance_of_group_losses,
     within_coarse_logmeanexp,
 )
-from mt_models.labels import IGNORE_INDEX  # re-exported: its old home
-from mt_models.preprocess import InputSpec
-from mt_options import HeadOptions, add_head_arguments  # light homes, for train.py's --help
+from mt_models.models.labels import IGNORE_INDEX  # re-exported: its old home
+from mt_models.models.preprocess import InputSpec
+from mt_models.options import HeadOptions, add_head_arguments  # light homes, for train.py's --help
 
 __all__ = [
     "HEAD_NAMES",
@@ -90,7 +90,8 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
     Args:
         backbone: registered backbone name (``mt_models.list_backbones()``).
         backbone_config: the backbone's transformers config as a dict (``config.to_dict()``).
-        input_spec: the backbone's :class:`~mt_models.preprocess.InputSpec` as a dict; ``None`` = from the config.
+        input_spec: the backbone's :class:`~mt_models.models.preprocess.InputSpec` as a dict; ``None`` = from the
+            config.
         coarse_labels: coarse class names, in label order.
         fine_labels: fine class names of the training set, in the order of the fine head.
         fine_to_coarse: coarse index of each entry of ``fine_labels`` (the adversary's within-coarse grouping).
@@ -354,7 +355,7 @@ class DisentangledVideoClassifier(PreTrainedModel):
 
     @property
     def input_spec(self) -> InputSpec:
-        """What :func:`mt_models.preprocess.preprocess` needs to make this model's input."""
+        """What :func:`mt_models.models.preprocess.preprocess` needs to make this model's input."""
         return self.backbone.input_spec
 
     @classmethod

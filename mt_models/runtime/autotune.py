@@ -259,7 +259,7 @@ def _start(trial: _Trial) -> bool:
         try:
             trial.warm_up()
         except Exception as error:  # noqa: BLE001 - a candidate that cannot compile loses, the others go on
-            from mt_models.fast_path import compile_failure
+            from mt_models.runtime.fast_path import compile_failure
 
             failure = compile_failure(error) if trial.timing.candidate.compiled else None
             if failure is None:
@@ -360,7 +360,7 @@ def training_step_factory(
 ) -> Callable[[Candidate], Callable[[], Any]]:
     """``make_step`` for :func:`measure_candidates`: a training step (forward, backward, AdamW) or an inference step
     (forward without gradients) of a deep copy of ``model`` on ``inputs``, on a candidate's path."""
-    from mt_models.fast_path import CompiledStep
+    from mt_models.runtime.fast_path import CompiledStep
 
     def make_step(candidate: Candidate) -> Callable[[], Any]:
         replica = copy.deepcopy(model).train(training)

@@ -4,8 +4,8 @@ Machines differ, and so does their fast path, and a CPU flag does not tell it: o
 AVX-512 CPU without AVX512_BF16/AMX, where it emulates it and bf16 trains 2.3x *slower* than fp32 compiled; on an
 AVX2-only CPU bf16 autocast is ~36x slower; with AMX-BF16 bf16 compiled is the fastest path. So
 :func:`choose_fast_path`, given the run's model and an input of its batch shape, times the candidate paths on them
-(:mod:`mt_models.autotune`: measured once per CPU, kernel settings, torch version, model and shape, then cached) and
-takes the one that finishes the run soonest, compile time included. Each setting may be forced instead (``"no"`` /
+(:mod:`mt_models.runtime.autotune`: measured once per CPU, kernel settings, torch version, model and shape, then cached)
+and takes the one that finishes the run soonest, compile time included. Each setting may be forced instead (``"no"`` /
 ``"bf16"``, ``True`` / ``False``); what was chosen, the figures and why fit one line (:meth:`FastPath.describe`), which
 the training loop and the evaluation print and record.
 
@@ -37,7 +37,7 @@ from typing import Any
 
 import torch
 
-from mt_options import (  # light homes: the scripts' --help shows these options
+from mt_models.options import (  # light homes: the scripts' --help shows these options
     COMPILE_CHOICES,
     COMPILE_ENVIRONMENT,
     PRECISION_CHOICES,
@@ -157,7 +157,7 @@ class FastPath:
     cpu_capability: str
     reasons: tuple[str, ...] = field(default_factory=tuple)
     bf16: str = ""  # native, emulated or absent, as :func:`native_bf16` says it
-    timings: tuple[dict[str, Any], ...] = ()  # :class:`mt_models.autotune.Timing` records, when measured
+    timings: tuple[dict[str, Any], ...] = ()  # :class:`mt_models.runtime.autotune.Timing` records, when measured
     measured: str = "no"  # "measured", "cached" (timed by an earlier run) or "no"
 
     @property
@@ -167,8 +167,8 @@ class FastPath:
 
     @property
     def name(self) -> str:
-        """``"fp32 compiled+cl"``, ``"bf16 eager"``, ... (as :class:`mt_models.autotune.Candidate` names it)."""
-        from mt_models.autotune import Candidate
+        """``"fp32 compiled+cl"``, ``"bf16 eager"``, ... (as :class:`mt_models.runtime.autotune.Candidate` names it)."""
+        from mt_models.runtime.autotune import Candidate
 
         return Candidate(self.precision, self.compiled, self.channels_last).name
 
@@ -261,7 +261,7 @@ def choose_fast_path(
     capability = cpu_capability() if device.type == "cpu" else device.type
     common = {"device": str(device), "cpu_capability": capability, "bf16": bf16_why}
 
-    from mt_models.autotune import Candidate
+    from mt_models.runtime.autotune import Candidate
 
     candidates = [Candidate(p, c, c if layout is None else layout) for p in precisions for c in compiles]
     if len(candidates) > 1 and (model is None or inputs is None):
@@ -294,7 +294,7 @@ def _measured_path(
     common: dict[str, Any],
 ) -> FastPath:
     """Time ``candidates`` (or read their cached timings) and take the one that finishes ``total_steps`` soonest."""
-    from mt_models import autotune
+    from mt_models.runtime import autotune
 
     device_type = torch.device(common["device"]).type
     key = {
