@@ -38,7 +38,7 @@ from factories import make_tiny_dataset  # noqa: E402
 
 from mt_datasets import get_taxonomy  # noqa: E402
 from mt_models import DisentangledVideoClassifier, create_backbone, save_tiny_checkpoint  # noqa: E402
-from mt_models.probes import list_probes  # noqa: E402
+from mt_models.diagnosis.probes import list_probes  # noqa: E402
 
 BACKBONE = dict(
     image_size=112, patch_size=16, num_frames=8, hidden_size=192, num_hidden_layers=4, num_attention_heads=3,

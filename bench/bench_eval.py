@@ -8,7 +8,7 @@ Three comparisons, in one run, on one machine:
   ``pipeline("video-classification")`` with the same VideoMAE weights (``VideoMAEForVideoClassification``), fed the
   same mp4 files;
 * **our pipeline** (clips/s): ``pipeline("video-classification", model=<saved classifier>)`` after
-  ``import mt_models`` (:mod:`mt_models.pipeline`: ``read_clip`` + ``preprocess``, batched, decoding in
+  ``import mt_models`` (:mod:`mt_models.models.pipeline`: ``read_clip`` + ``preprocess``, batched, decoding in
   ``num_workers`` DataLoader processes) on the same classifier as our eval path, at the same batch size and at batch
   size 1, against our eval path and against transformers' pipeline;
 * **data path alone** (clips/s): decode + sample + preprocess, ours against ``transformers.video_utils.load_video``
@@ -37,7 +37,7 @@ from transformers.video_utils import load_video
 from mt_datasets import get_taxonomy
 from mt_datasets.video import encode_mp4
 from mt_models import DisentangledVideoClassifier, create_backbone, normalize  # also registers our pipeline
-from mt_models.data import VideoClipDataset, make_dataloader
+from mt_models.runtime.data import VideoClipDataset, make_dataloader
 
 MODEL_CONFIG = dict(
     image_size=112, patch_size=16, num_frames=8, tubelet_size=2, hidden_size=192, num_hidden_layers=4,

@@ -1,8 +1,8 @@
 """How long each example script takes to answer ``--help``, against ``mt-datasets --help``.
 
 A user's first command is often ``--help``; the scripts read their arguments before importing torch and transformers
-(their options live in the light :mod:`mt_options`), so it should answer as fast as the datasets command line. Each
-command runs ``--repeats`` times in a fresh process; prints one JSON line: the median seconds of each, the CPU and
+(their options live in the light :mod:`mt_models.options`), so it should answer as fast as the datasets command line.
+Each command runs ``--repeats`` times in a fresh process; prints one JSON line: the median seconds of each, the CPU and
 torch's CPU capability.
 
     .venv/bin/python bench/bench_help.py [--quick]

@@ -2,14 +2,14 @@
 
 For the demo's model (``resnet3d``, fg+diff input, baseline head, 20 coarse classes) on batches of 16 clips of 16
 frames of 32x32, on each CPU kind (this machine's own, and the two emulated on it: ``avx512_core``, AVX-512 without
-bf16 instructions, and ``avx2``; :data:`mt_models.fast_path.CPU_KINDS`), each figure in a fresh process:
+bf16 instructions, and ``avx2``; :data:`mt_models.runtime.fast_path.CPU_KINDS`), each figure in a fresh process:
 
 - **the anchor, (a)**: the raw step (forward, backward, AdamW step on in-memory tensors) in fp32 eager mode;
 - the raw step in the other three modes: bf16 eager, fp32 compiled + channels_last_3d, bf16 compiled + cl;
-- **the automatic pick**: what :func:`mt_models.fast_path.choose_fast_path` chooses when it times the candidates itself
-  (cache off, the demo's number of steps), the seconds it spent timing, and the pick's raw rate as a fraction of the
-  fastest raw mode (target: >= 0.9);
-- **(c) the real loop**: :func:`mt_models.training.train` with the demo's options over a generated Syn-TA (data, the
+- **the automatic pick**: what :func:`mt_models.runtime.fast_path.choose_fast_path` chooses when it times the candidates
+  itself (cache off, the demo's number of steps), the seconds it spent timing, and the pick's raw rate as a fraction of
+  the fastest raw mode (target: >= 0.9);
+- **(c) the real loop**: :func:`mt_models.train.loop.train` with the demo's options over a generated Syn-TA (data, the
   clip cache, augmentation, bookkeeping), its ``loop_clips_per_second`` (from the second step on);
 - the fastest mode's achieved GFLOP/s (forward + backward FLOPs of one clip from ``torch.utils.flop_counter``, times
   clips/s) as a fraction of this kind's dense GEMM GFLOP/s (2048^3 ``torch.mm``) in the same precision.
@@ -64,7 +64,7 @@ def raw_mode(name: str, batch: int, steps: int) -> dict:
     """Clips/s of the raw training step in mode ``name`` (after two warm-up calls, which include compiling)."""
     import statistics
 
-    from mt_models.autotune import Candidate, training_step_factory
+    from mt_models.runtime.autotune import Candidate, training_step_factory
 
     precision, compiled = MODES[name]
     model, inputs = demo_model_and_inputs(batch)
@@ -88,7 +88,7 @@ def automatic_pick(batch: int, quick: bool) -> dict:
     """What the product picks when it times the candidates itself (no cache), and how long that took."""
     import os
 
-    from mt_models.fast_path import choose_fast_path
+    from mt_models.runtime.fast_path import choose_fast_path
 
     os.environ["MT_FAST_PATH_CACHE"] = "off"
     model, inputs = demo_model_and_inputs(batch)
@@ -99,11 +99,11 @@ def automatic_pick(batch: int, quick: bool) -> dict:
 
 
 def real_loop(dataset: str, epochs: int, batch: int, quick: bool) -> dict:
-    """Clips/s of :func:`mt_models.training.train` with the demo's options, as it reports them."""
+    """Clips/s of :func:`mt_models.train.loop.train` with the demo's options, as it reports them."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
     import demo
 
-    from mt_models.training import train, training_options
+    from mt_models.train.loop import train, training_options
 
     with tempfile.TemporaryDirectory() as output_dir:
         arguments = ["--dataset", dataset, "--model", demo.DEFAULT_MODEL, "--output_dir", output_dir, "--baseline"]
@@ -180,8 +180,8 @@ def measure_kind(environment: dict, dataset: str, quick: bool) -> dict:
 
 def describe_kind() -> dict:
     """The CPU kind of this process: model name, torch's capability, bf16 as :func:`native_bf16` calls it."""
-    from mt_models.autotune import cpu_description
-    from mt_models.fast_path import cpu_capability, native_bf16
+    from mt_models.runtime.autotune import cpu_description
+    from mt_models.runtime.fast_path import cpu_capability, native_bf16
 
     return {"cpu": cpu_description()["model_name"], "torch_capability": cpu_capability(), "bf16": native_bf16("cpu")[1]}
 
@@ -214,7 +214,7 @@ def run_measurement(measure: str, dataset: str | None, quick: bool) -> dict:
 
 
 def main() -> None:
-    from mt_models.fast_path import CPU_KINDS
+    from mt_models.runtime.fast_path import CPU_KINDS
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="native kind, eager modes, few steps (a smoke run)")

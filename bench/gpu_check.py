@@ -2,7 +2,8 @@
 
 On a CUDA machine (within about 5 minutes): a VideoMAE-Base-geometry model (12 layers of width 768, random init,
 16 x 224x224 clips) and the paper's I3D ResNet-50 (``resnet3d`` preset ``i3d-r50``, 8 x 224x224) each train
-``--steps`` steps (baseline head, AdamW) and evaluate, at the precision :func:`mt_models.fast_path.choose_fast_path`
+``--steps`` steps (baseline head, AdamW) and evaluate, at the precision
+:func:`mt_models.runtime.fast_path.choose_fast_path`
 picks (bf16 on a GPU that supports it). For each it reports clips/s of the training step, of evaluation, of the data
 path (decoding real H.264 mp4s and resizing, on the GPU where this torchcodec can decode there, else on the CPU) and
 the ratio data path / step (below 1: the step would wait for data). On a machine without CUDA it runs a tiny version
@@ -36,8 +37,8 @@ def build_model(backbone: str, config: dict | str, device: torch.device) -> torc
     """A randomly initialised baseline classifier over Syn-TA's 20 coarse classes."""
     from mt_datasets import get_taxonomy
     from mt_models import DisentangledVideoClassifier, create_backbone
-    from mt_models.backbones import backbone_class
-    from mt_models.resnet3d import PRESETS
+    from mt_models.models.backbones import backbone_class
+    from mt_models.models.resnet3d import PRESETS
 
     if config == "tiny":
         config = backbone_class(backbone).tiny_config
@@ -71,7 +72,7 @@ def make_videos(directory: Path, count: int, size: int) -> list[Path]:
 def data_path_rate(videos: list[Path], frames: int, spec: object, device: torch.device) -> tuple[float, str]:
     """Clips/s of decoding and resizing to the model's input on ``device``; where decoding ran."""
     from mt_datasets.video import read_clip, sample_indices
-    from mt_models.preprocess import resize_and_crop
+    from mt_models.models.preprocess import resize_and_crop
 
     try:
         from torchcodec.decoders import VideoDecoder
@@ -101,8 +102,8 @@ def data_path_rate(videos: list[Path], frames: int, spec: object, device: torch.
 
 def measure(name: str, setup: tuple, device: torch.device, steps: int, videos: list[Path]) -> dict:
     """Training step, evaluation and data-path rates of one model."""
-    from mt_models.fast_path import choose_fast_path
-    from mt_models.preprocess import normalize
+    from mt_models.models.preprocess import normalize
+    from mt_models.runtime.fast_path import choose_fast_path
 
     backbone, config, frames, size = setup
     path = choose_fast_path(device, compile="no")

@@ -3,14 +3,15 @@
 Each variant is a head name plus option overrides, ``head[:option=value,...]``, e.g.
 ``disentangled:fine_loss_weight=1,decorrelation_weight=0,adversarial_weight=0``. Every variant is trained and evaluated
 on the demo's data, seeds and schedule (``examples/demo.py``'s options and defaults, which this script also takes),
-both directions, every ``--protocols`` appearance split, with :func:`mt_models.protocol.run_protocol`. Reported per
-variant and split: known, unknown and drop (pooled over directions and seeds), and the paired bootstrap interval of
-the difference in unknown accuracy against ``--reference`` (:func:`mt_models.protocol.compare_runs`: the same videos,
-resampled within direction x seed x known/unknown, for both models).
+both directions, every ``--protocols`` appearance split, with :func:`mt_models.experiments.protocol.run_protocol`.
+Reported per variant and split: known, unknown and drop (pooled over directions and seeds), and the paired bootstrap
+interval of the difference in unknown accuracy against ``--reference``
+(:func:`mt_models.experiments.protocol.compare_runs`: the same videos, resampled within direction x seed x
+known/unknown, for both models).
 
 With ``--select_on validation`` (the default) every variant is also trained on validation protocols carved out of the
-training set (:func:`mt_models.validation.carve_validation`: one held-out fine variant per coarse class, one carve per
-``--validation_seeds`` entry) and the winner is the variant with the highest unknown accuracy there (mean over the
+training set (:func:`mt_models.train.validation.carve_validation`: one held-out fine variant per coarse class, one carve
+per ``--validation_seeds`` entry) and the winner is the variant with the highest unknown accuracy there (mean over the
 carves and the splits), never chosen on the test's unknown split. The per-class unknown accuracy of the reference
 and the winner is reported for the classes that do not transfer today. Writes ``heads.md`` and ``heads.json`` under
 ``--output_dir``::
@@ -38,9 +39,9 @@ from typing import Any
 import numpy as np
 
 from mt_datasets import get_taxonomy
-from mt_models.classifier import HEAD_NAMES
-from mt_models.protocol import compare_runs, per_class_scores, pooled_scores, run_label, run_protocol
-from mt_models.validation import carve_validation
+from mt_models.experiments.protocol import compare_runs, per_class_scores, pooled_scores, run_label, run_protocol
+from mt_models.models.classifier import HEAD_NAMES
+from mt_models.train.validation import carve_validation
 
 HARD_CLASSES = ("occlusion", "not colliding", "departing", "moving in a path")
 # --quick: the demo's options of a smoke run (tests/test_demo.py's cut-down Syn-TA), before the ones given
@@ -124,7 +125,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parse_variant(spec)
     if own.quick:
         rest = [*QUICK_DEMO_ARGS, *rest]
-        # Runs of one step: timing the candidate paths (mt_models.autotune) would cost more than the runs themselves.
+        # Runs of one step: timing the candidate paths (mt_models.runtime.autotune) would cost more than the runs
+        # themselves.
         os.environ.setdefault("MT_MIXED_PRECISION", "no")
         os.environ.setdefault("MT_COMPILE", "no")
         if not any(arg.split("=")[0] == "--output_dir" for arg in rest):

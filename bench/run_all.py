@@ -146,7 +146,7 @@ def cpu_description() -> str:
     except OSError:
         pass
     probe = (
-        "import torch; from mt_models.fast_path import native_bf16; "
+        "import torch; from mt_models.runtime.fast_path import native_bf16; "
         "print(torch.backends.cpu.get_cpu_capability(), native_bf16('cpu')[0])"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)

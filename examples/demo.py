@@ -15,7 +15,7 @@
 The default needs no download and learns on two CPU cores: ``resnet3d``, a 230k-parameter 3D CNN trained from scratch
 on the foreground and frame differences of 16x32x32 clips (``--modality fg+diff``), the baseline head, one seed, on
 30 clips per view and fine class, for 15 epochs on every machine (one recipe; each training runs on the path timed
-fastest for it on this machine, see :mod:`mt_models.fast_path`; ``--num_epochs`` sets it).
+fastest for it on this machine, see :mod:`mt_models.runtime.fast_path`; ``--num_epochs`` sets it).
 The paper's observations over three seeds, with the disentangled head and a model that also sees RGB::
 
     python examples/demo.py --heads baseline disentangled --compare_modalities rgb+fg+diff --seeds 0 1 2
@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from mt_datasets.errors import add_debug_argument, run_main
-from mt_options import HEAD_NAMES, positive_float, positive_int
+from mt_models.options import HEAD_NAMES, positive_float, positive_int
 
 PROTOCOLS = ("motion-only", "paper")
 HEADS = HEAD_NAMES
@@ -92,7 +92,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_debug_argument(parser)
     args = parser.parse_args(argv)
     if len(set(args.seeds)) < len(args.seeds):
-        from mt_models.protocol import repeated_seeds
+        from mt_models.experiments.protocol import repeated_seeds
 
         parser.error(repeated_seeds(args.seeds))
     return args
@@ -123,8 +123,8 @@ def ensure_dataset(args: argparse.Namespace, protocol: str) -> Path:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)  # before torch and transformers load: --help and bad values answer at once
-    from mt_models.evaluation import EvaluationInputError
-    from mt_models.training import TrainingError
+    from mt_models.scoring.evaluation import EvaluationInputError
+    from mt_models.train.loop import TrainingError
 
     errors = (ValueError, TrainingError, EvaluationInputError)
     return run_main("demo.py", lambda: _claimed(args), errors, debug=args.debug)
@@ -137,7 +137,7 @@ DEMO_MAKES = ("data", "runs", "table.md", "table.csv", "known_unknown.png", "fin
 def _claimed(args: argparse.Namespace) -> dict[str, Any]:
     """The demo, with --output_dir checked and held first (a folder that holds what the demo does not write, or that
     another live run holds, stops before any work)."""
-    from mt_models.output_dirs import claim_output_dir
+    from mt_models.runtime.output_dirs import claim_output_dir
 
     with claim_output_dir(args.output_dir, makes=DEMO_MAKES, what="demo"):
         return _demo(args)
@@ -146,9 +146,9 @@ def _claimed(args: argparse.Namespace) -> dict[str, Any]:
 def _demo(args: argparse.Namespace) -> dict[str, Any]:
     from mt_datasets import get_taxonomy
     from mt_metrics import paper_results
-    from mt_models.diagnostics import probe_accuracies
-    from mt_models.findings import findings, row_name
-    from mt_models.protocol import (
+    from mt_models.diagnosis.diagnostics import probe_accuracies
+    from mt_models.experiments.findings import findings, row_name
+    from mt_models.experiments.protocol import (
         TABLE_COLUMNS,
         PairedComparisons,
         per_class_scores,
@@ -159,7 +159,7 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
         run_protocol,
         write_table,
     )
-    from mt_models.records import read_record
+    from mt_models.scoring.records import read_record
 
     start = time.perf_counter()
     output_dir = Path(args.output_dir)

@@ -1,9 +1,9 @@
 """Diagnose what a trained model relies on: per-factor scores, temporal probes, confusions, as one report.
 
 The model sees the ``known`` and ``unknown`` splits of one protocol direction as ``eval.py`` does, plain and under
-input transformations (``mt_models.probes``: frames shuffled, reversed, one frame repeated, slowed, sped up, and on
-Syn-TA the background made plain). Each video is decoded once, as a clip denser than the model's when a probe needs
-frames in between, and every probe is made from that clip in memory. Any number of processes:
+input transformations (``mt_models.diagnosis.probes``: frames shuffled, reversed, one frame repeated, slowed, sped up,
+and on Syn-TA the background made plain). Each video is decoded once, as a clip denser than the model's when a probe
+needs frames in between, and every probe is made from that clip in memory. Any number of processes:
 
     accelerate launch examples/diagnose.py --dataset motion-transfer/syn-ta --config set1 \\
         --model runs/videomae-set1 --probes all --groups view,background,camera_azimuth:30 --report runs/diagnosis
@@ -20,7 +20,7 @@ import argparse
 import json
 
 from mt_datasets.errors import add_debug_argument, run_main
-from mt_options import PROBE_NAMES, add_data_and_model_arguments, add_precision_argument, positive_int
+from mt_models.options import PROBE_NAMES, add_data_and_model_arguments, add_precision_argument, positive_int
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,7 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--report", required=True, help="directory for diagnosis.json, report.md and the plots")
     add_debug_argument(parser)
     args = parser.parse_args(argv)  # before torch and transformers load: --help answers at once
-    from mt_models.probes import resolve_probes
+    from mt_models.diagnosis.probes import resolve_probes
 
     try:  # the names, before any dataset loads (which Syn-TA-only probes apply is known once it has)
         resolve_probes(args.probes)
@@ -49,7 +49,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    from mt_models.evaluation import EvaluationInputError
+    from mt_models.scoring.evaluation import EvaluationInputError
 
     return run_main("diagnose.py", lambda: _claimed(args), (EvaluationInputError, ConnectionError), debug=args.debug)
 
@@ -61,8 +61,8 @@ REPORT_MAKES = ("diagnosis.json", "report.md", "*.png", "meta/presence.*")
 def _claimed(args: argparse.Namespace) -> dict:
     """The diagnosis, with --report checked and held first: a folder that holds what a diagnosis does not write (a
     dataset, a file in its place), a mistyped local path or another live run's folder stop before any work."""
-    from mt_models.evaluation import EvaluationInputError
-    from mt_models.output_dirs import claim_output_dir, missing_local_path
+    from mt_models.runtime.output_dirs import claim_output_dir, missing_local_path
+    from mt_models.scoring.evaluation import EvaluationInputError
 
     for option, value in (("--dataset", args.dataset), ("--model", args.model), ("--videos", args.videos)):
         reason = missing_local_path(value, option)
@@ -75,10 +75,12 @@ def _claimed(args: argparse.Namespace) -> dict:
 
 def _diagnose(args: argparse.Namespace) -> dict:
     from mt_datasets.protocol import TEST_SPLITS, direction, training_set_of
-    from mt_models.data import taxonomy_of
-    from mt_models.diagnostics import build_diagnosis, factor_groups, parse_group_spec, predict_under_probes
-    from mt_models.diagnostics_report import render_report
-    from mt_models.evaluation import (
+    from mt_models.diagnosis.diagnostics import build_diagnosis, factor_groups, parse_group_spec, predict_under_probes
+    from mt_models.diagnosis.probes import oversampling_for, resolve_probes
+    from mt_models.diagnosis.report import render_report
+    from mt_models.runtime.data import taxonomy_of
+    from mt_models.runtime.fast_path import evaluation_accelerator
+    from mt_models.scoring.evaluation import (
         EvaluationInputError,
         attach_eval_videos,
         check_label_spaces,
@@ -86,9 +88,7 @@ def _diagnose(args: argparse.Namespace) -> dict:
         load_model,
         skipped_videos,
     )
-    from mt_models.fast_path import evaluation_accelerator
-    from mt_models.probes import oversampling_for, resolve_probes
-    from mt_models.records import dataset_revision
+    from mt_models.scoring.records import dataset_revision
 
     accelerator, _ = evaluation_accelerator(args.mixed_precision)
     # Everything that can be wrong with the inputs is checked before any video is decoded.

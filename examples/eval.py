@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 
 from mt_datasets.errors import add_debug_argument, run_main
-from mt_options import add_evaluation_arguments
+from mt_models.options import add_evaluation_arguments
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -33,7 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     args = vars(parse_args(argv))  # before torch and transformers load: --help and bad values answer at once
     debug = args.pop("debug")
-    from mt_models.evaluation import EvaluationInputError, EvaluationOptions, evaluate_direction
+    from mt_models.scoring.evaluation import EvaluationInputError, EvaluationOptions, evaluate_direction
 
     return run_main(
         "eval.py",

@@ -3,8 +3,8 @@
     python examples/quickstart.py --dataset motion-transfer/syn-ta --model <classifier trained by train.py>
 
 The three steps every evaluation takes, without Accelerate or DataLoaders (see eval.py for those): decode a clip
-(``mt_datasets.video.read_clip``), preprocess it in torch (``mt_models.preprocess``), score the predictions with the
-``motion_transferability`` metric. Prints the metric's headline scores as one JSON line.
+(``mt_datasets.video.read_clip``), preprocess it in torch (``mt_models.models.preprocess``), score the predictions with
+the ``motion_transferability`` metric. Prints the metric's headline scores as one JSON line.
 """
 
 from __future__ import annotations

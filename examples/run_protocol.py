@@ -9,7 +9,7 @@ direction, then averaged, the paper's convention), in percent, beside the paper'
         --heads baseline disentangled --num_epochs 10 --output_dir protocol_results
 
 writes ``protocol_results/table.md``, ``table.csv`` and ``known_unknown.png``. Every step runs in this process
-(:mod:`mt_models.protocol`), so ``accelerate launch examples/run_protocol.py ...`` distributes all of it.
+(:mod:`mt_models.experiments.protocol`), so ``accelerate launch examples/run_protocol.py ...`` distributes all of it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mt_datasets.errors import add_debug_argument, run_main
-from mt_options import HEADS, add_videos_argument, positive_float, positive_int
+from mt_models.options import HEADS, add_videos_argument, positive_float, positive_int
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,7 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not args.models and not args.open_vocabulary_models:
         parser.error("nothing to run: give --models to train and/or --open_vocabulary_models to evaluate zero-shot")
     if len(set(args.seeds)) < len(args.seeds):
-        from mt_models.protocol import repeated_seeds
+        from mt_models.experiments.protocol import repeated_seeds
 
         parser.error(repeated_seeds(args.seeds))
     return args
@@ -52,16 +52,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     args = parse_args(argv)  # before torch and transformers load: --help and bad values answer at once
-    from mt_models.evaluation import EvaluationInputError
-    from mt_models.training import TrainingError
+    from mt_models.scoring.evaluation import EvaluationInputError
+    from mt_models.train.loop import TrainingError
 
     return run_main("run_protocol.py", lambda: _run(args), (EvaluationInputError, TrainingError), debug=args.debug)
 
 
 def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from mt_models.evaluation import EvaluationInputError
-    from mt_models.output_dirs import claim_output_dir
-    from mt_models.protocol import protocol_outputs
+    from mt_models.experiments.protocol import protocol_outputs
+    from mt_models.runtime.output_dirs import claim_output_dir
+    from mt_models.scoring.evaluation import EvaluationInputError
 
     makes = protocol_outputs(args.models, args.heads, args.open_vocabulary_models)
     # Checked and held before any work, through the table and the chart.
@@ -70,8 +70,8 @@ def _run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def _run_and_tabulate(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from mt_models.fast_path import process_state
-    from mt_models.protocol import plot_known_unknown, protocol_table, run_protocol, write_table
+    from mt_models.experiments.protocol import plot_known_unknown, protocol_table, run_protocol, write_table
+    from mt_models.runtime.fast_path import process_state
 
     runs = run_protocol(
         args.dataset,

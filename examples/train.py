@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 
 from mt_datasets.errors import add_debug_argument, run_main
-from mt_options import add_training_arguments
+from mt_models.options import add_training_arguments
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -33,7 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     args = vars(parse_args(argv))  # before torch and transformers load: --help and bad values answer at once
     debug = args.pop("debug")
-    from mt_models.training import TrainingError, TrainingOptions, train
+    from mt_models.train.loop import TrainingError, TrainingOptions, train
 
     # Options are checked (TrainingOptions) before any dataset or model loads; a mistyped dataset or model, being
     # offline, a full disk or Ctrl-C end in one line.

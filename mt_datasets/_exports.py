@@ -35,8 +35,9 @@ def lazy_exports(
         return getattr(importlib.import_module(modules[-1]), name)
 
     def __getattr__(name: str) -> Any:
-        # A submodule's name is the import system's to import (`from mt_datasets.hub import locks` asks first).
-        if name.startswith("__") or not (name in table or modules) or _is_submodule(package, name):
+        # A submodule's name is the import system's to import (`from mt_datasets.hub import locks` asks first),
+        # unless the table names it (`mt_models.preprocess`, the function, beside the old module's path).
+        if name.startswith("__") or (name not in table and (not modules or _is_submodule(package, name))):
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         try:
             value = find(name)

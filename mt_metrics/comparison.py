@@ -191,7 +191,8 @@ def paired_cluster_difference(
 
     Args:
         first, second: ``{"predictions", "references", "is_known"}`` and optionally ``"direction"`` and the
-            cluster columns (e.g. ``"seed"``), per video, as :func:`mt_models.protocol.pooled_predictions` gives.
+            cluster columns (e.g. ``"seed"``), per video, as :func:`mt_models.experiments.protocol.pooled_predictions`
+            gives.
         cluster: the column(s) whose values are resampled jointly for both sides: ``"coarse"`` (the references'
             coarse classes) and/or other columns such as ``"seed"``. Several columns are resampled independently
             (crossed): a video enters a replicate once per draw of each of its values (the product of the counts).

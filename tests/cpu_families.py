@@ -20,14 +20,14 @@ import os
 import subprocess
 import sys
 
-from mt_models.fast_path import avx2_environment, avx512_core_environment, numpy_features_above_avx2
+from mt_models.runtime.fast_path import avx2_environment, avx512_core_environment, numpy_features_above_avx2
 
 __all__ = ["FAMILIES", "avx2_env", "numpy_features_above_avx2"]
 
 
 def avx2_env(base: dict[str, str] | None = None) -> dict[str, str]:
     """``base`` (default: this process's environment) with every library held to AVX2
-    (:func:`mt_models.fast_path.avx2_environment`, the one home of the settings)."""
+    (:func:`mt_models.runtime.fast_path.avx2_environment`, the one home of the settings)."""
     return avx2_environment(base)
 
 

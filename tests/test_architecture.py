@@ -1,4 +1,5 @@
-"""The package's shape: no import circle, no module over 700 lines, and the layers import only downwards.
+"""The package's shape: no import circle, no module over 700 lines, the layers import only downwards, mt_models in
+sub-packages by job (its old module paths warn), the installed top-level packages, and the old paths unused inside.
 
 The import graph is drawn from the source with ``ast``: every import statement, at module level or inside a function
 (a lazy import still ties two modules together), relative ones resolved. ``from pkg import name`` is an import of the
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
 import sys
 import warnings
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -142,15 +145,31 @@ OLD_PATHS = {
     "mt_datasets.cli": "mt_datasets.commands.cli",
     "mt_datasets.generate_command": "mt_datasets.commands.generate",
 }
+# mt_models' sub-packages, by job (ARCHITECTURE.md); its top level holds only __init__ and the old paths.
+MT_MODELS_PACKAGES = ("models", "runtime", "train", "scoring", "experiments", "diagnosis", "options")
 
 
 @pytest.mark.parametrize("old", sorted(OLD_PATHS))
 def test_the_old_paths_still_import_and_warn(old):
     new = importlib.import_module(OLD_PATHS[old])
+    parent, _, child = old.rpartition(".")
+    # Importing a submodule binds it in its parent: keep what the parent had (mt_models.preprocess is a function).
+    before = vars(sys.modules[parent]).get(child) if parent else None
     sys.modules.pop(old, None)
-    with pytest.warns(FutureWarning, match=rf"{old} has moved to {OLD_PATHS[old]}"):
-        module = importlib.import_module(old)
-    for name in new.__all__:
+    try:
+        with pytest.warns(FutureWarning, match=rf"{old} has moved to {OLD_PATHS[old]}"):
+            module = importlib.import_module(old)
+    finally:
+        sys.modules.pop(old, None)
+        if parent:
+            vars(sys.modules[parent]).pop(child, None)
+            if before is not None:
+                setattr(sys.modules[parent], child, before)
+    names = getattr(new, "__all__", None) or [
+        *importlib.import_module("mt_models.options.run").__all__,
+        *importlib.import_module("mt_models.options.arguments").__all__,
+    ]
+    for name in names:
         assert getattr(module, name) is getattr(new, name)
 
 
@@ -169,3 +188,100 @@ def test_the_old_names_of_moved_modules_still_resolve_without_a_warning():
     from mt_datasets.sources.build import SourceClip
 
     assert old_presence.SourceClip is SourceClip  # names that had moved out of presence before
+
+
+def _is_old_path(path: Path) -> bool:
+    """A two-line module over ``mt_datasets._exports.moved``: the old path of a moved module."""
+    body = [node for node in ast.parse(path.read_text()).body if not isinstance(node, ast.Expr)]
+    return (
+        len(body) == 2
+        and isinstance(body[0], ast.ImportFrom)
+        and body[0].module == "mt_datasets._exports"
+        and [alias.name for alias in body[0].names] == ["moved"]
+        and isinstance(body[1], ast.Assign)
+        and isinstance(body[1].value, ast.Call)
+        and getattr(body[1].value.func, "id", None) == "moved"
+    )
+
+
+def test_mt_models_is_in_sub_packages_by_job():
+    top = ROOT / "mt_models"
+    packages = sorted(path.name for path in top.iterdir() if (path / "__init__.py").is_file())
+    assert packages == sorted(MT_MODELS_PACKAGES)
+    for package in packages:
+        assert ast.get_docstring(ast.parse((top / package / "__init__.py").read_text())), f"{package}: no docstring"
+    modules = {path.stem for path in top.glob("*.py")} - {"__init__"}
+    plain = sorted(name for name in modules if not _is_old_path(top / f"{name}.py"))
+    assert not plain, f"plain modules at mt_models' top level (put them in a sub-package): {plain}"
+    # every old path at the top is listed (so tested) and leads into a sub-package
+    assert all(OLD_PATHS[f"mt_models.{name}"] in MODULES for name in modules)
+
+
+def test_no_code_of_ours_imports_an_old_path():
+    old = set(OLD_PATHS)
+    exported = set(importlib.import_module("mt_models").__all__)  # `from mt_models import preprocess`: the function
+    sources = [path for folder in (*PACKAGES, "examples", "bench", "tests") for path in (ROOT / folder).rglob("*.py")]
+    wrong = []
+    for path in sources:
+        if _is_old_path(path):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                targets = [node.module] + [
+                    f"{node.module}.{alias.name}"
+                    for alias in node.names
+                    if not (node.module == "mt_models" and alias.name in exported)
+                ]
+            else:
+                continue
+            wrong += [f"{path.relative_to(ROOT)}:{node.lineno} imports {t}" for t in targets if t in old]
+    assert not wrong, wrong
+
+
+def test_the_models_sub_package_imports_nothing_of_mt_models_above_it():
+    # mt_models' __init__ imports mt_models.models when transformers loads: a models module importing another
+    # sub-package could meet it half-imported. The options are light and the models' configs take them.
+    wrong = [
+        f"{name} imports {target}"
+        for name, targets in GRAPH.items()
+        if name.startswith("mt_models.models.")
+        for target in targets
+        if target.startswith("mt_models") and not target.startswith(("mt_models.models", "mt_models.options"))
+    ]
+    assert not wrong, wrong
+
+
+def test_the_options_import_neither_torch_nor_transformers():
+    # What keeps examples/*.py --help and a bad value under a second (bench/bench_help.py times it).
+    code = (
+        "import sys; import mt_models.options as o; o.RunOptions, o.add_training_arguments, o.HEAD_NAMES; "
+        "print(sorted(m for m in ('torch', 'transformers', 'datasets') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
+
+
+def test_importing_mt_models_registers_the_models_once_transformers_loads():
+    code = (
+        "import sys; import mt_models; assert 'torch' not in sys.modules; "
+        "from transformers import AutoConfig; from transformers.pipelines import PIPELINE_REGISTRY; "
+        "print(AutoConfig.for_model('motion_transfer_disentangled').__class__.__name__, "
+        "PIPELINE_REGISTRY.check_task('video-classification')[1]['impl'].__name__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["DisentangledConfig", "MotionVideoClassificationPipeline"]
+
+
+def test_the_installed_top_level_packages_are_the_designs_three():
+    with mock.patch("setuptools.setup") as setup:
+        exec(compile((ROOT / "setup.py").read_text(), "setup.py", "exec"), {"__name__": "__main__"})
+    kwargs = setup.call_args.kwargs
+    packages = kwargs["packages"]
+    assert {package.partition(".")[0] for package in packages} == set(PACKAGES)
+    assert "mt_datasets.templates" in packages  # the card templates, from hub_cards/
+    # top-level modules: only old paths, for one release
+    assert all(_is_old_path(ROOT / f"{module}.py") for module in kwargs.get("py_modules", []))

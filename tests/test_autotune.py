@@ -8,9 +8,9 @@ import time
 import pytest
 import torch
 
-from mt_models import autotune
-from mt_models.autotune import Candidate, Timing, choose_candidate, measure_candidates
-from mt_models.fast_path import choose_fast_path
+from mt_models.runtime import autotune
+from mt_models.runtime.autotune import Candidate, Timing, choose_candidate, measure_candidates
+from mt_models.runtime.fast_path import choose_fast_path
 
 FP32, BF16 = Candidate("no", False, False), Candidate("bf16", False, False)
 FP32_COMPILED, BF16_COMPILED = Candidate("no", True, True), Candidate("bf16", True, True)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mt_models.findings import findings
+from mt_models.experiments.findings import findings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,8 +75,8 @@ def _row(known, unknown, width=2.0):
 
 
 class _Paired:
-    """A stand-in for mt_models.protocol.PairedComparisons: differences of the point values with a fixed interval
-    (+-5 points, so a 5-point difference includes 0), and a record of what was asked."""
+    """A stand-in for mt_models.experiments.protocol.PairedComparisons: differences of the point values with a fixed
+    interval (+-5 points, so a 5-point difference includes 0), and a record of what was asked."""
 
     def __init__(self):
         self.asked, self.contrasts, self.rows = [], [], {}

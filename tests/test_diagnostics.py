@@ -15,7 +15,7 @@ from mt_datasets import get_taxonomy
 from mt_datasets.video import read_clip
 from mt_metrics import compute_transferability
 from mt_models import DisentangledVideoClassifier, create_backbone, save_tiny_checkpoint
-from mt_models.diagnostics import (
+from mt_models.diagnosis.diagnostics import (
     bin_labels,
     build_diagnosis,
     confusion_matrix,
@@ -24,8 +24,7 @@ from mt_models.diagnostics import (
     parse_group_spec,
     read_diagnosis,
 )
-from mt_models.diagnostics_report import render_report
-from mt_models.probes import (
+from mt_models.diagnosis.probes import (
     PROBES,
     change_speed,
     opposite_pairs,
@@ -38,6 +37,7 @@ from mt_models.probes import (
     speed_indices,
     static_frames,
 )
+from mt_models.diagnosis.report import render_report
 
 SYN_TA = get_taxonomy("syn-ta")
 NUM_FRAMES = 8

@@ -24,8 +24,8 @@ from scripts.models_checkpoints import make_xclip_checkpoint
 
 from mt_datasets import get_taxonomy
 from mt_models import save_tiny_checkpoint
-from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE, make_prompts
-from mt_models.records import FORMAT_VERSION, read_record
+from mt_models.models.open_vocab import DEFAULT_PROMPT_TEMPLATE, make_prompts
+from mt_models.scoring.records import FORMAT_VERSION, read_record
 
 TRAIN_ARGS = ["--num_epochs", "2", "--batch_size", "4", "--learning_rate", "1e-3", "--num_workers", "1"]
 

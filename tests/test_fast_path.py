@@ -15,9 +15,9 @@ import torch
 from factories import EXAMPLES, make_tiny_dataset, run_example
 from safetensors.torch import load_file
 
-import mt_models.fast_path as fast_path
-from mt_models.autotune import Timing, choose_candidate
-from mt_models.fast_path import CPU_KINDS, CompiledStep, avx2_environment, choose_fast_path
+import mt_models.runtime.fast_path as fast_path
+from mt_models.runtime.autotune import Timing, choose_candidate
+from mt_models.runtime.fast_path import CPU_KINDS, CompiledStep, avx2_environment, choose_fast_path
 
 # What a machine without AVX-512 (an AMD EPYC with AVX2 only) runs, emulated here (bench/bench_train.py uses the same).
 AVX2 = avx2_environment()
@@ -45,7 +45,7 @@ def test_without_a_model_to_time_auto_never_guesses_bf16():
 # The three CPU kinds, as :func:`native_bf16` must tell them apart; the AMX kind is this machine's only if it has
 # the instructions (it cannot be emulated on a CPU without them).
 KIND_PROBE = (
-    "import torch; from mt_models.fast_path import native_bf16; "
+    "import torch; from mt_models.runtime.fast_path import native_bf16; "
     "print(torch.backends.cpu.get_cpu_capability()); print(native_bf16('cpu')[1])"
 )
 

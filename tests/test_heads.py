@@ -1,4 +1,5 @@
-"""The head designs of DisentangledVideoClassifier (mt_models.heads): their terms, training, saving and serving."""
+"""The head designs of DisentangledVideoClassifier (mt_models.models.heads): their terms, training, saving and
+serving."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from factories import make_tiny_dataset
 from transformers import AutoModel, pipeline
 
 from mt_models import DisentangledConfig, DisentangledVideoClassifier, create_backbone, save_tiny_checkpoint
-from mt_models.heads import (
+from mt_models.experiments.protocol import HEADS
+from mt_models.models.heads import (
     HEAD_NAMES,
     cross_variant_contrastive_loss,
     mix_variants,
@@ -19,8 +21,7 @@ from mt_models.heads import (
     within_coarse_logmeanexp,
     within_coarse_logsumexp,
 )
-from mt_models.protocol import HEADS
-from mt_models.training import train, training_options
+from mt_models.train.loop import train, training_options
 
 LABELS = dict(coarse_labels=["a", "b"], fine_labels=["a1", "a2", "b1", "b2"], fine_to_coarse=[0, 0, 1, 1])
 

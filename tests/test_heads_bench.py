@@ -1,4 +1,5 @@
-"""bench/heads.py's pieces (variant parsing, the table) and mt_models.validation's carving of held-out variants."""
+"""bench/heads.py's pieces (variant parsing, the table) and mt_models.train.validation's carving of held-out
+variants."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import datasets
 import pytest
 from factories import make_tiny_dataset
 
-from mt_models.validation import carve_validation, held_out_variants
+from mt_models.train.validation import carve_validation, held_out_variants
 
 ROOT = Path(__file__).resolve().parents[1]
 

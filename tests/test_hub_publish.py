@@ -196,7 +196,7 @@ def k400_ta(dataset_dir) -> Path:  # noqa: F811
 @pytest.fixture(scope="module")
 def ssv2_ta(tmp_path_factory) -> Path:
     """A metadata-only SSv2-TA build (a clip of each set in train and validation)."""
-    from mt_datasets.ssv2 import build_ssv2_ta
+    from mt_datasets.sources.ssv2 import build_ssv2_ta
 
     taxonomy = get_taxonomy("ssv2-ta")
     set1, set2 = taxonomy.fine_names_of_set(1)[0], taxonomy.fine_names_of_set(2)[0]

@@ -25,10 +25,10 @@ from mt_models import (
     resize_and_crop,
     save_tiny_checkpoint,
 )
-from mt_models.classifier import IGNORE_INDEX, _ScaledGradient, cross_covariance_penalty
-from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of, training_set_of
-from mt_models.open_vocab import OpenVocabularyClassifier, make_prompts
-from mt_models.records import FORMAT_VERSION, ResultsRecord, read_record
+from mt_models.models.classifier import IGNORE_INDEX, _ScaledGradient, cross_covariance_penalty
+from mt_models.models.open_vocab import OpenVocabularyClassifier, make_prompts
+from mt_models.runtime.data import VideoClipDataset, make_dataloader, taxonomy_of, training_set_of
+from mt_models.scoring.records import FORMAT_VERSION, ResultsRecord, read_record
 
 BACKBONES = ("c2d-r50", "clip", "i3d-r50", "resnet3d", "timesformer", "videomae", "vivit", "vjepa2", "xclip")
 HEAD = dict(
@@ -294,7 +294,7 @@ def test_results_record_round_trip_and_versions(tmp_path):
 
 
 def test_model_card_says_how_the_fine_branch_trains():
-    from mt_models.cards import training_model_card
+    from mt_models.models.cards import training_model_card
 
     context = dict(
         base_model="resnet3d", backbone="resnet3d", dataset="syn-ta-mini", config="set1", fine_set=1, held_out_set=2,

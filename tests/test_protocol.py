@@ -1,12 +1,13 @@
-"""mt_models.protocol: pooling, per-class scores and the resumed grid, on predictions the evaluation module wrote."""
+"""mt_models.experiments.protocol: pooling, per-class scores and the resumed grid, on predictions the evaluation module
+wrote."""
 
 from __future__ import annotations
 
 import pytest
 
-from mt_models.evaluation import write_predictions
-from mt_models.protocol import per_class_scores, pooled_scores, run_label, run_protocol
-from mt_models.records import RESULTS_FILENAME
+from mt_models.experiments.protocol import per_class_scores, pooled_scores, run_label, run_protocol
+from mt_models.scoring.evaluation import write_predictions
+from mt_models.scoring.records import RESULTS_FILENAME
 
 
 def write_eval(directory, known, unknown):

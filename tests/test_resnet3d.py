@@ -11,10 +11,10 @@ from factories import make_tiny_dataset
 from transformers import AutoConfig, AutoModel
 
 from mt_models import DisentangledVideoClassifier, InputSpec, create_backbone, normalize, save_tiny_checkpoint
-from mt_models.augment import augment, random_shift
-from mt_models.data import VideoClipDataset, taxonomy_of
-from mt_models.preprocess import DIFFERENCE_SCALE, FOREGROUND_SCALE
-from mt_models.resnet3d import PRESETS, ResNet3DConfig, ResNet3DModel
+from mt_models.models.preprocess import DIFFERENCE_SCALE, FOREGROUND_SCALE
+from mt_models.models.resnet3d import PRESETS, ResNet3DConfig, ResNet3DModel
+from mt_models.runtime.data import VideoClipDataset, taxonomy_of
+from mt_models.train.augment import augment, random_shift
 
 
 @pytest.fixture(scope="module")

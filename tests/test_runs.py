@@ -19,9 +19,9 @@ from factories import hold_directory_lock, make_tiny_dataset, run_example
 from mt_datasets import get_taxonomy
 from mt_datasets.commands.cli import main as cli_main
 from mt_models import DisentangledVideoClassifier, create_backbone, save_tiny_checkpoint
-from mt_models.findings import findings
-from mt_models.records import read_record
-from mt_models.training import read_train_results
+from mt_models.experiments.findings import findings
+from mt_models.scoring.records import read_record
+from mt_models.train.loop import read_train_results
 
 SYN_TA = get_taxonomy("syn-ta")
 

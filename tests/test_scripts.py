@@ -21,9 +21,9 @@ from huggingface_hub import ModelCard
 from mt_datasets import get_taxonomy
 from mt_datasets.sources.kinetics import build_k400_ta, kinetics_video_id
 from mt_models import DisentangledVideoClassifier, create_backbone, save_tiny_checkpoint
-from mt_models.cards import is_hub_id, training_model_card
-from mt_models.records import read_record
-from mt_models.training import read_train_results
+from mt_models.models.cards import is_hub_id, training_model_card
+from mt_models.scoring.records import read_record
+from mt_models.train.loop import read_train_results
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 K400 = get_taxonomy("k400-ta")
@@ -289,7 +289,7 @@ def test_a_rerun_into_another_runs_directory_is_refused_and_latest_is_the_highes
 
 
 def test_latest_compares_steps_and_epochs_not_modification_times(tmp_path):
-    from mt_models.training import find_checkpoint
+    from mt_models.train.loop import find_checkpoint
 
     for name in ("step_30", "epoch_1", "step_10"):  # step_10 written last
         (tmp_path / name).mkdir()

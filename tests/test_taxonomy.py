@@ -82,7 +82,7 @@ def test_wrong_names_get_helpful_errors():
 def test_protocol_has_one_home_and_the_old_names_still_import():
     import mt_datasets
     from mt_datasets import errors, hub, protocol, taxonomy
-    from mt_models import data
+    from mt_models.runtime import data
 
     assert protocol.direction(1) == "set1->set2" and protocol.direction(2) == "set2->set1"
     assert {c: protocol.training_set_of(c) for c in protocol.PROTOCOL_CONFIGS} == {"set1": 1, "set2": 2}

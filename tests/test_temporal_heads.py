@@ -1,4 +1,5 @@
-"""Backbones' per-time features and the two-temporal-scale heads (mt_models.temporal_heads): their parts, training on a
+"""Backbones' per-time features and the two-temporal-scale heads (mt_models.models.temporal_heads): their parts,
+training on a
 tiny Syn-TA with train.py, saving and serving with pipeline()."""
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ from transformers import AutoModel, pipeline
 
 from mt_datasets import read_clip
 from mt_models import DisentangledConfig, DisentangledVideoClassifier, create_backbone, preprocess
-from mt_models.backbones import list_backbones
-from mt_models.resnet3d import PRESETS, ResNet3DConfig, ResNet3DModel
-from mt_models.temporal_heads import TEMPORAL_HEAD_NAMES, frame_differences, slow_summary, variant_centroid_spread
-from mt_models.training import train, training_options
+from mt_models.models.backbones import list_backbones
+from mt_models.models.resnet3d import PRESETS, ResNet3DConfig, ResNet3DModel
+from mt_models.models.temporal_heads import (
+    TEMPORAL_HEAD_NAMES,
+    frame_differences,
+    slow_summary,
+    variant_centroid_spread,
+)
+from mt_models.train.loop import train, training_options
 
 LABELS = dict(coarse_labels=["a", "b"], fine_labels=["a1", "a2", "b1", "b2"], fine_to_coarse=[0, 0, 1, 1])
 # Backbones whose clip feature is the mean over time of their per-time features (the others pool a CLS token).
@@ -179,7 +185,7 @@ def test_train_py_trains_the_head_down_saves_it_and_pipeline_serves_it(head, tin
     losses = json.loads((out / "train_results.json").read_text())["train_loss_per_epoch"]
     assert losses[-1] < losses[0], losses
     card = " ".join((out / "README.md").read_text().split())
-    assert f"Head: `{head}`" in card and "Two temporal scales (`mt_models.temporal_heads`" in card
+    assert f"Head: `{head}`" in card and "Two temporal scales (`mt_models.models.temporal_heads`" in card
     model = AutoModel.from_pretrained(out).eval()
     assert type(model).__name__ == "DisentangledVideoClassifier" and model.config.head == head
     spec = model.input_spec

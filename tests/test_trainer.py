@@ -1,6 +1,6 @@
 """The classifier as transformers users drive it: ``labels=``, ``Trainer``, ``save_pretrained`` and ``pipeline()``.
 
-A tiny Syn-TA made on disk is loaded with ``load_dataset``; :class:`mt_models.data.VideoCollator` decodes and
+A tiny Syn-TA made on disk is loaded with ``load_dataset``; :class:`mt_models.runtime.data.VideoCollator` decodes and
 preprocesses its rows on the package's own path; ``transformers.Trainer`` (on accelerate, on the CPU) fine-tunes the
 default (disentangled) classifier on a tiny VideoMAE for a few steps.
 """
@@ -14,7 +14,7 @@ from factories import make_tiny_dataset
 from transformers import AutoModel, Trainer, TrainingArguments, pipeline
 
 from mt_models import DisentangledVideoClassifier, create_backbone
-from mt_models.data import VideoCollator, taxonomy_of
+from mt_models.runtime.data import VideoCollator, taxonomy_of
 
 
 @pytest.fixture(scope="module")

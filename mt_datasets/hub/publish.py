@@ -314,7 +314,7 @@ def _upload_missing(api: Any, repo_id: str, plan: PublishPlan, revision: str | N
     the files of an earlier version that ``plan`` does not list (in the last commit, with the card)."""
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
-    from mt_datasets.layout import INFO_FILE
+    from mt_datasets.hub.layout import INFO_FILE
 
     remote = {
         entry.path: entry
@@ -375,7 +375,7 @@ def _refuse_another_dataset(
     """A :class:`PublishError` when ``repo_id`` holds files of another dataset than ``plan`` and not ``overwrite``."""
     import json
 
-    from mt_datasets.layout import INFO_FILE, read_info
+    from mt_datasets.hub.layout import INFO_FILE, read_info
 
     if overwrite or not set(remote) - {".gitattributes"}:
         return

@@ -13,7 +13,7 @@ from pathlib import Path
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 from transformers import PreTrainedTokenizerFast
 
-from mt_models.backbones import XCLIPBackbone, save_tiny_checkpoint
+from mt_models.models.backbones import XCLIPBackbone, save_tiny_checkpoint
 
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<bos>")
 EOS_TOKEN = "<eos>"  # the last id: X-CLIP's text model pools at the highest token id (its legacy EOS rule)

@@ -19,9 +19,9 @@ import torch
 from torch import nn
 from transformers import AutoTokenizer, PreTrainedTokenizerBase, XCLIPModel
 
-from mt_models.backbones import XCLIPBackbone, read_preprocessor_spec
-from mt_models.preprocess import InputSpec
-from mt_options import DEFAULT_PROMPT_TEMPLATE  # its home is light: the scripts' --help shows it
+from mt_models.models.backbones import XCLIPBackbone, read_preprocessor_spec
+from mt_models.models.preprocess import InputSpec
+from mt_models.options import DEFAULT_PROMPT_TEMPLATE  # its home is light: the scripts' --help shows it
 
 __all__ = ["DEFAULT_PROMPT_TEMPLATE", "OpenVocabularyClassifier", "make_prompts"]
 

@@ -1,8 +1,8 @@
 """A registry of transformers video backbones that give pooled clip features.
 
 Every backbone takes ``pixel_values`` of shape ``(batch, frames, 3, height, width)`` (normalised as its
-:class:`~mt_models.preprocess.InputSpec` says) and returns ``(batch, feature_dim)`` clip features. Adding a backbone is
-one decorated class; :func:`create_backbone` is the one factory:
+:class:`~mt_models.models.preprocess.InputSpec` says) and returns ``(batch, feature_dim)`` clip features. Adding a
+backbone is one decorated class; :func:`create_backbone` is the one factory:
 
 >>> backbone = create_backbone("videomae", tiny=True)
 >>> backbone.input_spec.num_frames, backbone.feature_dim
@@ -11,7 +11,7 @@ one decorated class; :func:`create_backbone` is the one factory:
 ['videomae', 'vivit', 'vjepa2']
 
 :meth:`VideoBackbone.temporal_features` gives the features per time step before the temporal pooling,
-``(batch, time, feature_dim)`` (what the two-temporal-scale heads of :mod:`mt_models.temporal_heads` read).
+``(batch, time, feature_dim)`` (what the two-temporal-scale heads of :mod:`mt_models.models.temporal_heads` read).
 
 Entries without pretrained weights (the convolutional ``resnet3d`` family, trained from scratch) build from their
 default configuration: ``create_backbone("resnet3d", modality="fg+diff")`` is the CPU model of ``make demo``.
@@ -51,8 +51,8 @@ from transformers import (
 from transformers.utils import cached_file
 
 from mt_datasets.errors import did_you_mean
-from mt_models.preprocess import CLIP_MEAN, CLIP_STD, IMAGENET_MEAN, IMAGENET_STD, InputSpec, modality_channels
-from mt_models.resnet3d import PRESETS, ResNet3DConfig, ResNet3DModel
+from mt_models.models.preprocess import CLIP_MEAN, CLIP_STD, IMAGENET_MEAN, IMAGENET_STD, InputSpec, modality_channels
+from mt_models.models.resnet3d import PRESETS, ResNet3DConfig, ResNet3DModel
 
 __all__ = [
     "VideoBackbone",
@@ -423,7 +423,7 @@ class CLIPFramesBackbone(VideoBackbone):
 
 @register_backbone
 class ResNet3DBackbone(VideoBackbone):
-    """The convolutional C2D / I3D family (:mod:`mt_models.resnet3d`): global average of the last stage.
+    """The convolutional C2D / I3D family (:mod:`mt_models.models.resnet3d`): global average of the last stage.
 
     No pretrained weights: a bare name builds the entry's default configuration with random weights. ``resnet3d`` is
     the ``"cpu-small"`` preset (230k parameters, 16x32x32 clips), which learns from scratch on a CPU; ``c2d-r50`` and
@@ -501,7 +501,7 @@ def backbone_class(name: str) -> type[VideoBackbone]:
 def _refuse_a_missing_directory(name: str) -> None:
     """A path-looking ``name`` (``./x``, ``/x``, ``~/x``, ``a/b/c``) that does not exist fails at once, in one line,
     instead of being tried as a Hub id (with retries)."""
-    from mt_models.cards import is_hub_id
+    from mt_models.models.cards import is_hub_id
 
     if not Path(name).expanduser().exists() and not is_hub_id(name):
         raise FileNotFoundError(f"--model {name}: no such directory (and not a Hub id owner/name)")
@@ -599,8 +599,9 @@ def create_backbone(
         num_frames: clip length, for backbones whose position embeddings allow another than the config's.
         input_spec: override the input spec entirely (e.g. the one stored with a trained classifier).
         modality: the input modality (``"rgb"``, ``"fg"``, ``"diff"``, ``"fg+diff"``, ...; see
-            :mod:`mt_models.preprocess`). Built from a config, the input channels follow it; a pretrained checkpoint
-            keeps its channels, so a stacked modality on a 3-channel checkpoint is refused with a clear error.
+            :mod:`mt_models.models.preprocess`). Built from a config, the input channels follow it; a pretrained
+            checkpoint keeps its channels, so a stacked modality on a 3-channel checkpoint is refused with a clear
+            error.
         **hub_kwargs: passed to ``from_pretrained`` (``revision``, ``cache_dir``, ``token``, ...).
 
     Returns:

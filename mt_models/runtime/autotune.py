@@ -3,7 +3,8 @@
 A CPU flag says what a CPU *can* run, not what is fast. oneDNN reports bf16 as supported on an AVX-512 CPU without
 AVX512_BF16/AMX, where it emulates it: there bf16 trains 2.3x slower than fp32 compiled; on an AVX2-only CPU bf16
 autocast is ~36x slower; on a CPU with AMX-BF16, bf16 compiled is the fastest path. So, as cuDNN's
-``benchmark=True`` does for convolution kernels, :func:`mt_models.fast_path.choose_fast_path` times the candidate
+``benchmark=True`` does for convolution kernels, :func:`mt_models.runtime.fast_path.choose_fast_path` times the
+candidate
 paths (precision x compilation, with channels_last_3d following compilation) on a copy of the run's own model and an
 input of the run's own batch shape, and takes the one that finishes the run soonest (this module measures; it does
 not choose what to force):

@@ -1,11 +1,11 @@
 """What a model relies on: the diagnosis record built from per-video predictions under each probe.
 
 ``examples/diagnose.py`` evaluates a model on the known and unknown sets of one protocol direction, plain and under
-the temporal probes of :mod:`mt_models.probes`, then calls :func:`build_diagnosis` with the predictions. Every score
-comes from :func:`mt_metrics.compute_transferability` (per-factor scores through its ``groups``);
+the temporal probes of :mod:`mt_models.diagnosis.probes`, then calls :func:`build_diagnosis` with the predictions. Every
+score comes from :func:`mt_metrics.compute_transferability` (per-factor scores through its ``groups``);
 this module adds what the metric does not have: coarse confusion matrices, the classes whose accuracy falls most from
 known to unknown, the confusion of opposite Syn-TA pairs, factor binning, and the record's layout. The record is plain
-JSON; :mod:`mt_models.diagnostics_report` renders it for a person to read.
+JSON; :mod:`mt_models.diagnosis.report` renders it for a person to read.
 
 >>> bin_labels([-70.0, -10.0, 0.0, 44.9], width=30.0)
 ['[-90, -60)', '[-30, 0)', '[0, 30)', '[30, 60)']
@@ -26,8 +26,8 @@ from numpy.typing import ArrayLike
 from mt_datasets.errors import did_you_mean
 from mt_datasets.taxonomy import Taxonomy
 from mt_metrics import compute_transferability, per_class_accuracy
-from mt_models.opposites import opposite_pairs, pair_confusion
-from mt_models.records import package_version, read_versioned_json, write_json
+from mt_models.diagnosis.opposites import opposite_pairs, pair_confusion
+from mt_models.scoring.records import package_version, read_versioned_json, write_json
 
 __all__ = [
     "predict_under_probes",
@@ -291,21 +291,21 @@ def predict_under_probes(
         accelerator: an ``accelerate.Accelerator``; ``model`` must be prepared with it already.
         model: a trained classifier, or an open-vocabulary one (then give ``class_names``, its prompts' classes).
         dataset: a ``DatasetDict`` with ``known`` and ``unknown`` splits.
-        probes: from :func:`mt_models.probes.resolve_probes`.
+        probes: from :func:`mt_models.diagnosis.probes.resolve_probes`.
         class_names: the coarse class names for an open-vocabulary model; ``None`` for a trained classifier.
         batch_size, num_workers: of the decoding DataLoader.
         seed: of the shuffle probe (one order per video, whichever batch or process it falls in).
 
     Returns:
         ``(input names, columns)``: ``"plain"`` then the probes' names, and the gathered columns of
-        :func:`mt_models.evaluation.predict_splits` with ``predictions`` ``(videos, inputs)``.
+        :func:`mt_models.scoring.evaluation.predict_splits` with ``predictions`` ``(videos, inputs)``.
     """
     import torch
 
     from mt_datasets.protocol import TEST_SPLITS
-    from mt_models.evaluation import predict_splits
-    from mt_models.preprocess import normalize
-    from mt_models.probes import oversampling_for, plain_clip
+    from mt_models.diagnosis.probes import oversampling_for, plain_clip
+    from mt_models.models.preprocess import normalize
+    from mt_models.scoring.evaluation import predict_splits
 
     spec = accelerator.unwrap_model(model).input_spec
     num_frames = spec.num_frames
@@ -356,9 +356,9 @@ def probe_accuracies(
     Returns:
         ``{"plain" | probe name: {"known_accuracy": %, "unknown_accuracy": %}}``.
     """
-    from mt_models.evaluation import load_eval_dataset, load_model
-    from mt_models.fast_path import evaluation_accelerator
-    from mt_models.probes import resolve_probes
+    from mt_models.diagnosis.probes import resolve_probes
+    from mt_models.runtime.fast_path import evaluation_accelerator
+    from mt_models.scoring.evaluation import load_eval_dataset, load_model
 
     accelerator, _ = evaluation_accelerator("auto")
     model = load_model(str(model_dir), config=config)

@@ -4,7 +4,8 @@ Machines differ, and so does their fast path, and a CPU flag does not tell it: o
 AVX-512 CPU without AVX512_BF16/AMX, where it emulates it and bf16 trains 2.3x *slower* than fp32 compiled; on an
 AVX2-only CPU bf16 autocast is ~36x slower; with AMX-BF16 bf16 compiled is the fastest path. So
 :func:`choose_fast_path`, given the run's model and an input of its batch shape, times the candidate paths on them
-(:mod:`mt_models.autotune`: measured once per CPU, kernel settings, torch version, model and shape, then cached) and
+(:mod:`mt_models.runtime.autotune`: measured once per CPU, kernel settings, torch version, model and shape, then
+cached) and
 takes the one that finishes the run soonest, compile time included. Each setting may be forced instead (``"no"`` /
 ``"bf16"``, ``True`` / ``False``); what was chosen, the figures and why fit one line (:meth:`FastPath.describe`), which
 the training loop and the evaluation print and record.
@@ -37,9 +38,7 @@ from typing import Any
 
 import torch
 
-from mt_models import autotune
-from mt_models.autotune import Candidate, CompiledStep, compile_failure  # re-exported: their old home
-from mt_options import (  # light homes: the scripts' --help shows these options
+from mt_models.options import (  # light homes: the scripts' --help shows these options
     COMPILE_CHOICES,
     COMPILE_ENVIRONMENT,
     PRECISION_CHOICES,
@@ -48,6 +47,8 @@ from mt_options import (  # light homes: the scripts' --help shows these options
     add_precision_argument,
     environment_choice,
 )
+from mt_models.runtime import autotune
+from mt_models.runtime.autotune import Candidate, CompiledStep, compile_failure  # re-exported: their old home
 
 __all__ = [
     "COMPILE_CHOICES",
@@ -159,7 +160,7 @@ class FastPath:
     cpu_capability: str
     reasons: tuple[str, ...] = field(default_factory=tuple)
     bf16: str = ""  # native, emulated or absent, as :func:`native_bf16` says it
-    timings: tuple[dict[str, Any], ...] = ()  # :class:`mt_models.autotune.Timing` records, when measured
+    timings: tuple[dict[str, Any], ...] = ()  # :class:`mt_models.runtime.autotune.Timing` records, when measured
     measured: str = "no"  # "measured", "cached" (timed by an earlier run) or "no"
 
     @property
@@ -169,7 +170,7 @@ class FastPath:
 
     @property
     def name(self) -> str:
-        """``"fp32 compiled+cl"``, ``"bf16 eager"``, ... (as :class:`mt_models.autotune.Candidate` names it)."""
+        """``"fp32 compiled+cl"``, ``"bf16 eager"``, ... (as :class:`mt_models.runtime.autotune.Candidate` names it)."""
         return Candidate(self.precision, self.compiled, self.channels_last).name
 
     def describe(self) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from mt_options import AUGMENTATIONS  # its home is light: the scripts' --help shows it
+from mt_models.options import AUGMENTATIONS  # its home is light: the scripts' --help shows it
 
 __all__ = ["AUGMENTATIONS", "random_shift", "augment"]
 

@@ -119,7 +119,7 @@ def claim_output_dir(
     raises alike; the main process holds the lock.
     """
     from mt_datasets.hub.locks import DirectoryBusyError, directory_lock
-    from mt_models.fast_path import process_state
+    from mt_models.runtime.fast_path import process_state
 
     directory = Path(directory)
     try:

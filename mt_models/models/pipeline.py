@@ -11,7 +11,7 @@ X-CLIP checkpoint:
 
 It decodes with the package's decoder (:func:`mt_datasets.read_clip`: torchcodec, PyAV fallback; the clip spread over
 the whole video, as ``eval.py`` samples it) and preprocesses with the package's one path
-(:func:`mt_models.preprocess.preprocess` with the model's ``input_spec``), so no torchvision is needed and the
+(:func:`mt_models.models.preprocess.preprocess` with the model's ``input_spec``), so no torchvision is needed and the
 pipeline sees exactly what evaluation sees. Each result is a list of ``{"label": coarse class name, "score": p}``,
 best first.
 
@@ -32,10 +32,10 @@ from transformers import AutoModelForVideoClassification, Pipeline, XCLIPModel
 from transformers.pipelines import PIPELINE_REGISTRY
 from transformers.pipelines.video_classification import VideoClassificationPipeline
 
-from mt_models.backbones import XCLIPBackbone, read_preprocessor_spec
-from mt_models.classifier import DisentangledConfig, DisentangledVideoClassifier
-from mt_models.open_vocab import OpenVocabularyClassifier
-from mt_models.preprocess import InputSpec, preprocess
+from mt_models.models.backbones import XCLIPBackbone, read_preprocessor_spec
+from mt_models.models.classifier import DisentangledConfig, DisentangledVideoClassifier
+from mt_models.models.open_vocab import OpenVocabularyClassifier
+from mt_models.models.preprocess import InputSpec, preprocess
 
 __all__ = ["TASK", "MotionVideoClassificationPipeline", "fetch_video", "register_pipeline"]
 
@@ -196,7 +196,7 @@ def _stack_clips(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor
 
 
 def register_pipeline() -> None:
-    """Make ``pipeline("video-classification", ...)`` build our models (idempotent; run by ``import mt_models``)."""
+    """Make ``pipeline("video-classification", ...)`` build our models (idempotent; run by :mod:`mt_models.models`)."""
     if DisentangledConfig not in AutoModelForVideoClassification._model_mapping._extra_content:
         AutoModelForVideoClassification.register(DisentangledConfig, DisentangledVideoClassifier)
     current = PIPELINE_REGISTRY.supported_tasks[TASK]

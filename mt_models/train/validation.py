@@ -1,8 +1,8 @@
 """A validation protocol carved out of the training set: held-out fine variants of the training set, never the test.
 
 :func:`carve_validation` writes a derived dataset directory with the same configs as the original (``set1``,
-``set2``) that ``train.py`` / :func:`mt_models.protocol.run_protocol` accept unchanged: for each training set, in each
-coarse class with at least two training fine variants one variant is held out (chosen by a seeded rule,
+``set2``) that ``train.py`` / :func:`mt_models.experiments.protocol.run_protocol` accept unchanged: for each training
+set, in each coarse class with at least two training fine variants one variant is held out (chosen by a seeded rule,
 :func:`held_out_variants`); ``train`` keeps the other variants' training videos, ``known`` their validation videos, and
 ``unknown`` is every video of the held-out variants (training and validation). Scores on it measure transfer to
 unseen variants *within the training set*, so a model can be chosen on them without looking at the test's unknown

@@ -2,7 +2,7 @@
 
 ``examples/*.py --help`` and a bad option value answer at once because the scripts parse their arguments with these
 functions before importing :mod:`mt_models` (torch and transformers: seconds). :mod:`mt_models.options`,
-:mod:`mt_models.training` and :mod:`mt_models.evaluation` re-export them, as they were their home before.
+:mod:`mt_models.train.loop` and :mod:`mt_models.scoring.evaluation` re-export them, as they were their home before.
 
 - :func:`add_dataset_arguments` (``--dataset``, ``--config``, ``--revision``, ``--videos``), every script's;
 - :func:`add_training_arguments` (``train.py``, the protocol runner's ``train_args``);
@@ -12,8 +12,8 @@ functions before importing :mod:`mt_models` (torch and transformers: seconds). :
 - the head options (:class:`HeadOptions`, :func:`add_head_arguments`), ``--mixed_precision`` and ``--compile``
   (:func:`add_precision_argument`, :func:`add_compile_arguments`), and the names the options choose among
   (:data:`AUGMENTATIONS`, :data:`HEAD_NAMES`, :data:`PROBE_NAMES`), whose homes are here so that the parsers need not
-  import the modules that implement them (:mod:`mt_models.classifier`, :mod:`mt_models.heads`,
-  :mod:`mt_models.fast_path` re-export them).
+  import the modules that implement them (:mod:`mt_models.models.classifier`, :mod:`mt_models.models.heads`,
+  :mod:`mt_models.runtime.fast_path` re-export them).
 """
 
 from __future__ import annotations
@@ -53,11 +53,11 @@ __all__ = [
     "positive_int",
 ]
 
-# Training augmentations (mt_models.augment implements them).
+# Training augmentations (mt_models.train.augment implements them).
 AUGMENTATIONS = ("none", "shift")
-# The classifier's head designs (mt_models.heads implements them; the protocol runner trains any of them).
+# The classifier's head designs (mt_models.models.heads implements them; the protocol runner trains any of them).
 HEAD_NAMES = ("baseline", "disentangled", "hierarchical", "vrex", "supcon", "mix", "slowfast", "pooled_delta")
-# The two-temporal-scale heads (mt_models.temporal_heads): they read the backbone's per-time features.
+# The two-temporal-scale heads (mt_models.models.temporal_heads): they read the backbone's per-time features.
 TEMPORAL_HEAD_NAMES = ("slowfast", "pooled_delta")
 # The fine / decorrelation / adversarial / fine-marginal weights and the fine branch's gradient scale each head takes
 # when they are not given (``None``). "disentangled" may use every term, "hierarchical" the fine loss and the fine
@@ -81,9 +81,9 @@ HEAD_TERMS = {
     **{head: ("fine_loss_weight", "fine_marginal_weight") for head in TEMPORAL_HEAD_NAMES},
 }
 HEADS = HEAD_NAMES
-# Temporal probes, in report order (mt_models.probes registers them under these names, and checks it does).
+# Temporal probes, in report order (mt_models.diagnosis.probes registers them under these names, and checks it does).
 PROBE_NAMES = ("shuffle", "reverse", "static", "slow", "fast", "plain_background")
-# X-CLIP's class-name prompt (mt_models.open_vocab).
+# X-CLIP's class-name prompt (mt_models.models.open_vocab).
 DEFAULT_PROMPT_TEMPLATE = "a video of {}."
 
 
@@ -149,7 +149,7 @@ class HeadOptions:
     """The options of the classifier's heads and loss that ``train.py`` takes (one ``--option`` each).
 
     Attributes:
-        head: the head design, one of :data:`HEAD_NAMES` (see :mod:`mt_models.heads`).
+        head: the head design, one of :data:`HEAD_NAMES` (see :mod:`mt_models.models.heads`).
         embedding_dim: size of the coarse and of the fine embedding.
         dropout: dropout on the backbone features before each projection.
         fine_loss_weight: weight of the fine cross-entropy (0 = no fine branch); "disentangled" and "hierarchical".
@@ -194,7 +194,7 @@ class HeadOptions:
 
 
 _HEAD_HELP = {
-    "head": "head design (mt_models.heads): " + ", ".join(HEAD_NAMES),
+    "head": "head design (mt_models.models.heads): " + ", ".join(HEAD_NAMES),
     "fine_loss_weight": "fine CE weight (default: the head's: 1 for disentangled, hierarchical, slowfast and "
     "pooled_delta, else 0)",
     "decorrelation_weight": "cross-covariance weight, disentangled head (default 0)",
@@ -263,7 +263,7 @@ def add_videos_argument(parser: argparse.ArgumentParser | argparse._ArgumentGrou
 
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
-    """The command-line options of ``train.py`` (the fields of :class:`mt_models.training.TrainingOptions`), in
+    """The command-line options of ``train.py`` (the fields of :class:`mt_models.train.loop.TrainingOptions`), in
     groups."""
     data = parser.add_argument_group("data")
     add_dataset_arguments(data)
@@ -334,7 +334,7 @@ def add_data_and_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_evaluation_arguments(parser: argparse.ArgumentParser) -> None:
-    """Every option of ``eval.py`` (the fields of :class:`mt_models.evaluation.EvaluationOptions`)."""
+    """Every option of ``eval.py`` (the fields of :class:`mt_models.scoring.evaluation.EvaluationOptions`)."""
     add_data_and_model_arguments(parser)
     parser.add_argument("--num_clips", type=positive_int, default=1, help="clips per video; probabilities are averaged")
     parser.add_argument("--sampling", default="uniform", choices=["uniform", "stride"])

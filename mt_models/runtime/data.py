@@ -3,7 +3,7 @@
 Videos are decoded in the DataLoader's worker processes with :func:`mt_datasets.video.read_clips` from the
 ``datasets.Video(decode=False)`` value (bytes and/or path), resized and cropped there in uint8 (clips of different
 sizes then batch, and cross the process boundary small), and normalised later on the accelerator
-(:func:`mt_models.preprocess.normalize`).
+(:func:`mt_models.models.preprocess.normalize`).
 
 A video that fails to decode is not dropped: its item keeps its place with zero frames, ``decoded=False`` and
 ``IGNORE_INDEX`` labels. Dropping it would change batch sizes, and Accelerate's ``gather_for_metrics`` trims the
@@ -24,8 +24,8 @@ from mt_datasets.errors import VideoDecodeError
 from mt_datasets.protocol import PROTOCOL_CONFIGS, training_set_of  # re-exported: their old home
 from mt_datasets.taxonomy import DATASET_NAMES, Taxonomy, get_taxonomy
 from mt_datasets.video import read_clips
-from mt_models.labels import IGNORE_INDEX
-from mt_models.preprocess import InputSpec, normalize, resize_and_crop
+from mt_models.models.labels import IGNORE_INDEX
+from mt_models.models.preprocess import InputSpec, normalize, resize_and_crop
 
 __all__ = [
     "PROTOCOL_CONFIGS",
@@ -161,7 +161,7 @@ def decode_row(
 class VideoCollator:
     """Rows of a loaded video dataset -> a model batch: the ``data_collator`` of transformers' ``Trainer``.
 
-    Decodes and resizes each row with :func:`decode_row` and normalises the batch (:func:`~mt_models.preprocess.
+    Decodes and resizes each row with :func:`decode_row` and normalises the batch (:func:`~mt_models.models.preprocess.
     normalize`), the package's one preprocessing path. The batch holds ``pixel_values``, ``labels`` (the coarse class,
     transformers' name) and ``fine_labels`` (indices into the model's fine head; ``IGNORE_INDEX`` for a fine class
     outside it, and both labels for a video that does not decode). Give the ``Trainer``

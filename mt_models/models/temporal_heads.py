@@ -1,8 +1,10 @@
 """Two-temporal-scale heads: the coarse branch reads the slow part of a clip's motion, the fine branch the fast part.
 
-The other heads (:mod:`mt_models.heads`) split the *label* space on one clip-level feature. These split the *signal*:
-they read the backbone's features per time step (:meth:`mt_models.backbones.VideoBackbone.temporal_features`,
-``(batch, time, dim)``), give the coarse branch of :class:`~mt_models.classifier.DisentangledVideoClassifier` a slow,
+The other heads (:mod:`mt_models.models.heads`) split the *label* space on one clip-level feature. These split the
+*signal*:
+they read the backbone's features per time step (:meth:`mt_models.models.backbones.VideoBackbone.temporal_features`,
+``(batch, time, dim)``), give the coarse branch of :class:`~mt_models.models.classifier.DisentangledVideoClassifier` a
+slow,
 global summary and a fine branch the fast, local remainder. A coarse action ("rising") is a slow pattern of movement;
 its fine variants ("rising in a zigzag", "rising at an angle") differ in faster detail.
 
@@ -47,9 +49,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from mt_models.backbones import VideoBackbone, has_temporal_features
-from mt_models.labels import IGNORE_INDEX
-from mt_options import TEMPORAL_HEAD_NAMES
+from mt_models.models.backbones import VideoBackbone, has_temporal_features
+from mt_models.models.labels import IGNORE_INDEX
+from mt_models.options import TEMPORAL_HEAD_NAMES
 
 __all__ = [
     "TEMPORAL_HEAD_NAMES",
@@ -141,7 +143,7 @@ class TemporalBranches(nn.Module):
     """The parts of a two-temporal-scale head besides the classifier's coarse projection and classifier.
 
     Args:
-        config: the classifier's :class:`~mt_models.classifier.DisentangledConfig` (``head`` one of
+        config: the classifier's :class:`~mt_models.models.classifier.DisentangledConfig` (``head`` one of
             :data:`TEMPORAL_HEAD_NAMES`).
         backbone: the classifier's backbone; it must implement ``temporal_features``.
     """

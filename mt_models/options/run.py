@@ -1,19 +1,15 @@
 """The options every script that runs a model on one protocol direction takes (``train.py``, ``eval.py``).
 
 :class:`RunOptions` holds the dataset and its direction, the model, the output directory and how clips are loaded
-and batched; :class:`mt_models.training.TrainingOptions` and :class:`mt_models.evaluation.EvaluationOptions` extend
-it with their own. :func:`add_dataset_arguments` adds the dataset's command-line options to a parser or group; it and
-the argparse types live in the light :mod:`mt_options` (the scripts parse before importing torch) and import from here
-too.
+and batched; :class:`mt_models.train.loop.TrainingOptions` and :class:`mt_models.scoring.evaluation.EvaluationOptions`
+extend it with their own. The command-line options that fill it are :mod:`mt_models.options.arguments`'.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mt_options import add_dataset_arguments, add_videos_argument, positive_float, positive_int
-
-__all__ = ["RunOptions", "add_dataset_arguments", "add_videos_argument", "positive_float", "positive_int"]
+__all__ = ["RunOptions"]
 
 
 @dataclass(kw_only=True)
@@ -34,7 +30,7 @@ class RunOptions:
     def missing_local_paths(self) -> str | None:
         """One line when ``--dataset``, ``--model`` or ``--videos`` is a mistyped local path (part of it exists as a
         local folder, the rest not), so that no Hub lookup or network error answers it; else None."""
-        from mt_models.output_dirs import missing_local_path
+        from mt_models.runtime.output_dirs import missing_local_path
 
         for option, value in (("--dataset", self.dataset), ("--model", self.model), ("--videos", self.videos)):
             reason = missing_local_path(value, option)

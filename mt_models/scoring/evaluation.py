@@ -32,14 +32,17 @@ import torch
 
 from mt_datasets.protocol import TEST_SPLITS, direction, other_set, training_set_of
 from mt_datasets.taxonomy import Taxonomy
-from mt_models.classifier import DisentangledConfig
-from mt_models.data import VideoClipDataset, make_dataloader, taxonomy_of
-from mt_models.fast_path import CompiledStep, evaluation_accelerator
-from mt_models.open_vocab import DEFAULT_PROMPT_TEMPLATE
-from mt_models.options import RunOptions
-from mt_models.preprocess import InputSpec
-from mt_models.records import damaged_weights_reason, read_versioned_json, write_json
-from mt_options import add_data_and_model_arguments, add_evaluation_arguments  # light homes, for the scripts' --help
+from mt_models.models.classifier import DisentangledConfig
+from mt_models.models.open_vocab import DEFAULT_PROMPT_TEMPLATE
+from mt_models.models.preprocess import InputSpec
+from mt_models.options import (  # light homes, for the scripts' --help
+    RunOptions,
+    add_data_and_model_arguments,
+    add_evaluation_arguments,
+)
+from mt_models.runtime.data import VideoClipDataset, make_dataloader, taxonomy_of
+from mt_models.runtime.fast_path import CompiledStep, evaluation_accelerator
+from mt_models.scoring.records import damaged_weights_reason, read_versioned_json, write_json
 
 __all__ = [
     "HEAD_OPTIONS",
@@ -175,7 +178,7 @@ def _model_type(model: str) -> str | None:
         return json.loads(config_file.read_text()).get("model_type")
     from transformers import AutoConfig
 
-    from mt_models.cards import is_hub_id
+    from mt_models.models.cards import is_hub_id
 
     if not local.expanduser().exists() and not is_hub_id(model):  # fail at once instead of retrying the Hub
         raise EvaluationInputError(f"--model {model}: no such directory (and not a Hub id owner/name)")
@@ -198,8 +201,8 @@ def load_model(
         EvaluationInputError: ``model`` is not a classifier trained by ``train.py`` (e.g. a bare backbone), or was
             trained on the other fine set than ``config`` evaluates.
     """
-    from mt_models.classifier import DisentangledVideoClassifier
-    from mt_models.open_vocab import OpenVocabularyClassifier
+    from mt_models.models.classifier import DisentangledVideoClassifier
+    from mt_models.models.open_vocab import OpenVocabularyClassifier
 
     model_type = _model_type(model)
     if open_vocabulary:
@@ -253,7 +256,7 @@ def _trained_classes(model: str) -> list[str] | None:
     Hub); None when it has none (a model from before this was recorded, a zero-shot X-CLIP) or it cannot be read."""
     local = Path(model) / "train_results.json"
     if not local.is_file():
-        from mt_models.cards import is_hub_id
+        from mt_models.models.cards import is_hub_id
 
         if not is_hub_id(model):
             return None
@@ -405,7 +408,7 @@ def _training_seed(model: str) -> int:
 
 def timing_batch(model: torch.nn.Module, batch_size: int) -> dict[str, Any]:
     """``model`` and a batch of ``batch_size`` clips of its input shape, to time the evaluation's fast path on."""
-    from mt_models.preprocess import normalize
+    from mt_models.models.preprocess import normalize
 
     spec = model.input_spec
     generator = torch.Generator().manual_seed(0)  # any frames will do: the time of a step does not depend on them
@@ -418,10 +421,11 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
     """Evaluate a model on the known and unknown splits of one direction; write the record and the predictions.
 
     Returns the results record as a dict on the main process (an empty dict on the others). The output directory is
-    checked and held first (:func:`mt_models.output_dirs.claim_output_dir`): one that holds what an evaluation does
-    not write (a dataset, a file in place of the folder), or that another live run holds, is refused before any work.
+    checked and held first (:func:`mt_models.runtime.output_dirs.claim_output_dir`): one that holds what an evaluation
+    does not write (a dataset, a file in place of the folder), or that another live run holds, is refused before any
+    work.
     """
-    from mt_models.output_dirs import claim_output_dir
+    from mt_models.runtime.output_dirs import claim_output_dir
 
     with claim_output_dir(options.output_dir, makes=EVALUATION_MAKES, what="evaluation", error=EvaluationInputError):
         return _evaluate_direction(options)
@@ -429,8 +433,8 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
 
 def _evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
     import mt_metrics
-    from mt_models.preprocess import normalize
-    from mt_models.records import ResultsRecord, dataset_revision
+    from mt_models.models.preprocess import normalize
+    from mt_models.scoring.records import ResultsRecord, dataset_revision
 
     training_set = training_set_of(options.config)
     model = load_model(
@@ -582,7 +586,7 @@ def _evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
         )
         result = record.to_dict()
         if options.update_model_card:
-            from mt_models.cards import add_eval_results_to_card
+            from mt_models.models.cards import add_eval_results_to_card
 
             accelerator.print(f"model card updated: {add_eval_results_to_card(options.model, result)}")
         accelerator.print(

@@ -1,4 +1,4 @@
-"""The head designs of :class:`~mt_models.classifier.DisentangledVideoClassifier` and their loss terms.
+"""The head designs of :class:`~mt_models.models.classifier.DisentangledVideoClassifier` and their loss terms.
 
 A model's ``config.head`` names one design (:data:`HEAD_NAMES`); every design predicts the coarse class from
 ``coarse_logits`` and trains with the coarse cross-entropy plus its own terms:
@@ -38,8 +38,8 @@ A model's ``config.head`` names one design (:data:`HEAD_NAMES`); every design pr
   so the training loop is unchanged; evaluation sees unmixed clips.
 
 - ``"slowfast"`` and ``"pooled_delta"``: the two-temporal-scale designs, which split the backbone's per-time features
-  (:meth:`mt_models.backbones.VideoBackbone.temporal_features`) rather than the label space; they live in
-  :mod:`mt_models.temporal_heads`.
+  (:meth:`mt_models.models.backbones.VideoBackbone.temporal_features`) rather than the label space; they live in
+  :mod:`mt_models.models.temporal_heads`.
 """
 
 from __future__ import annotations
@@ -47,8 +47,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mt_models.labels import IGNORE_INDEX
-from mt_options import HEAD_NAMES, HEAD_TERMS, HEAD_WEIGHT_DEFAULTS  # light home: train.py's --help lists the heads
+from mt_models.models.labels import IGNORE_INDEX
+from mt_models.options import (  # light home: train.py's --help lists the heads
+    HEAD_NAMES,
+    HEAD_TERMS,
+    HEAD_WEIGHT_DEFAULTS,
+)
 
 __all__ = [
     "HEAD_NAMES",

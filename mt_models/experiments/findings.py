@@ -12,8 +12,8 @@ two separate intervals overlap:
    those differences, the classes resampled jointly for all four rows;
 3. a head above the baseline in unknown accuracy: the paired interval of the difference on the same videos.
 
-The paired statistics come from a :class:`mt_models.protocol.PairedComparisons` over the rows' evaluations; without
-one, observations 2 and 3 are judged by the point estimates alone, and the text says so.
+The paired statistics come from a :class:`mt_models.experiments.protocol.PairedComparisons` over the rows' evaluations;
+without one, observations 2 and 3 are judged by the point estimates alone, and the text says so.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ __all__ = ["PairedSource", "findings", "row_name"]
 
 
 class PairedSource(Protocol):
-    """What :func:`findings` asks for paired statistics (:class:`mt_models.protocol.PairedComparisons` is one)."""
+    """What :func:`findings` asks for paired statistics (:class:`mt_models.experiments.protocol.PairedComparisons` is
+    one)."""
 
     def difference(self, first: Any, second: Any, statistic: str) -> dict[str, Any]: ...
 

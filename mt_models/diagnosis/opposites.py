@@ -2,7 +2,7 @@
 
 A model blind to the order of frames cannot tell "appearing" from "disappearing": its confusion of such a pair is low
 on plain clips only if it reads the direction of time, and rises when the clips are reversed (the ``reverse`` probe of
-:mod:`mt_models.probes`). :mod:`mt_models.diagnostics` reports both.
+:mod:`mt_models.diagnosis.probes`). :mod:`mt_models.diagnosis.diagnostics` reports both.
 """
 
 from __future__ import annotations

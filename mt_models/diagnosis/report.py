@@ -1,6 +1,6 @@
 """The diagnosis of a model as a report for a person: Markdown tables and PNG plots beside the JSON.
 
-:func:`render_report` reads the record that :func:`mt_models.diagnostics.build_diagnosis` makes (a dict or a
+:func:`render_report` reads the record that :func:`mt_models.diagnosis.diagnostics.build_diagnosis` makes (a dict or a
 ``diagnosis.json``) and writes into one directory ``report.md``, ``diagnosis.json`` (the data it was made from) and
 the plots: known / unknown accuracy per value of each factor, the change each probe makes, and the known and unknown
 confusion matrices. Plots are drawn with matplotlib's Agg canvas (no display, no global pyplot state), so reports can be
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from mt_models.diagnostics import read_diagnosis, write_diagnosis
+from mt_models.diagnosis.diagnostics import read_diagnosis, write_diagnosis
 
 __all__ = ["REPORT_FILENAME", "render_report"]
 
@@ -238,7 +238,8 @@ def render_report(diagnosis: Mapping[str, Any] | str | os.PathLike, out_dir: str
     """Write ``report.md``, ``diagnosis.json`` and the PNG plots of a diagnosis into ``out_dir``; returns the report.
 
     Args:
-        diagnosis: the record of :func:`mt_models.diagnostics.build_diagnosis`, or a path to its ``diagnosis.json``.
+        diagnosis: the record of :func:`mt_models.diagnosis.diagnostics.build_diagnosis`, or a path to its
+            ``diagnosis.json``.
         out_dir: the report directory (created).
     """
     if not isinstance(diagnosis, Mapping):

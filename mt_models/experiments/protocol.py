@@ -1,7 +1,7 @@
 """The full motion-transferability protocol as library code: the train/eval grid, pooling, the table and the chart.
 
 :func:`run_protocol` trains and evaluates every model x head x seed in both directions, in this process
-(:func:`mt_models.training.train`, :func:`mt_models.evaluation.evaluate_direction`), so
+(:func:`mt_models.train.loop.train`, :func:`mt_models.scoring.evaluation.evaluate_direction`), so
 ``accelerate launch examples/run_protocol.py ...`` distributes all of it. :func:`pooled_scores` pools the per-video
 predictions of several evaluations (directions, seeds) into the paper's direction-averaged scores;
 :func:`per_class_scores` gives each coarse class's pooled known and unknown accuracy; :func:`protocol_table`,
@@ -18,10 +18,10 @@ from typing import Any
 
 import mt_metrics
 from mt_datasets.protocol import PROTOCOL_CONFIGS
-from mt_models.evaluation import PREDICTIONS_FILENAME, evaluate_direction, evaluation_options, read_predictions
-from mt_models.records import RESULTS_FILENAME, read_record
-from mt_models.training import train, training_options
-from mt_options import HEADS  # its home is light: the scripts' --help shows it
+from mt_models.options import HEADS  # its home is light: the scripts' --help shows it
+from mt_models.scoring.evaluation import PREDICTIONS_FILENAME, evaluate_direction, evaluation_options, read_predictions
+from mt_models.scoring.records import RESULTS_FILENAME, read_record
+from mt_models.train.loop import train, training_options
 
 __all__ = [
     "HEADS",
@@ -101,8 +101,8 @@ def run_protocol(
         train_args, eval_args: extra command-line arguments of ``train.py`` / ``eval.py`` (e.g. ``["--cache_clips"]``).
         videos: your copy of the videos of a metadata-only ``dataset`` (K400-TA, SSv2-TA), for training and eval.
 
-    ``output_dir`` is checked and held first (:func:`mt_models.output_dirs.claim_output_dir`); repeated seeds are
-    refused (:func:`repeated_seeds`).
+    ``output_dir`` is checked and held first (:func:`mt_models.runtime.output_dirs.claim_output_dir`); repeated seeds
+    are refused (:func:`repeated_seeds`).
     """
     for head in heads:
         if head not in HEADS:
@@ -111,7 +111,7 @@ def run_protocol(
         raise ValueError("nothing to run: give models to train and/or open_vocabulary_models")
     if repeated_seeds(seeds):
         raise ValueError(repeated_seeds(seeds))
-    from mt_models.output_dirs import claim_output_dir
+    from mt_models.runtime.output_dirs import claim_output_dir
 
     makes = protocol_outputs(models, heads, open_vocabulary_models)
     with claim_output_dir(output_dir, makes=makes, what="protocol run"):
@@ -143,7 +143,7 @@ def _run_grid(
 ) -> dict[str, list[Path]]:
     from tqdm.auto import tqdm
 
-    from mt_models.fast_path import process_state
+    from mt_models.runtime.fast_path import process_state
 
     output_dir = Path(output_dir)
     common = ["--dataset", dataset, "--num_workers", str(num_workers), "--batch_size", str(batch_size)]

@@ -22,7 +22,7 @@ baseline): the fine branch and the adversary are then not built, so every parame
 (DistributedDataParallel requires it).
 
 That is the ``"disentangled"`` head, the default. ``config.head`` chooses another design of the same model
-(:data:`HEAD_NAMES`; each is described, with its citation, in :mod:`mt_models.heads`):
+(:data:`HEAD_NAMES`; each is described, with its citation, in :mod:`mt_models.models.heads`):
 
 - ``"baseline"``: the plain coarse classifier (``train.py --head baseline``, alias ``--baseline``);
 - ``"hierarchical"``: the fine marginal with a fine branch trained jointly with the backbone (gradient scale 1)
@@ -36,7 +36,8 @@ That is the ``"disentangled"`` head, the default. ``config.head`` chooses anothe
 - ``"mix"``: in training, each clip is mixed with a clip of the same coarse class and another fine variant,
   ``lambda ~ Beta(mix_alpha, mix_alpha)``, coarse label kept (mixup, Zhang et al., ICLR 2018; intra-label LISA, Yao et
   al., ICML 2022);
-- ``"slowfast"``, ``"pooled_delta"``: two temporal scales (:mod:`mt_models.temporal_heads`): the coarse branch reads a
+- ``"slowfast"``, ``"pooled_delta"``: two temporal scales (:mod:`mt_models.models.temporal_heads`): the coarse branch
+reads a
   slow summary / the pooled feature of the backbone's per-time features, a fine branch the fast residual / the
   frame-to-frame changes.
 
@@ -63,8 +64,8 @@ from transformers import initialization as init
 from transformers.utils import ModelOutput
 
 from mt_datasets.taxonomy import Taxonomy
-from mt_models.backbones import VideoBackbone, backbone_class, create_backbone
-from mt_models.heads import (
+from mt_models.models.backbones import VideoBackbone, backbone_class, create_backbone
+from mt_models.models.heads import (
     HEAD_NAMES,
     HEAD_TERMS,
     cross_variant_contrastive_loss,
@@ -72,10 +73,10 @@ from mt_models.heads import (
     variance_of_group_losses,
     within_coarse_logmeanexp,
 )
-from mt_models.labels import IGNORE_INDEX  # re-exported: its old home
-from mt_models.preprocess import InputSpec
-from mt_models.temporal_heads import TEMPORAL_HEAD_NAMES, TemporalBranches, validate_temporal_head
-from mt_options import HeadOptions, add_head_arguments  # light homes, for train.py's --help
+from mt_models.models.labels import IGNORE_INDEX  # re-exported: its old home
+from mt_models.models.preprocess import InputSpec
+from mt_models.models.temporal_heads import TEMPORAL_HEAD_NAMES, TemporalBranches, validate_temporal_head
+from mt_models.options import HeadOptions, add_head_arguments  # light homes, for train.py's --help
 
 __all__ = [
     "HEAD_NAMES",
@@ -94,7 +95,8 @@ class DisentangledConfig(PreTrainedConfig, HeadOptions):
     Args:
         backbone: registered backbone name (``mt_models.list_backbones()``).
         backbone_config: the backbone's transformers config as a dict (``config.to_dict()``).
-        input_spec: the backbone's :class:`~mt_models.preprocess.InputSpec` as a dict; ``None`` = from the config.
+        input_spec: the backbone's :class:`~mt_models.models.preprocess.InputSpec` as a dict; ``None`` = from the
+        config.
         coarse_labels: coarse class names, in label order.
         fine_labels: fine class names of the training set, in the order of the fine head.
         fine_to_coarse: coarse index of each entry of ``fine_labels`` (the adversary's within-coarse grouping).
@@ -336,7 +338,7 @@ class DisentangledVideoClassifier(PreTrainedModel):
             self.fine_classifier = nn.Linear(config.embedding_dim, num_fine)
         if config.adversarial_weight:
             self.adversary = nn.Linear(config.embedding_dim, num_fine)
-        if config.head in TEMPORAL_HEAD_NAMES:  # the two-temporal-scale heads (mt_models.temporal_heads)
+        if config.head in TEMPORAL_HEAD_NAMES:  # the two-temporal-scale heads (mt_models.models.temporal_heads)
             self.temporal = TemporalBranches(config, self.backbone)
         self.post_init()
 
@@ -361,7 +363,7 @@ class DisentangledVideoClassifier(PreTrainedModel):
 
     @property
     def input_spec(self) -> InputSpec:
-        """What :func:`mt_models.preprocess.preprocess` needs to make this model's input."""
+        """What :func:`mt_models.models.preprocess.preprocess` needs to make this model's input."""
         return self.backbone.input_spec
 
     @classmethod

@@ -2,8 +2,8 @@
 
 :func:`train` takes :class:`TrainingOptions` (the script's command-line options) and runs in the calling process
 under Accelerate (one CPU, one GPU or many processes alike), so ``examples/train.py`` and the protocol runner
-(:mod:`mt_models.protocol`) share it. It saves the classifier with ``save_pretrained``, a versioned
-``train_results.json`` and a model card (:mod:`mt_models.cards`) into ``output_dir``, and with ``push_to_hub``
+(:mod:`mt_models.experiments.protocol`) share it. It saves the classifier with ``save_pretrained``, a versioned
+``train_results.json`` and a model card (:mod:`mt_models.models.cards`) into ``output_dir``, and with ``push_to_hub``
 uploads them to ``hub_model_id``. Checkpoints (``checkpointing_steps``) hold the full training state; a resumed run
 skips the batches already seen and ends with the same weights as an uninterrupted one.
 """
@@ -25,13 +25,15 @@ from typing import Any
 
 import torch
 
-from mt_models.augment import AUGMENTATIONS, augment
-from mt_models.classifier import HeadOptions
-from mt_models.evaluation import HEAD_OPTIONS
-from mt_models.fast_path import CompiledStep, FastPath, choose_fast_path, new_accelerator, process_state
-from mt_models.options import RunOptions
-from mt_models.records import damaged_weights_reason, read_versioned_json, write_json
-from mt_options import add_training_arguments  # its home is light, for train.py --help
+from mt_models.models.classifier import HeadOptions
+from mt_models.options import (
+    RunOptions,
+    add_training_arguments,  # its home is light, for train.py --help
+)
+from mt_models.runtime.fast_path import CompiledStep, FastPath, choose_fast_path, new_accelerator, process_state
+from mt_models.scoring.evaluation import HEAD_OPTIONS
+from mt_models.scoring.records import damaged_weights_reason, read_versioned_json, write_json
+from mt_models.train.augment import AUGMENTATIONS, augment
 
 __all__ = [
     "TRAIN_RESULTS_FILENAME",
@@ -94,7 +96,7 @@ class TrainingOptions(RunOptions, HeadOptions):
             if not getattr(self, name) > 0:  # zero epochs would save an untrained model that looks finished
                 raise TrainingError(f"--{name} must be positive, got {getattr(self, name)}")
         if self.modality is not None:
-            from mt_models.preprocess import modality_parts
+            from mt_models.models.preprocess import modality_parts
 
             try:
                 modality_parts(self.modality)
@@ -143,7 +145,7 @@ def training_outputs(output_dir: str | os.PathLike) -> tuple[str, ...]:
     """The names a training writes into ``output_dir``: checkpoints and the summary always; a model's files
     (``config.json``, weights, ``README.md``) only where a training wrote them (``train_results.json`` beside them,
     or a ``config.json`` of this package's classifier), so a user's README or a backbone's checkpoint is not one."""
-    from mt_models.classifier import DisentangledConfig
+    from mt_models.models.classifier import DisentangledConfig
 
     output_dir = Path(output_dir)
     config = output_dir / "config.json"
@@ -288,7 +290,7 @@ def attach_training_videos(dataset: Any, options: TrainingOptions) -> list[dict[
     no decodable video, is refused in one line."""
     from datasets import DatasetDict
 
-    from mt_models.evaluation import EvaluationInputError, attach_eval_videos, require_decodable
+    from mt_models.scoring.evaluation import EvaluationInputError, attach_eval_videos, require_decodable
 
     try:
         joined, skipped = attach_eval_videos(
@@ -343,10 +345,10 @@ def push_model_to_hub(output_dir: str | os.PathLike, repo_id: str, *, private: b
 
 
 def measure_training_path(model: torch.nn.Module, train_set: Any, options: TrainingOptions, state: Any) -> FastPath:
-    """The run's fast path (:func:`mt_models.fast_path.choose_fast_path`), timed on ``model`` with a batch of
+    """The run's fast path (:func:`mt_models.runtime.fast_path.choose_fast_path`), timed on ``model`` with a batch of
     ``options.batch_size`` copies of the first training clip. The main process times it first and caches the timings;
     the other processes then read them, so two processes never time on the same cores at once."""
-    from mt_models.preprocess import normalize
+    from mt_models.models.preprocess import normalize
 
     with torch.random.fork_rng(devices=[]):
         sample = train_set[0]
@@ -373,10 +375,10 @@ def measure_training_path(model: torch.nn.Module, train_set: Any, options: Train
 def train(options: TrainingOptions) -> dict[str, Any]:
     """Train on the ``train`` split of ``options.config``; returns the summary written to ``train_results.json``.
 
-    The output directory is checked and held first (:func:`mt_models.output_dirs.claim_output_dir`): one that holds
-    what a training does not write, or that another live run holds, is refused before any work.
+    The output directory is checked and held first (:func:`mt_models.runtime.output_dirs.claim_output_dir`): one that
+    holds what a training does not write, or that another live run holds, is refused before any work.
     """
-    from mt_models.output_dirs import claim_output_dir
+    from mt_models.runtime.output_dirs import claim_output_dir
 
     makes = training_outputs(options.output_dir)
     with claim_output_dir(options.output_dir, makes=makes, what="training", error=TrainingError):
@@ -393,12 +395,12 @@ def _train(options: TrainingOptions) -> dict[str, Any]:
     from transformers import get_scheduler
 
     from mt_datasets.protocol import other_set, training_set_of
-    from mt_models.backbones import create_backbone
-    from mt_models.cards import training_model_card
-    from mt_models.classifier import DisentangledVideoClassifier
-    from mt_models.data import CachedClipDataset, VideoClipDataset, make_dataloader, taxonomy_of
-    from mt_models.preprocess import normalize
-    from mt_models.records import dataset_revision, package_version
+    from mt_models.models.backbones import create_backbone
+    from mt_models.models.cards import training_model_card
+    from mt_models.models.classifier import DisentangledVideoClassifier
+    from mt_models.models.preprocess import normalize
+    from mt_models.runtime.data import CachedClipDataset, VideoClipDataset, make_dataloader, taxonomy_of
+    from mt_models.scoring.records import dataset_revision, package_version
 
     output_dir = Path(options.output_dir)
     prepare_output_dir(output_dir, options)

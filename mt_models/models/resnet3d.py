@@ -10,12 +10,12 @@ One configurable network covers three shapes:
 - ``block_type="plain"``: one Conv3d + BatchNorm + ReLU per block, no shortcut (a C3D-style stack). The
   ``"cpu-small"`` preset is five such layers (12-24-48-48-96 channels, 230k parameters) on 16 frames of 32x32: it learns
   Syn-TA's coarse motions from scratch on two CPU cores in minutes, when its input shows motion (see
-  :mod:`mt_models.preprocess`, modality ``"fg+diff"``).
+  :mod:`mt_models.models.preprocess`, modality ``"fg+diff"``).
 
 The input is ``pixel_values`` ``(batch, frames, channels, height, width)`` like every video model in transformers;
 the output's ``pooler_output`` is the global average of the last stage, ``(batch, hidden_sizes[-1])``. Its spatial
 average at each time step (before the temporal pooling) is what
-:meth:`mt_models.backbones.VideoBackbone.temporal_features` gives.
+:meth:`mt_models.models.backbones.VideoBackbone.temporal_features` gives.
 
 >>> config = ResNet3DConfig(**PRESETS["cpu-small"], num_channels=6)
 >>> model = ResNet3DModel(config)

@@ -42,8 +42,8 @@ import torch
 
 from mt_datasets.errors import did_you_mean
 from mt_datasets.taxonomy import Taxonomy
-from mt_models.opposites import OPPOSITE_PAIRS, opposite_pairs, pair_confusion  # re-exported: their old home
-from mt_options import PROBE_NAMES
+from mt_models.diagnosis.opposites import OPPOSITE_PAIRS, opposite_pairs, pair_confusion  # re-exported: their old home
+from mt_models.options import PROBE_NAMES
 
 __all__ = [
     "DEFAULT_OVERSAMPLING",
@@ -294,9 +294,11 @@ def _plain_background(dense: torch.Tensor, num_frames: int, seeds: Sequence[Sequ
     return replace_background(plain_clip(dense, num_frames), reference=dense)
 
 
-# The scripts' --help lists the probes from their light home (mt_options), which must name these.
+# The scripts' --help lists the probes from their light home (mt_models.options), which must name these.
 if tuple(PROBES) != PROBE_NAMES:
-    raise ImportError(f"mt_options.PROBE_NAMES {PROBE_NAMES} does not list the registered probes {tuple(PROBES)}")
+    raise ImportError(
+        f"mt_models.options.PROBE_NAMES {PROBE_NAMES} does not list the registered probes {tuple(PROBES)}"
+    )
 
 
 def list_probes() -> list[str]:
