@@ -1,5 +1,6 @@
-"""The package's shape: no import circle, no module over 700 lines, the layers import only downwards, mt_models in
-sub-packages by job (its old module paths warn), the installed top-level packages, and the old paths unused inside.
+"""The package's shape: no import circle, no module over 700 lines nor function over 100, the layers import only
+downwards, mt_models in sub-packages by job (its old module paths warn), the installed top-level packages, and the old
+paths unused inside.
 
 The import graph is drawn from the source with ``ast``: every import statement, at module level or inside a function
 (a lazy import still ties two modules together), relative ones resolved. ``from pkg import name`` is an import of the
@@ -28,6 +29,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("mt_datasets", "mt_metrics", "mt_models")
 MAX_LINES = 700
+MAX_FUNCTION_LINES = 100
 # package -> the packages it must not import (a layer imports only the layers above it)
 FORBIDDEN = {"mt_datasets": ("mt_metrics", "mt_models"), "mt_metrics": ("mt_models",), "mt_models": ()}
 
@@ -118,6 +120,18 @@ def test_no_import_circle():
 def test_no_module_over_700_lines():
     long = {name: n for name, path in MODULES.items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
     assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def test_no_function_over_100_lines():
+    # A long function becomes named steps a reader can follow (the docstring counts: it is read too).
+    long = [
+        f"{name}.{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for name, path in MODULES.items()
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
 
 
 def test_the_layers_import_only_downwards():
