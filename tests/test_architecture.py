@@ -1,5 +1,6 @@
-"""The package's shape: no import circle, no module over 700 lines, the layers import only downwards, mt_models in
-sub-packages by job (its old module paths warn), the installed top-level packages, and the old paths unused inside.
+"""The package's shape: no import circle, no module over 700 lines nor function over 100, the layers import only
+downwards, mt_models in sub-packages by job (its old module paths warn), the installed top-level packages, and the old
+paths unused inside.
 
 The import graph is drawn from the source with ``ast``: every import statement, at module level or inside a function
 (a lazy import still ties two modules together), relative ones resolved. ``from pkg import name`` is an import of the
@@ -28,6 +29,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("mt_datasets", "mt_metrics", "mt_models")
 MAX_LINES = 700
+MAX_FUNCTION_LINES = 100
 # package -> the packages it must not import (a layer imports only the layers above it)
 FORBIDDEN = {"mt_datasets": ("mt_metrics", "mt_models"), "mt_metrics": ("mt_models",), "mt_models": ()}
 
@@ -120,6 +122,18 @@ def test_no_module_over_700_lines():
     assert not long, f"modules over {MAX_LINES} lines: {long}"
 
 
+def test_no_function_over_100_lines():
+    # A long function becomes named steps a reader can follow (the docstring counts: it is read too).
+    long = [
+        f"{name}.{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for name, path in MODULES.items()
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
+
+
 def test_the_layers_import_only_downwards():
     wrong = [
         f"{name} imports {target}"
@@ -144,7 +158,24 @@ OLD_PATHS = {
     "mt_datasets.verify": "mt_datasets.hub.verify",
     "mt_datasets.cli": "mt_datasets.commands.cli",
     "mt_datasets.generate_command": "mt_datasets.commands.generate",
-}
+    # mt_models by job (issue 29)
+    **{f"mt_models.{module}": f"mt_models.models.{module}" for module in (
+        "backbones", "cards", "classifier", "heads", "labels", "open_vocab", "pipeline", "preprocess", "resnet3d")},
+    **{f"mt_models.{module}": f"mt_models.runtime.{module}" for module in (
+        "autotune", "data", "fast_path", "output_dirs")},
+    "mt_models.evaluation": "mt_models.scoring.evaluation",
+    "mt_models.records": "mt_models.scoring.records",
+    "mt_models.training": "mt_models.train.loop",
+    "mt_models.augment": "mt_models.train.augment",
+    "mt_models.validation": "mt_models.train.validation",
+    "mt_models.protocol": "mt_models.experiments.protocol",
+    "mt_models.findings": "mt_models.experiments.findings",
+    "mt_models.diagnostics": "mt_models.diagnosis.diagnostics",
+    "mt_models.diagnostics_report": "mt_models.diagnosis.report",
+    "mt_models.opposites": "mt_models.diagnosis.opposites",
+    "mt_models.probes": "mt_models.diagnosis.probes",
+    "mt_options": "mt_models.options",
+}  # fmt: skip
 # mt_models' sub-packages, by job (ARCHITECTURE.md); its top level holds only __init__ and the old paths.
 MT_MODELS_PACKAGES = ("models", "runtime", "train", "scoring", "experiments", "diagnosis", "options")
 
@@ -214,6 +245,7 @@ def test_mt_models_is_in_sub_packages_by_job():
     plain = sorted(name for name in modules if not _is_old_path(top / f"{name}.py"))
     assert not plain, f"plain modules at mt_models' top level (put them in a sub-package): {plain}"
     # every old path at the top is listed (so tested) and leads into a sub-package
+    assert {f"mt_models.{name}" for name in modules} == {old for old in OLD_PATHS if old.startswith("mt_models.")}
     assert all(OLD_PATHS[f"mt_models.{name}"] in MODULES for name in modules)
 
 
@@ -283,5 +315,5 @@ def test_the_installed_top_level_packages_are_the_designs_three():
     packages = kwargs["packages"]
     assert {package.partition(".")[0] for package in packages} == set(PACKAGES)
     assert "mt_datasets.templates" in packages  # the card templates, from hub_cards/
-    # top-level modules: only old paths, for one release
-    assert all(_is_old_path(ROOT / f"{module}.py") for module in kwargs.get("py_modules", []))
+    assert kwargs.get("py_modules", []) == ["mt_options"]  # the old path of mt_models.options, for one release
+    assert _is_old_path(ROOT / "mt_options.py")

@@ -206,8 +206,18 @@ def compute_transferability(
         _key(d): _direction_scores(correct, top_k_correct, data.references, data.is_known, data.direction == d)
         for d in data.directions
     }
-    directions = list(per_direction.values())
+    result = _pooled_over_directions(per_direction, data, top_k_correct is not None)
+    rng = np.random.default_rng(seed)
+    result.update(_intervals_and_groups(correct, data, bootstrap_samples, confidence_level, rng))
+    return result
 
+
+def _pooled_over_directions(
+    per_direction: dict[Any, dict[str, Any]], data: _Inputs, with_top_k: bool
+) -> dict[str, Any]:
+    """The scores of :func:`compute_transferability` averaged over directions (the paper's convention: the harmonic
+    mean per direction, then averaged), the example counts, and ``per_direction`` itself."""
+    directions = list(per_direction.values())
     result: dict[str, Any] = _derived(
         np.array([d["known_accuracy"] for d in directions]), np.array([d["unknown_accuracy"] for d in directions])
     )
@@ -218,15 +228,22 @@ def compute_transferability(
     )
     result["num_known"] = int(np.count_nonzero(data.is_known))
     result["num_unknown"] = int(np.count_nonzero(~data.is_known))
-    if top_k_correct is not None:
+    if with_top_k:
         top_k = _derived(
             np.array([d[f"known_top{TOP_K}_accuracy"] for d in directions]),
             np.array([d[f"unknown_top{TOP_K}_accuracy"] for d in directions]),
         )
         result.update(_top_k_names(top_k))
     result["per_direction"] = per_direction
+    return result
 
-    rng = np.random.default_rng(seed)
+
+def _intervals_and_groups(
+    correct: np.ndarray, data: _Inputs, bootstrap_samples: int, confidence_level: float, rng: np.random.Generator
+) -> dict[str, Any]:
+    """The bootstrap intervals (when ``bootstrap_samples`` > 0), then ``per_fine_class`` and ``per_group`` when their
+    labels are given, drawing from ``rng`` in that order."""
+    result: dict[str, Any] = {}
     if bootstrap_samples > 0:
         replicates = _derived_arrays(
             *_bootstrap_accuracies(correct, data.is_known, data.direction, data.directions, bootstrap_samples, rng)

@@ -432,10 +432,53 @@ def evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
 
 
 def _evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
-    import mt_metrics
-    from mt_models.models.preprocess import normalize
-    from mt_models.scoring.records import ResultsRecord, dataset_revision
+    """The evaluation, step by step: the model and the dataset (checked against each other), the fast path and the
+    accelerator, the predictions of both splits, then (on the main process) the scores and the files written."""
+    run = _load_model_and_dataset(options)
+    _prepare_evaluation(run, options)
+    data = predict_splits(
+        run.accelerator,
+        run.dataset,
+        run.spec,
+        _predictor(run, options),
+        batch_size=options.batch_size,
+        num_workers=options.num_workers,
+        num_clips=options.num_clips,
+        sampling=options.sampling,
+    )
+    for split in TEST_SPLITS:  # every rank has the gathered columns, so all stop together
+        if not data["decoded"].bool()[data["is_known"].bool() == (split == "known")].any():
+            require_decodable(split, run.totals[split], run.missing + skipped_videos(run.dataset, data))
+    result: dict[str, Any] = {}
+    if run.accelerator.is_main_process:
+        scores, fine_scores = _scores(run, options, data)
+        result = _write_results(run, options, data, scores, fine_scores)
+    run.accelerator.wait_for_everyone()
+    run.accelerator.end_training()
+    return result
 
+
+@dataclass
+class _Evaluation:
+    """What one evaluation works on: the model, the dataset and its videos, then the accelerator and the fast path."""
+
+    training_set: str
+    model: Any
+    dataset: Any
+    taxonomy: Taxonomy
+    missing: list[dict[str, Any]]
+    totals: dict[str, int]
+    coverage: dict[str, Any] | None
+    spec: InputSpec
+    seed: int = 0
+    accelerator: Any = None
+    fast_path: Any = None
+    forward: Any = None
+
+
+def _load_model_and_dataset(options: EvaluationOptions) -> _Evaluation:
+    """The model and the dataset, their label spaces checked against each other before any video is probed or
+    decoded, the videos attached (a split with none decodable refused), and the classes the model was not trained on."""
     training_set = training_set_of(options.config)
     model = load_model(
         options.model,
@@ -461,19 +504,34 @@ def _evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
             key=taxonomy.coarse_names.index,
         )
         coverage = untrained_classes(options.model, data_classes)
-    spec = model.input_spec
+    return _Evaluation(training_set, model, dataset, taxonomy, missing, totals, coverage, model.input_spec)
+
+
+def _prepare_evaluation(run: _Evaluation, options: EvaluationOptions) -> None:
+    """The accelerator and the fast path (timed on the model unless it is an open-vocabulary one), the model
+    prepared, its forward step, and the seed of the bootstrap."""
     accelerator, fast_path = evaluation_accelerator(
         options.mixed_precision,
-        **({} if options.open_vocabulary else timing_batch(model, options.batch_size * options.num_clips)),
-        total_steps=sum(math.ceil(totals[split] / options.batch_size) for split in TEST_SPLITS),
+        **({} if options.open_vocabulary else timing_batch(run.model, options.batch_size * options.num_clips)),
+        total_steps=sum(math.ceil(run.totals[split] / options.batch_size) for split in TEST_SPLITS),
     )
-    if coverage:
-        accelerator.print(f"note: {coverage['note']}")
-    fast_path.prepare_model(model)
-    model = accelerator.prepare_model(model, evaluation_mode=True)
-    forward = CompiledStep(model, fast_path.compiled)
-    seed = options.seed if options.seed is not None else _training_seed(options.model)
+    if run.coverage:
+        accelerator.print(f"note: {run.coverage['note']}")
+    fast_path.prepare_model(run.model)
+    run.model = accelerator.prepare_model(run.model, evaluation_mode=True)
+    run.forward = CompiledStep(run.model, fast_path.compiled)
+    run.accelerator, run.fast_path = accelerator, fast_path
+    run.seed = options.seed if options.seed is not None else _training_seed(options.model)
 
+
+def _predictor(
+    run: _Evaluation, options: EvaluationOptions
+) -> Callable[[dict[str, torch.Tensor], str], dict[str, torch.Tensor]]:
+    """What :func:`predict_splits` calls on each batch of a split: the coarse scores (and, for an open-vocabulary
+    model, the fine prediction and its reference among the split's fine classes), the views of a video averaged."""
+    from mt_models.models.preprocess import normalize
+
+    model, taxonomy, training_set = run.model, run.taxonomy, run.training_set
     # Fine classes of each split for the open-vocabulary fine task: the training set's names for known videos,
     # the held-out set's for unknown ones.
     fine_ids = {"known": taxonomy.fine_indices(training_set), "unknown": taxonomy.fine_indices(other_set(training_set))}
@@ -485,13 +543,13 @@ def _evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
         if options.num_clips == 1:
             frames = frames.unsqueeze(1)
         views = frames.shape[1]
-        pixel_values = normalize(frames.flatten(0, 1), spec)
+        pixel_values = normalize(frames.flatten(0, 1), run.spec)
         with torch.no_grad():
             if options.open_vocabulary:
                 coarse_logits = model(pixel_values, taxonomy.coarse_names)
                 fine_logits = model(pixel_values, fine_names[split])
             else:
-                coarse_logits, fine_logits = forward(pixel_values).coarse_logits, None
+                coarse_logits, fine_logits = run.forward(pixel_values).coarse_logits, None
         # Multi-view testing: average the class probabilities of the views of each video.
         out = {"coarse_scores": coarse_logits.float().softmax(-1).unflatten(0, (-1, views)).mean(1)}
         if fine_logits is not None:
@@ -501,104 +559,114 @@ def _evaluate_direction(options: EvaluationOptions) -> dict[str, Any]:
             )
         return out
 
-    data = predict_splits(
-        accelerator,
-        dataset,
-        spec,
-        predict,
-        batch_size=options.batch_size,
-        num_workers=options.num_workers,
-        num_clips=options.num_clips,
-        sampling=options.sampling,
-    )
-    for split in TEST_SPLITS:  # every rank has the gathered columns, so all stop together
-        if not data["decoded"].bool()[data["is_known"].bool() == (split == "known")].any():
-            require_decodable(split, totals[split], missing + skipped_videos(dataset, data))
-    result: dict[str, Any] = {}
-    if accelerator.is_main_process:
-        decoded, is_known = data["decoded"].bool(), data["is_known"].bool()
-        skipped = missing + skipped_videos(dataset, data)
-        predictions = data["coarse_scores"].argmax(-1)
-        num_coarse = len(taxonomy.coarse_names)
-        keep = decoded.numpy()
-        metric = mt_metrics.load(
-            config_name="top5" if num_coarse >= 5 else "default",
-            with_fine_references=True,
-            experiment_id=uuid.uuid4().hex,  # concurrent evaluations must not share evaluate's cache files
-        )
-        batch_kwargs = dict(
-            predictions=predictions.numpy()[keep],
-            references=data["coarse_label"].numpy()[keep],
-            is_known=is_known.numpy()[keep],
-            fine_references=data["dataset_fine_label"].numpy()[keep],
-        )
-        if num_coarse >= 5:
-            batch_kwargs["prediction_scores"] = data["coarse_scores"].numpy()[keep]
-        metric.add_batch(**batch_kwargs)
-        scores = metric.compute(num_classes=num_coarse, bootstrap_samples=options.bootstrap_samples, seed=seed)
-        fine_scores = None
-        if "fine_prediction" in data:
-            fine_scores = mt_metrics.compute_transferability(
-                data["fine_prediction"].numpy()[keep],
-                data["fine_reference"].numpy()[keep],
-                is_known.numpy()[keep],
-                bootstrap_samples=options.bootstrap_samples,
-                seed=seed,
-            )
-        head = {}
-        if not options.open_vocabulary:
-            config = accelerator.unwrap_model(model).config
-            head = {name: getattr(config, name) for name in HEAD_OPTIONS} | {"backbone": config.backbone}
-        record = ResultsRecord(
-            dataset=options.dataset,
-            dataset_revision=dataset_revision(options.dataset, options.revision),
-            config=options.config,
-            direction=direction(training_set),
-            model=options.model,
-            model_kind="open_vocabulary" if options.open_vocabulary else "disentangled",
-            seed=seed,
-            num_frames=spec.num_frames,
-            num_clips=options.num_clips,
-            skipped_videos={split: sum(s["split"] == split for s in skipped) for split in TEST_SPLITS},
-            skipped=skipped,
-            scores=scores,
-            fine_scores=fine_scores,
-            head=head,
-            extra={"taxonomy": taxonomy.name, "fast_path": fast_path.to_dict()}
-            | ({"prompt_template": options.prompt_template} if options.open_vocabulary else {})
-            | ({"videos": options.videos} if options.videos else {})
-            | ({"untrained_classes": coverage} if coverage else {})
-            | options.extra,
-        )
-        path = record.write(options.output_dir)
-        # Per-video predictions (dataset row order within each split), for pooling directions and bootstrapping.
-        order = torch.argsort(data["index"] + (~is_known).long() * (len(data["index"]) + 1))
-        write_predictions(
-            path.parent,
-            {
-                "split": ["known" if k else "unknown" for k in is_known[order].tolist()],
-                "index": data["index"][order].tolist(),
-                "decoded": decoded[order].tolist(),
-                "prediction": predictions[order].tolist(),
-                "reference": data["coarse_label"][order].tolist(),
-                "fine_reference": data["dataset_fine_label"][order].tolist(),
-            },
-        )
-        result = record.to_dict()
-        if options.update_model_card:
-            from mt_models.models.cards import add_eval_results_to_card
+    return predict
 
-            accelerator.print(f"model card updated: {add_eval_results_to_card(options.model, result)}")
-        accelerator.print(
-            json.dumps(
-                {
-                    "all_results": str(path),
-                    "known_accuracy": scores["known_accuracy"],
-                    "unknown_accuracy": scores["unknown_accuracy"],
-                    "skipped_videos": record.skipped_videos,
-                }
-            )
+
+def _scores(
+    run: _Evaluation, options: EvaluationOptions, data: dict[str, torch.Tensor]
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The transferability scores of the decoded videos (the ``evaluate`` metric), and of the fine predictions when
+    the model makes them (open vocabulary); the bootstrap seeded with the run's seed."""
+    import mt_metrics
+
+    is_known = data["is_known"].bool()
+    predictions = data["coarse_scores"].argmax(-1)
+    num_coarse = len(run.taxonomy.coarse_names)
+    keep = data["decoded"].bool().numpy()
+    metric = mt_metrics.load(
+        config_name="top5" if num_coarse >= 5 else "default",
+        with_fine_references=True,
+        experiment_id=uuid.uuid4().hex,  # concurrent evaluations must not share evaluate's cache files
+    )
+    batch_kwargs = dict(
+        predictions=predictions.numpy()[keep],
+        references=data["coarse_label"].numpy()[keep],
+        is_known=is_known.numpy()[keep],
+        fine_references=data["dataset_fine_label"].numpy()[keep],
+    )
+    if num_coarse >= 5:
+        batch_kwargs["prediction_scores"] = data["coarse_scores"].numpy()[keep]
+    metric.add_batch(**batch_kwargs)
+    scores = metric.compute(num_classes=num_coarse, bootstrap_samples=options.bootstrap_samples, seed=run.seed)
+    fine_scores = None
+    if "fine_prediction" in data:
+        fine_scores = mt_metrics.compute_transferability(
+            data["fine_prediction"].numpy()[keep],
+            data["fine_reference"].numpy()[keep],
+            is_known.numpy()[keep],
+            bootstrap_samples=options.bootstrap_samples,
+            seed=run.seed,
         )
-    accelerator.wait_for_everyone()
-    accelerator.end_training()
+    return scores, fine_scores
+
+
+def _write_results(
+    run: _Evaluation,
+    options: EvaluationOptions,
+    data: dict[str, torch.Tensor],
+    scores: dict[str, Any],
+    fine_scores: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The results record and the per-video predictions written, the model card updated when asked, the headline
+    said; returns the record as a dict."""
+    from mt_models.scoring.records import ResultsRecord, dataset_revision
+
+    accelerator, dataset, spec = run.accelerator, run.dataset, run.spec
+    decoded, is_known = data["decoded"].bool(), data["is_known"].bool()
+    skipped = run.missing + skipped_videos(dataset, data)
+    predictions = data["coarse_scores"].argmax(-1)
+    head = {}
+    if not options.open_vocabulary:
+        config = accelerator.unwrap_model(run.model).config
+        head = {name: getattr(config, name) for name in HEAD_OPTIONS} | {"backbone": config.backbone}
+    record = ResultsRecord(
+        dataset=options.dataset,
+        dataset_revision=dataset_revision(options.dataset, options.revision),
+        config=options.config,
+        direction=direction(run.training_set),
+        model=options.model,
+        model_kind="open_vocabulary" if options.open_vocabulary else "disentangled",
+        seed=run.seed,
+        num_frames=spec.num_frames,
+        num_clips=options.num_clips,
+        skipped_videos={split: sum(s["split"] == split for s in skipped) for split in TEST_SPLITS},
+        skipped=skipped,
+        scores=scores,
+        fine_scores=fine_scores,
+        head=head,
+        extra={"taxonomy": run.taxonomy.name, "fast_path": run.fast_path.to_dict()}
+        | ({"prompt_template": options.prompt_template} if options.open_vocabulary else {})
+        | ({"videos": options.videos} if options.videos else {})
+        | ({"untrained_classes": run.coverage} if run.coverage else {})
+        | options.extra,
+    )
+    path = record.write(options.output_dir)
+    # Per-video predictions (dataset row order within each split), for pooling directions and bootstrapping.
+    order = torch.argsort(data["index"] + (~is_known).long() * (len(data["index"]) + 1))
+    write_predictions(
+        path.parent,
+        {
+            "split": ["known" if k else "unknown" for k in is_known[order].tolist()],
+            "index": data["index"][order].tolist(),
+            "decoded": decoded[order].tolist(),
+            "prediction": predictions[order].tolist(),
+            "reference": data["coarse_label"][order].tolist(),
+            "fine_reference": data["dataset_fine_label"][order].tolist(),
+        },
+    )
+    result = record.to_dict()
+    if options.update_model_card:
+        from mt_models.models.cards import add_eval_results_to_card
+
+        accelerator.print(f"model card updated: {add_eval_results_to_card(options.model, result)}")
+    accelerator.print(
+        json.dumps(
+            {
+                "all_results": str(path),
+                "known_accuracy": scores["known_accuracy"],
+                "unknown_accuracy": scores["unknown_accuracy"],
+                "skipped_videos": record.skipped_videos,
+            }
+        )
+    )
     return result

@@ -1,0 +1,5 @@
+"""Moved to :mod:`mt_models.runtime.output_dirs`: importing this old path warns; it goes in the next release."""
+
+from mt_datasets._exports import moved
+
+__getattr__ = moved(__name__, "mt_models.runtime.output_dirs")
