@@ -312,3 +312,30 @@ def test_train_results_record_what_the_run_was(trained):
     assert summary["dataset_revision"].startswith("sha256:") and summary["batch_size"] == 2
     run = json.loads((trained / "step_1" / "run.json").read_text())["run"]
     assert run["--dataset"] == summary["dataset"] and run["--modality"] == "rgb" and run["--seed"] == 0
+
+
+def test_fp16_on_a_cpu_is_refused_in_one_line_before_any_work(syn_ta, backbone, trained, tmp_path):
+    """It used to run in fp32 and record fp16 (issue 28)."""
+    out = tmp_path / "fp16"
+    message = refusal("train", "--dataset", str(syn_ta), "--model", str(backbone), "--output_dir", str(out),
+                      "--mixed_precision", "fp16")  # fmt: skip
+    assert "--mixed_precision fp16 runs on a CUDA GPU only" in message and not out.exists()
+    message = refusal("eval", "--dataset", str(syn_ta), "--model", str(trained), "--output_dir", str(tmp_path / "e"),
+                      "--mixed_precision", "fp16")  # fmt: skip
+    assert "--mixed_precision fp16 runs on a CUDA GPU only" in message
+
+
+@pytest.mark.parametrize("variable", ["MT_COMPILE", "MT_MIXED_PRECISION"])
+def test_a_bad_environment_default_is_one_line_naming_the_variable(variable, tmp_path):
+    """``MT_COMPILE=garbage`` used to end in a 21-line traceback after 8 s, naming the flag, not the variable."""
+    import os
+    import subprocess
+    import sys
+
+    from factories import EXAMPLES
+
+    env = {**os.environ, variable: "garbage"}
+    done = subprocess.run([sys.executable, str(EXAMPLES / "train.py"), "--dataset", "x", "--output_dir",
+                           str(tmp_path / "o")], capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0, done.stderr
+    assert f"${variable}='garbage' is not one of auto" in done.stderr

@@ -59,6 +59,7 @@ __all__ = [
     "avx2_environment",
     "avx512_core_environment",
     "bf16_runs",
+    "unavailable_precision",
     "compile_failure",
     "add_precision_argument",
     "PRECISION_CHOICES",
@@ -193,6 +194,14 @@ class FastPath:
         if self.channels_last and any(p.ndim == 5 for p in model.parameters()):
             model.to(memory_format=torch.channels_last_3d)
         return model
+
+
+def unavailable_precision(mixed_precision: str | None) -> str | None:
+    """Why ``mixed_precision`` cannot run on this machine, in one line (``None``: it can). ``fp16`` needs CUDA: a CPU
+    would run it in fp32 and record fp16."""
+    if mixed_precision == "fp16" and not torch.cuda.is_available():
+        return "--mixed_precision fp16 runs on a CUDA GPU only; on this CPU use bf16 or no (fp32), or auto"
+    return None
 
 
 def _precisions(device: torch.device, mixed_precision: str | None, bf16_native: bool) -> list[str]:

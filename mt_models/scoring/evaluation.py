@@ -395,7 +395,9 @@ class EvaluationOptions(RunOptions):
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        reason = self.missing_local_paths()
+        from mt_models.runtime.fast_path import unavailable_precision
+
+        reason = unavailable_precision(self.mixed_precision) or self.missing_local_paths()
         if reason:
             raise EvaluationInputError(reason)
 

@@ -95,6 +95,10 @@ class TrainingOptions(RunOptions, HeadOptions):
     channels_last: str = "auto"
 
     def __post_init__(self) -> None:
+        from mt_models.runtime.fast_path import unavailable_precision
+
+        if unavailable_precision(self.mixed_precision):  # before any work, not after loading the data
+            raise TrainingError(unavailable_precision(self.mixed_precision))
         for name in ("num_epochs", "batch_size", "learning_rate", "gradient_accumulation_steps"):
             if not getattr(self, name) > 0:  # zero epochs would save an untrained model that looks finished
                 raise TrainingError(f"--{name} must be positive, got {getattr(self, name)}")
