@@ -16,13 +16,10 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mt_models.runtime.fast_path import process_state
 from mt_models.scoring.records import damaged_weights_reason, write_json
-
-if TYPE_CHECKING:
-    from mt_models.train.loop import TrainingOptions
 
 __all__ = [
     "CHECKPOINT_PATTERN",
@@ -77,7 +74,7 @@ def _checkpoints(output_dir: Path) -> list[Path]:
     return sorted(p for p in output_dir.glob("*_*") if p.is_dir() and CHECKPOINT_PATTERN.fullmatch(p.name))
 
 
-def prepare_output_dir(output_dir: Path, options: TrainingOptions) -> None:
+def prepare_output_dir(output_dir: Path, options: Any) -> None:  # options: a train.loop.TrainingOptions
     """One run per output directory: refuse one that holds another run's checkpoints or model, unless resuming or
     ``--overwrite_output_dir`` (which deletes them, on the main process). Half-written ``*.tmp`` checkpoints go.
     (What a training does not write at all is refused before, by :func:`train`.)"""
