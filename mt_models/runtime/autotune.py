@@ -267,9 +267,11 @@ def _start(trial: _Trial) -> bool:
         try:
             trial.warm_up()
         except Exception as error:  # noqa: BLE001 - a candidate that cannot compile loses, the others go on
-            failure = compile_failure(error) if trial.timing.candidate.compiled else None
-            if failure is None:
+            if not trial.timing.candidate.compiled:  # the model itself fails: not the path's to hide
                 raise
+            # A compiled candidate that fails in any way (the compiler, or the kernels it generated) loses; the eager
+            # candidates, timed first, already ran this model and batch.
+            failure = compile_failure(error) or f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"
             trial.timing.failed = failure
             return False
     return True
