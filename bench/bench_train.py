@@ -105,6 +105,9 @@ def real_loop(dataset: str, epochs: int, batch: int, quick: bool) -> dict:
 
     from mt_models.train.loop import train, training_options
 
+    import os
+
+    os.environ["MT_FAST_PATH_CACHE"] = "off"  # the loop times its own path, as on a fresh machine
     with tempfile.TemporaryDirectory() as output_dir:
         arguments = ["--dataset", dataset, "--model", demo.DEFAULT_MODEL, "--output_dir", output_dir, "--baseline"]
         arguments += ["--num_epochs", str(epochs), "--batch_size", str(batch), "--modality", MODALITY]
