@@ -101,11 +101,11 @@ def automatic_pick(batch: int, quick: bool) -> dict:
 def real_loop(dataset: str, epochs: int, batch: int, quick: bool) -> dict:
     """Clips/s of :func:`mt_models.train.loop.train` with the demo's options, as it reports them."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+    import os
+
     import demo
 
     from mt_models.train.loop import train, training_options
-
-    import os
 
     os.environ["MT_FAST_PATH_CACHE"] = "off"  # the loop times its own path, as on a fresh machine
     with tempfile.TemporaryDirectory() as output_dir:
