@@ -57,34 +57,31 @@ def test_a_run_too_short_to_repay_any_compilation_does_not_compile():
     assert FP32_COMPILED not in calls and "too short to repay a compilation" in skipped.skipped
 
 
-def test_a_candidate_that_fails_to_compile_loses_and_the_others_go_on():
+def compiler_failure():
     from torch._dynamo.exc import BackendCompilerFailed
 
+    return BackendCompilerFailed("inductor", RuntimeError("cc1plus: fatal error"), None)
+
+
+@pytest.mark.parametrize(
+    ("failure", "named"),
+    [
+        (compiler_failure, "BackendCompilerFailed"),  # the compiler
+        (lambda: SystemError("<built-in function kernel> returned a result with an exception set"), "SystemError"),
+    ],  # ... or a kernel it generated (seen under the AVX2 emulation)
+)
+def test_a_compiled_candidate_that_fails_loses_and_the_others_go_on(failure, named):
     def make_step(candidate):
         def step():
             if candidate.compiled:
-                raise BackendCompilerFailed("inductor", RuntimeError("cc1plus: fatal error"), None)
+                raise failure()
             time.sleep(0.01)
 
         return step
 
     timings = measure_candidates([FP32, FP32_COMPILED], make_step, steps=2, expected_steps=10**6)
     failed = next(t for t in timings if t.candidate == FP32_COMPILED)
-    assert failed.failed.startswith("BackendCompilerFailed") and choose_candidate(timings, 10**6).candidate == FP32
-
-
-def test_a_compiled_candidate_whose_kernel_fails_loses_and_the_others_go_on():
-    def make_step(candidate):
-        def step():
-            if candidate.compiled:
-                raise SystemError("<built-in function kernel> returned a result with an exception set")
-            time.sleep(0.01)
-
-        return step
-
-    timings = measure_candidates([FP32, FP32_COMPILED], make_step, steps=2, expected_steps=10**6)
-    failed = next(t for t in timings if t.candidate == FP32_COMPILED)
-    assert failed.failed.startswith("SystemError") and choose_candidate(timings, 10**6).candidate == FP32
+    assert failed.failed.startswith(named) and choose_candidate(timings, 10**6).candidate == FP32
 
 
 def test_a_step_that_raises_something_else_is_not_swallowed():

@@ -335,29 +335,30 @@ def _run(args: argparse.Namespace) -> int:
     if args.against is not None:
         return _run_comparison(args.folder, args.against)
     result = verify_dataset(args.folder)
-    if result.ok:
-        print(result.summary())
-        return 0
-    for problem in result.problems:
-        print(f"{args.folder}: {problem}", file=sys.stderr)
-    print(
-        f"mt-datasets verify: {args.folder} has {len(result.problems)} problem(s); rerun the command that wrote it "
+    return _report(
+        args.folder,
+        result,
+        f"has {len(result.problems)} problem(s); rerun the command that wrote it "
         "(syn-ta generate repairs damaged shards itself), or copy it again",
-        file=sys.stderr,
     )
-    return 1
 
 
 def _run_comparison(folder: Path, reference: Path) -> int:
     result = compare_datasets(folder, reference)
+    return _report(
+        folder,
+        result,
+        f"is not the dataset of {reference} ({len(result.problems)} problem(s)): "
+        "compare the commands and package versions that made them (the cards say both)",
+    )
+
+
+def _report(folder: Path, result: Any, failure: str) -> int:
+    """The command's ending: the summary (exit 0), or each problem and then ``failure`` on stderr (exit 1)."""
     if result.ok:
         print(result.summary())
         return 0
     for problem in result.problems:
         print(f"{folder}: {problem}", file=sys.stderr)
-    print(
-        f"mt-datasets verify: {folder} is not the dataset of {reference} ({len(result.problems)} problem(s)): "
-        "compare the commands and package versions that made them (the cards say both)",
-        file=sys.stderr,
-    )
+    print(f"mt-datasets verify: {folder} {failure}", file=sys.stderr)
     return 1

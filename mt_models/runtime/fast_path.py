@@ -164,6 +164,12 @@ class FastPath:
     timings: tuple[dict[str, Any], ...] = ()  # :class:`mt_models.runtime.autotune.Timing` records, when measured
     measured: str = "no"  # "measured", "cached" (timed by an earlier run) or "no"
 
+    @classmethod
+    def of(cls, candidate: Candidate, reasons: list[str], **fields: Any) -> FastPath:
+        """The path that runs ``candidate``, with ``reasons`` and the other ``fields`` (device, timings, ...)."""
+        return cls(precision=candidate.precision, compiled=candidate.compiled, channels_last=candidate.channels_last,
+                   reasons=tuple(reasons), **fields)  # fmt: skip
+
     @property
     def autocast_dtype(self) -> torch.dtype | None:
         """The autocast dtype of this path (``None`` for fp32)."""
@@ -281,14 +287,7 @@ def choose_fast_path(
         if len(compiles) > 1:
             reasons.append("compiled: not measured (no model to time), " + compiler_works(device.type)[1])
     if len(candidates) == 1:
-        chosen = candidates[0]
-        return FastPath(
-            precision=chosen.precision,
-            compiled=chosen.compiled,
-            channels_last=chosen.channels_last,
-            reasons=tuple(reasons),
-            **common,
-        )
+        return FastPath.of(candidates[0], reasons, **common)
     return _measured_path(candidates, model, inputs, training, total_steps or 1000, reasons, common)
 
 
@@ -317,22 +316,15 @@ def _measured_path(
             f"not timed: a run of {total_steps} steps costs less than timing its paths "
             f"(fewer than {autotune.MIN_STEPS_TO_MEASURE})"
         )
-        return FastPath(precision=chosen.precision, compiled=chosen.compiled, channels_last=chosen.channels_last,
-                        reasons=tuple(reasons), **common)  # fmt: skip
+        return FastPath.of(chosen, reasons, **common)
     best = autotune.choose_candidate(timings, total_steps)
     batch = next(iter(inputs.values())).shape[0]
     figures = ", ".join(f"{t.candidate.name} {t.figure(batch)}" for t in timings)
     source = f"{'cached' if cached else 'timed now'}, {'training' if training else 'inference'}"
     reasons.append(f"fastest over the run's {total_steps} steps ({source}): {figures}")
-    return FastPath(
-        precision=best.candidate.precision,
-        compiled=best.candidate.compiled,
-        channels_last=best.candidate.channels_last,
-        reasons=tuple(reasons),
-        timings=tuple(t.to_dict() for t in timings),
-        measured="cached" if cached else "measured",
-        **common,
-    )
+    timings_record = tuple(t.to_dict() for t in timings)
+    measured = "cached" if cached else "measured"
+    return FastPath.of(best.candidate, reasons, timings=timings_record, measured=measured, **common)
 
 
 # What a CPU without AVX-512 (an AMD EPYC with AVX2 only, no bf16 instructions) runs, emulated on one that has them:
