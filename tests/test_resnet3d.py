@@ -11,7 +11,7 @@ from factories import make_tiny_dataset
 from transformers import AutoConfig, AutoModel
 
 from mt_models import DisentangledVideoClassifier, InputSpec, create_backbone, normalize, save_tiny_checkpoint
-from mt_models.models.preprocess import DIFFERENCE_SCALE, FOREGROUND_SCALE
+from mt_models.models.preprocess import DIFFERENCE_SCALE, FOREGROUND_SCALE, temporal_median
 from mt_models.models.resnet3d import PRESETS, ResNet3DConfig, ResNet3DModel
 from mt_models.runtime.data import VideoClipDataset, taxonomy_of
 from mt_models.train.augment import augment, random_shift
@@ -71,6 +71,22 @@ def test_modalities_make_foreground_and_motion_channels():
     assert torch.equal(normalize(clip, rgb_spec.replace(modality="diff+rgb"))[:, 3:], rgb)
     # A static clip has no motion at all.
     assert torch.count_nonzero(normalize(clip[:1].expand(4, 3, 8, 8), rgb_spec.replace(modality="diff"))) == 0
+
+
+@pytest.mark.parametrize("frames", [1, 2, 3, 7, 8, 9, 16, 17, 32, 64])
+def test_the_temporal_median_is_torch_medians_value_and_the_foreground_is_unchanged(frames):
+    """The sorting network picks exactly torch.median's element (the lower middle one for an even count), with ties
+    and 255s (the padding value) among the frames; the foreground built from it is the one built from torch.median."""
+    generator = torch.Generator().manual_seed(frames)
+    for high in (256, 3):  # all values, then few values (many ties)
+        clips = torch.randint(0, high, (2, frames, 3, 5, 6), dtype=torch.uint8, generator=generator)
+        clips[0, :, 0, 0, 0] = 255
+        assert torch.equal(temporal_median(clips), clips.median(dim=-4, keepdim=True).values)
+        scaled = clips.float() / 255
+        expected = (scaled - scaled.median(dim=-4, keepdim=True).values) * FOREGROUND_SCALE
+        assert torch.equal(normalize(clips, InputSpec(frames, (5, 6), 5, modality="fg")), expected)
+    with pytest.raises(TypeError, match="uint8"):
+        temporal_median(clips.float())
 
 
 def test_modality_errors_name_the_value_and_the_choices(tmp_path):
