@@ -40,8 +40,9 @@ test: setup lint
 	$(PY) tests/cpu_families.py avx2 -q -m cpu_sensitive
 	$(PY) tests/cpu_families.py avx512_core -q -m cpu_sensitive
 
+# make demo CPU_KIND=avx2 (or avx512_core): the demo under an emulated CPU kind (mt_models.runtime.fast_path.CPU_KINDS).
 demo: setup
-	$(PY) examples/demo.py
+	$(if $(CPU_KIND),$(PY) -m mt_models.runtime.fast_path $(CPU_KIND)) $(PY) examples/demo.py
 
 # Blender (bpy, the anchor of the generation benchmark) lives in its own virtualenv: it pins its own numpy.
 BPY_VENV := .venv-bpy

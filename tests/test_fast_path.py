@@ -53,11 +53,13 @@ KIND_PROBE = (
 )
 
 
-@pytest.mark.parametrize("kind", ["native", "avx512_core", "avx2"])
+@pytest.mark.parametrize("kind", list(CPU_KINDS))
 def test_each_cpu_kind_setting_takes_effect_and_bf16_is_called_what_it_is(kind):
-    env = CPU_KINDS[kind]() | {"ONEDNN_VERBOSE": "1"}
+    # Through the launcher users run (`make demo CPU_KIND=avx2`), which sets the kind's CPU_KINDS environment.
+    env = os.environ | {"ONEDNN_VERBOSE": "1"}
     code = KIND_PROBE + "; torch.nn.functional.conv3d(torch.randn(2, 16, 8, 16, 16), torch.randn(16, 16, 3, 3, 3))"
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    launcher = [sys.executable, "-m", "mt_models.runtime.fast_path", kind]
+    run = subprocess.run([*launcher, sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     lines = run.stdout.splitlines()
     capability, bf16 = (line for line in lines if not line.startswith("onednn_verbose"))
@@ -72,6 +74,16 @@ def test_each_cpu_kind_setting_takes_effect_and_bf16_is_called_what_it_is(kind):
     else:
         emulated = ("bf16 emulated by oneDNN (no AVX512-BF16/AMX instructions)", "no bf16 on this CPU")
         assert bf16 == "native bf16 (AVX512-BF16/AMX)" if has_instructions else bf16 in emulated
+
+
+def test_the_cpu_kind_launcher_refuses_an_unknown_kind_in_one_line():
+    run = subprocess.run([sys.executable, "-m", "mt_models.runtime.fast_path", "avx3", "true"], capture_output=True,
+                         text=True, timeout=120)  # fmt: skip
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        "fast_path: usage: python -m mt_models.runtime.fast_path KIND COMMAND...; KIND is one of native, avx512_core, "
+        "avx2, got 'avx3'"
+    ]
 
 
 def test_no_compiler_means_eager_and_says_so(monkeypatch):

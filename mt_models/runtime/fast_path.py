@@ -436,3 +436,22 @@ def evaluation_accelerator(
     accelerator = new_accelerator(path.precision)
     accelerator.print(path.describe())
     return accelerator, path
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m mt_models.runtime.fast_path KIND COMMAND...``: run ``COMMAND`` under one of :data:`CPU_KINDS`'
+    kernel settings, e.g. ``... avx2 python examples/demo.py`` (what ``make demo CPU_KIND=avx2`` runs): the way to see
+    on this machine what a user with that CPU kind gets. A kind not in the list ends in one line, exit status 2."""
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) < 2 or argv[0] not in CPU_KINDS:
+        got = f"{argv[0]!r}" if argv else "nothing"
+        print(f"fast_path: usage: python -m mt_models.runtime.fast_path KIND COMMAND...; KIND is one of "
+              f"{', '.join(CPU_KINDS)}, got {got}", file=sys.stderr)  # fmt: skip
+        sys.exit(2)
+    os.execvpe(argv[1], argv[1:], CPU_KINDS[argv[0]](None))
+
+
+if __name__ == "__main__":
+    main()
