@@ -13,9 +13,10 @@
    ``known_unknown.png``, ``findings.md``, ``demo_results.json`` and every run's ``all_results.json``.
 
 The default needs no download and learns on two CPU cores: ``resnet3d``, a 230k-parameter 3D CNN trained from scratch
-on the foreground and frame differences of 16x32x32 clips (``--modality fg+diff``), the baseline head, one seed, on
-30 clips per view and fine class, for 15 epochs on every machine (one recipe; each training runs on the path timed
-fastest for it on this machine, see :mod:`mt_models.runtime.fast_path`; ``--num_epochs`` sets it).
+on the foreground and frame differences of 8x32x32 clips (8 of the 16 generated frames, ``--modality fg+diff``), the
+baseline head, one seed, on 30 clips per view and fine class, for 10 epochs on every machine (one recipe; each
+training runs on the path timed fastest for it on this machine, see :mod:`mt_models.runtime.fast_path`;
+``--num_epochs``, ``--num_frames`` and ``--learning_rate`` set it).
 The paper's observations over three seeds, with the disentangled head and a model that also sees RGB::
 
     python examples/demo.py --heads baseline disentangled --compare_modalities rgb+fg+diff --seeds 0 1 2
@@ -43,8 +44,12 @@ PROTOCOLS = ("motion-only", "paper")
 HEADS = HEAD_NAMES
 # The default backbone: the CPU preset of the convolutional family, built from its config (no download).
 DEFAULT_MODEL = "resnet3d"
-# Epochs of the default run, the same on every machine: the result must not depend on the CPU it ran on.
-DEFAULT_EPOCHS = 15
+# The default recipe, the same on every machine (the result must not depend on the CPU it ran on), chosen for time to
+# accuracy on the validation carve of the motion-only data (bench/RESULTS.md, "Time to accuracy"): 8 of each clip's
+# 16 frames, 10 epochs, a peak learning rate of 3e-3.
+DEFAULT_EPOCHS = 10
+DEFAULT_FRAMES = 8
+DEFAULT_LEARNING_RATE = 3e-3
 DEFAULT_TRAIN_ARGS = (
     "--cache_clips --weight_decay 0.05 --num_warmup_epochs 1 --label_smoothing 0.1 --augment shift --dropout 0.2"
 )
@@ -83,8 +88,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=DEFAULT_EPOCHS,
         help=f"training epochs (default: {DEFAULT_EPOCHS}, on every machine)",
     )
+    parser.add_argument(
+        "--num_frames",
+        type=positive_int,
+        default=DEFAULT_FRAMES,
+        help=f"frames the model reads of each clip, sampled uniformly (default: {DEFAULT_FRAMES})",
+    )
     parser.add_argument("--batch_size", type=positive_int, default=16)
-    parser.add_argument("--learning_rate", type=positive_float, default=2e-3)
+    parser.add_argument("--learning_rate", type=positive_float, default=DEFAULT_LEARNING_RATE)
     parser.add_argument("--train_args", default=DEFAULT_TRAIN_ARGS, help="further train.py options (one string)")
     parser.add_argument("--probes", default="shuffle,static", help="temporal probes run on the first model ('' = none)")
     parser.add_argument("--workers", type=int, default=2, help="rendering and decoding processes")
@@ -182,7 +193,7 @@ def _demo(args: argparse.Namespace) -> dict[str, Any]:
                 batch_size=args.batch_size,
                 learning_rate=args.learning_rate,
                 num_workers=args.workers,
-                train_args=[*args.train_args.split(), "--modality", modality],
+                train_args=[*args.train_args.split(), "--modality", modality, "--num_frames", str(args.num_frames)],
             )
             for head in heads:
                 label = run_label(args.model, head)
