@@ -21,6 +21,7 @@ import ctypes.util
 import hashlib
 import json
 import math
+import os
 import runpy
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from hubserver import free_port
 
 from mt_datasets import get_taxonomy
 from mt_datasets.hub import HubDatasetWriter, dataset_features
@@ -38,6 +40,7 @@ from mt_datasets.taxonomy import SPLITS, Taxonomy
 from mt_datasets.video import encode_mp4
 
 __all__ = [
+    "accelerate_launch",
     "dataset_files",
     "dirty_freed_heap",
     "run_python_json",
@@ -69,6 +72,17 @@ def run_python_json(code: str, *args: str, cwd: str | Path, env: dict[str, str],
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def accelerate_launch(num_processes: int = 2) -> tuple[list[str], dict[str, str]]:
+    """The command (to which the script and its arguments are appended) and the environment of ``accelerate launch``
+    with ``num_processes`` real gloo processes on this CPU: ``--multi_gpu`` with ``ACCELERATE_USE_CPU=1`` (``--cpu``
+    alone silently runs one process), one thread each, on a free port (other test workers and sessions may run gloo
+    jobs on this machine at the same time: never accelerate's default port)."""
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", str(num_processes)]
+    command += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+    command += ["--main_process_port", str(free_port())]
+    return command, {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
 
 
 def run_example(name: str, *args: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import torch
-from factories import EXAMPLES, make_tiny_dataset, run_example
+from factories import EXAMPLES, accelerate_launch, make_tiny_dataset, run_example
 from safetensors.torch import load_file
 from scripts.models_checkpoints import make_xclip_checkpoint
 
@@ -118,9 +117,7 @@ def test_two_processes_score_like_one_and_corrupt_videos_are_counted(corrupt_dat
     args = ["--dataset", str(corrupt_dataset_dir), "--model", str(trained), "--batch_size", "4"]
     args += ["--num_workers", "1"]
     run_example("eval", *args, "--output_dir", str(tmp_path / "one"))
-    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
-    launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2"]
-    launch += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+    launch, env = accelerate_launch()
     completed = subprocess.run(
         [*launch, str(EXAMPLES / "eval.py"), *args, "--output_dir", str(tmp_path / "two")],
         env=env,

@@ -19,7 +19,7 @@ from pathlib import Path
 import datasets
 import numpy as np
 import pytest
-from factories import dataset_files
+from factories import accelerate_launch, dataset_files
 
 from mt_datasets.commands.cli import main as cli_main
 from mt_datasets.errors import DatasetMismatchError
@@ -163,14 +163,8 @@ def test_nothing_to_do_verifies_and_regenerates_a_damaged_shard(reference, tmp_p
 
 def test_accelerate_processes_split_the_clips_and_the_main_process_packs(reference, tmp_path):
     out = tmp_path / "accelerate"
-    with socket.socket() as sock:  # other sessions may run gloo jobs here: never use accelerate's default port
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2"]
-    command += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
-    command += ["--main_process_port", str(port), "-m", "mt_datasets.commands.cli", "syn-ta", "generate"]
-    # --multi_gpu with ACCELERATE_USE_CPU starts real gloo processes (--cpu alone silently runs one)
-    env = os.environ | {"ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
+    command, env = accelerate_launch()
+    command += ["-m", "mt_datasets.commands.cli", "syn-ta", "generate"]
     run = subprocess.run(
         command + ["--out", str(out), "--workers", "1", *CLI_OPTIONS], env=env, capture_output=True, text=True
     )
