@@ -33,3 +33,10 @@ os.environ["MT_COMPILE"] = "no"
 _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 if _WORKERS > 1:  # set before any test module imports torch: it reads the variable once, at import
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, len(os.sched_getaffinity(0)) // _WORKERS)))
+
+
+def pytest_collection_modifyitems(items):
+    """The modules marked ``slow`` first, the order otherwise kept: under pytest-xdist (``make test`` hands each
+    worker whole modules, in this order) the long modules start early and the short ones fill in at the end, so that
+    no worker is left running a long module alone while the other idles."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -26,6 +26,8 @@ from mt_models import save_tiny_checkpoint
 from mt_models.models.open_vocab import DEFAULT_PROMPT_TEMPLATE, make_prompts
 from mt_models.scoring.records import FORMAT_VERSION, read_record
 
+pytestmark = pytest.mark.slow  # started first under pytest-xdist (tests/conftest.py)
+
 TRAIN_ARGS = ["--num_epochs", "2", "--batch_size", "4", "--learning_rate", "1e-3", "--num_workers", "1"]
 
 

@@ -27,6 +27,7 @@ from mt_models.train.loop import read_train_results
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 K400 = get_taxonomy("k400-ta")
+pytestmark = pytest.mark.slow  # started first under pytest-xdist (tests/conftest.py)
 
 
 def run(script: str, *args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -28,6 +28,8 @@ from mt_datasets.syn_ta.appearance import PALETTE, get_protocol
 from mt_datasets.syn_ta.generate import GenerationOptions, generate, plan_clips
 from mt_datasets.video import read_clip
 
+pytestmark = pytest.mark.slow  # started first under pytest-xdist (tests/conftest.py)
+
 CLASSES = ("falling1", "falling3")  # a set-1 and a set-2 fine class, one object each
 CLI_OPTIONS = ["--preset", "mini", "--size", "64", "--classes", *CLASSES, "--seed", "7", "--no-progress"]
 NUM_CLIPS = 12  # 2 classes x (2 train + 1 val) x 2 views
