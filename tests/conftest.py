@@ -14,6 +14,8 @@ subprocess compares the same kernels). An ``OMP_NUM_THREADS`` set by the user is
 import os
 import tempfile
 
+import pytest
+
 _SESSION_HOME = tempfile.mkdtemp(prefix="mt-tests-hf-home-")
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -40,3 +42,12 @@ def pytest_collection_modifyitems(items):
     worker whole modules, in this order) the long modules start early and the short ones fill in at the end, so that
     no worker is left running a long module alone while the other idles."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """A classifier trained by ``examples/train.py`` on a tiny Syn-TA (:func:`factories.make_tiny_run`), built once
+    for the whole session (the pipeline and the scripts' tests read it): a ``factories.TinyRun``."""
+    from factories import TinyRun, build_once, make_tiny_run
+
+    return TinyRun(build_once(tmp_path_factory, "tiny-run", make_tiny_run))
