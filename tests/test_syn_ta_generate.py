@@ -114,6 +114,10 @@ def start_generation(out: Path, workers: int, **popen: object) -> subprocess.Pop
     return process
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_kill_then_resume_gives_the_uninterrupted_dataset(reference, tmp_path):
     out = tmp_path / "killed"
     process = start_generation(out, 2, start_new_session=True, stderr=subprocess.PIPE)
@@ -315,8 +319,11 @@ def test_a_full_disk_and_ctrl_c_end_in_one_line(tmp_path, monkeypatch, capsys):
     with pytest.raises(OSError, match="No space left"):  # --debug: the traceback, for a bug report
         cli_main(["--debug", "syn-ta", "generate", "--out", str(tmp_path / "x"), *CLI_OPTIONS])
 
-    # Ctrl-C in a terminal: SIGINT to the command and its workers.
-    process = start_generation(tmp_path / "interrupted", 2, start_new_session=True, stderr=subprocess.PIPE)
+    # Ctrl-C in a terminal: SIGINT to the command and its workers. The command starts with SIGINT at its default, as
+    # from a terminal: a shell's background job (`make test &`) starts with SIGINT ignored, and so would its children.
+    process = start_generation(
+        tmp_path / "interrupted", 2, start_new_session=True, stderr=subprocess.PIPE, preexec_fn=_default_sigint
+    )
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
