@@ -50,4 +50,4 @@ def tiny_run(tmp_path_factory):
     for the whole session (the pipeline and the scripts' tests read it): a ``factories.TinyRun``."""
     from factories import TinyRun, build_once, make_tiny_run
 
-    return TinyRun(build_once(tmp_path_factory, "tiny-run", make_tiny_run))
+    return TinyRun.under(build_once(tmp_path_factory, "tiny-run", make_tiny_run))

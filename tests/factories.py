@@ -229,35 +229,26 @@ def make_tiny_dataset(
 
 @dataclass(frozen=True)
 class TinyRun:
-    """The folder :func:`make_tiny_run` fills: the dataset, the backbone, the trained classifier's output directory,
-    and the training's stderr (its progress bars)."""
+    """What :func:`make_tiny_run` makes in a folder: the dataset, the backbone, the trained classifier's output
+    directory, and the training's stderr (its progress bars)."""
 
-    folder: Path
+    dataset: Path
+    backbone: Path
+    model: Path
+    log: Path
 
-    @property
-    def dataset(self) -> Path:
-        return self.folder / "syn-ta"
-
-    @property
-    def backbone(self) -> Path:
-        return self.folder / "videomae"
-
-    @property
-    def model(self) -> Path:
-        return self.folder / "trained"
-
-    @property
-    def log(self) -> Path:
-        return self.folder / "train.log"
+    @classmethod
+    def under(cls, folder: Path) -> TinyRun:
+        return cls(folder / "syn-ta", folder / "videomae", folder / "trained", folder / "train.log")
 
 
 def make_tiny_run(folder: Path) -> TinyRun:
     """A tiny Syn-TA (two coarse classes, one clip per fine class and split), a tiny VideoMAE backbone, and a classifier
     trained on them for one epoch by ``examples/train.py`` in a fresh interpreter, as a user runs it; all in ``folder``.
     """
-    from mt_models import save_tiny_checkpoint
+    from mt_models import save_tiny_checkpoint  # here: importing these factories imports no torch
 
-    run = TinyRun(folder)
+    run = TinyRun.under(folder)
     make_tiny_dataset(run.dataset, coarse_classes=(0, 1), clips_per_fine=1)
     save_tiny_checkpoint("videomae", run.backbone)
     run.model.mkdir()
