@@ -32,13 +32,16 @@ setup: system-packages $(VENV)/.installed
 lint: setup
 	$(VENV)/bin/ruff check .
 
-# Then the tests that compare floats across code paths once more with numpy, torch and BLAS held to AVX2 (the CPU
-# family of an AMD EPYC) and with oneDNN held to AVX-512 without bf16 instructions (many cloud Intel machines;
-# tests/cpu_families.py), so a test that holds on one kind only fails here, not on CI.
+# The suite runs in pytest-xdist workers, one per core (TEST_WORKERS=0 runs it in this process), each taking whole test
+# modules (their module fixtures are built once, their tests run in order), the slow ones first (tests/conftest.py),
+# and prints its 10 slowest tests. Then the tests that compare floats across code paths run once more, both runs at
+# once: with numpy, torch and BLAS held to AVX2 (the CPU family of an AMD EPYC) and with oneDNN held to AVX-512 without
+# bf16 instructions (many cloud Intel machines; tests/cpu_families.py), so a test that holds on one kind only fails
+# here, not on CI.
+TEST_WORKERS ?= auto
 test: setup lint
-	$(PY) -m pytest -q
-	$(PY) tests/cpu_families.py avx2 -q -m cpu_sensitive
-	$(PY) tests/cpu_families.py avx512_core -q -m cpu_sensitive
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=10
+	$(PY) tests/cpu_families.py avx2 avx512_core -q -m cpu_sensitive
 
 # make demo CPU_KIND=avx2 (or avx512_core): the demo under an emulated CPU kind (mt_models.runtime.fast_path.CPU_KINDS).
 demo: setup

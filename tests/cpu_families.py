@@ -5,8 +5,12 @@ math, torch's kernels and the BLAS libraries dispatch on the CPU they find. Test
 such floats; ``make test`` runs them once more under :func:`avx2_env`, so a test that holds on one family only fails
 on the machine of whoever changes it, not on the next CI machine:
 
-    python tests/cpu_families.py avx2 -q -m cpu_sensitive      (arguments after the family go to pytest)
-    python tests/cpu_families.py avx512_core -q -m cpu_sensitive
+    python tests/cpu_families.py avx2 -q -m cpu_sensitive      (arguments after the families go to pytest)
+    python tests/cpu_families.py avx2 avx512_core -q -m cpu_sensitive      (both at once, as ``make test`` runs them)
+
+Several families run at the same time, each in its own pytest process (the settings must be in place before torch is
+imported) held to its share of the cores; each run's output is printed whole once it ends, and the exit status is
+non-zero if any run failed.
 
 The names were checked with numpy 2.4 (``numpy.show_runtime()``: X86_V3 found, X86_V4 / AVX512_ICL / AVX512_SPR not),
 torch 2.13 (``torch.backends.cpu.get_cpu_capability()`` == "AVX2"), oneDNN 3.12 (``ONEDNN_VERBOSE=1``: "isa:Intel
@@ -19,6 +23,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 
 from mt_models.runtime.fast_path import avx2_environment, avx512_core_environment, numpy_features_above_avx2
 
@@ -36,10 +41,32 @@ def avx2_env(base: dict[str, str] | None = None) -> dict[str, str]:
 FAMILIES = {"avx2": avx2_env, "avx512_core": avx512_core_environment}
 
 
+def run_families(names: list[str], pytest_args: list[str]) -> int:
+    """pytest with ``pytest_args`` once per family in ``names``, all at once; the first non-zero exit status, or 0."""
+    threads = str(max(1, len(os.sched_getaffinity(0)) // len(names)))
+    runs = []
+    for name in names:
+        env = FAMILIES[name]()
+        if len(names) > 1:
+            env.setdefault("OMP_NUM_THREADS", threads)
+        changed = sorted(k for k in env if env[k] != os.environ.get(k))
+        header = f"{name}: " + " ".join(f"{k}={env[k]!r}" for k in changed)
+        output = tempfile.TemporaryFile(mode="w+")  # not a pipe: a full pipe would stall a run until its turn
+        command = [sys.executable, "-m", "pytest", *pytest_args]
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
+        runs.append((header, process, output))
+    status = 0
+    for header, process, output in runs:
+        process.wait()
+        with output:
+            output.seek(0)
+            print(header, output.read(), sep="\n", end="", flush=True)
+        status = status or process.returncode
+    return status
+
+
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] not in FAMILIES:
-        sys.exit(f"usage: python tests/cpu_families.py {{{','.join(FAMILIES)}}} [PYTEST ARGS]")
-    env = FAMILIES[sys.argv[1]]()
-    changed = sorted(k for k in env if env[k] != os.environ.get(k))
-    print(" ".join(f"{k}={env[k]!r}" for k in changed), flush=True)
-    sys.exit(subprocess.call([sys.executable, "-m", "pytest", *sys.argv[2:]], env=env))
+    families = [name for name in sys.argv[1:] if name in FAMILIES]
+    if not families or sys.argv[1 : 1 + len(families)] != families:
+        sys.exit(f"usage: python tests/cpu_families.py {{{','.join(FAMILIES)}}}... [PYTEST ARGS]")
+    sys.exit(run_families(families, sys.argv[1 + len(families) :]))

@@ -12,6 +12,10 @@ Wrap these in session-scoped fixtures in your own test file (pytest puts ``tests
     @pytest.fixture(scope="session")
     def tiny_synta(tmp_path_factory):
         return make_tiny_dataset(tmp_path_factory.mktemp("syn-ta"))
+
+What several test modules read, and costs a training to make, is built once per test session, whichever pytest-xdist
+worker asks first (:func:`build_once`): ``tests/conftest.py``'s ``tiny_run``, a classifier trained by
+``examples/train.py`` (:func:`make_tiny_run`).
 """
 
 from __future__ import annotations
@@ -21,16 +25,20 @@ import ctypes.util
 import hashlib
 import json
 import math
+import os
 import runpy
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from filelock import FileLock
+from hubserver import free_port
 
 from mt_datasets import get_taxonomy
 from mt_datasets.hub import HubDatasetWriter, dataset_features
@@ -38,6 +46,9 @@ from mt_datasets.taxonomy import SPLITS, Taxonomy
 from mt_datasets.video import encode_mp4
 
 __all__ = [
+    "TinyRun",
+    "accelerate_launch",
+    "build_once",
     "dataset_files",
     "dirty_freed_heap",
     "run_python_json",
@@ -45,6 +56,7 @@ __all__ = [
     "class_motion",
     "hold_directory_lock",
     "make_tiny_dataset",
+    "make_tiny_run",
     "render_square_clip",
     "write_test_video",
 ]
@@ -69,6 +81,17 @@ def run_python_json(code: str, *args: str, cwd: str | Path, env: dict[str, str],
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def accelerate_launch(num_processes: int = 2) -> tuple[list[str], dict[str, str]]:
+    """The command (to which the script and its arguments are appended) and the environment of ``accelerate launch``
+    with ``num_processes`` real gloo processes on this CPU: ``--multi_gpu`` with ``ACCELERATE_USE_CPU=1`` (``--cpu``
+    alone silently runs one process), one thread each, on a free port (other test workers and sessions may run gloo
+    jobs on this machine at the same time: never accelerate's default port)."""
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", str(num_processes)]
+    command += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+    command += ["--main_process_port", str(free_port())]
+    return command, {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
 
 
 def run_example(name: str, *args: str) -> None:
@@ -202,6 +225,58 @@ def make_tiny_dataset(
                         )
         writer.finalize(pretty_name=f"tiny {dataset}", card_context={"repo_id": f"tests/tiny-{dataset}"})
     return out_dir
+
+
+@dataclass(frozen=True)
+class TinyRun:
+    """What :func:`make_tiny_run` makes in a folder: the dataset, the backbone, the trained classifier's output
+    directory, and the training's stderr (its progress bars)."""
+
+    dataset: Path
+    backbone: Path
+    model: Path
+    log: Path
+
+    @classmethod
+    def under(cls, folder: Path) -> TinyRun:
+        return cls(folder / "syn-ta", folder / "videomae", folder / "trained", folder / "train.log")
+
+
+def make_tiny_run(folder: Path) -> TinyRun:
+    """A tiny Syn-TA (two coarse classes, one clip per fine class and split), a tiny VideoMAE backbone, and a classifier
+    trained on them for one epoch by ``examples/train.py`` in a fresh interpreter, as a user runs it; all in ``folder``.
+    """
+    from mt_models import save_tiny_checkpoint  # here: importing these factories imports no torch
+
+    run = TinyRun.under(folder)
+    make_tiny_dataset(run.dataset, coarse_classes=(0, 1), clips_per_fine=1)
+    save_tiny_checkpoint("videomae", run.backbone)
+    run.model.mkdir()
+    arguments = ["--dataset", str(run.dataset), "--model", str(run.backbone), "--output_dir", str(run.model)]
+    arguments += ["--num_epochs", "1", "--batch_size", "4", "--num_workers", "0"]
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "train.py"), *arguments], cwd=run.model, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    run.log.write_text(done.stderr)
+    return run
+
+
+def build_once(tmp_path_factory: Any, name: str, build: Callable[[Path], object]) -> Path:
+    """The folder ``name`` that ``build(folder)`` fills once per test session: under pytest-xdist the first worker to
+    ask builds it in the session's temporary folder (above the workers' own) while the others wait for it. Every
+    worker reads the same folder: never change it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder, done = root / name, root / f"{name}.done"
+    with FileLock(root / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a build that failed in another worker left
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
 
 
 @contextmanager

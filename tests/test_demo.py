@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mt_models.experiments.findings import findings
+
+pytestmark = pytest.mark.slow  # started first under pytest-xdist (tests/conftest.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 

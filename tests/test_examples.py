@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import torch
-from factories import EXAMPLES, make_tiny_dataset, run_example
+from factories import EXAMPLES, accelerate_launch, make_tiny_dataset, run_example
 from safetensors.torch import load_file
 from scripts.models_checkpoints import make_xclip_checkpoint
 
@@ -26,6 +25,8 @@ from mt_datasets import get_taxonomy
 from mt_models import save_tiny_checkpoint
 from mt_models.models.open_vocab import DEFAULT_PROMPT_TEMPLATE, make_prompts
 from mt_models.scoring.records import FORMAT_VERSION, read_record
+
+pytestmark = pytest.mark.slow  # started first under pytest-xdist (tests/conftest.py)
 
 TRAIN_ARGS = ["--num_epochs", "2", "--batch_size", "4", "--learning_rate", "1e-3", "--num_workers", "1"]
 
@@ -118,9 +119,7 @@ def test_two_processes_score_like_one_and_corrupt_videos_are_counted(corrupt_dat
     args = ["--dataset", str(corrupt_dataset_dir), "--model", str(trained), "--batch_size", "4"]
     args += ["--num_workers", "1"]
     run_example("eval", *args, "--output_dir", str(tmp_path / "one"))
-    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
-    launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2"]
-    launch += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+    launch, env = accelerate_launch()
     completed = subprocess.run(
         [*launch, str(EXAMPLES / "eval.py"), *args, "--output_dir", str(tmp_path / "two")],
         env=env,

@@ -20,6 +20,8 @@ import mt_models.runtime.fast_path as fast_path
 from mt_models.runtime.autotune import Timing, choose_candidate
 from mt_models.runtime.fast_path import CPU_KINDS, CompiledStep, avx2_environment, choose_fast_path
 
+pytestmark = pytest.mark.slow  # started first under pytest-xdist (tests/conftest.py)
+
 # Whether this process runs under one of tests/cpu_families.py's emulations (it sets ONEDNN_MAX_CPU_ISA).
 EMULATED_KIND = "ONEDNN_MAX_CPU_ISA" in os.environ
 # What a machine without AVX-512 (an AMD EPYC with AVX2 only) runs, emulated here (bench/bench_train.py uses the same).

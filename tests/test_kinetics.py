@@ -190,7 +190,7 @@ def test_unusable_csv_fails_before_anything_is_lost(kinetics, tmp_path, content,
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (gzip.compress(b"label,youtube_id,time_start,time_end,split\n"), "validate.csv is gzip-compressed"),
+        (gzip.compress(b"label,youtube_id,time_start,time_end,split\n", mtime=0), "validate.csv is gzip-compressed"),
         (
             "label,youtube_id,time_start,time_end,split\nabseiling,aaaaaaaaaaa,1,2,val\ncaf\xe9,b,1,2,val\n".encode(
                 "latin-1"

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
+from factories import accelerate_launch
 from test_metric import make_protocol_data
 
 from mt_metrics import compute_transferability
 
 SCRIPT = Path(__file__).parent / "scripts" / "metric_gloo.py"
-
-
-def free_port() -> int:
-    # Other test sessions may run gloo jobs on this machine at the same time: never use accelerate's default port.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_two_gloo_processes_equal_one_process(tmp_path):
@@ -30,21 +21,8 @@ def test_two_gloo_processes_equal_one_process(tmp_path):
     data["view"] = np.random.default_rng(8).choice(["regular", "front"], n)
     np.savez(tmp_path / "inputs.npz", **data)
 
-    command = [
-        sys.executable,
-        "-m",
-        "accelerate.commands.launch",
-        "--multi_gpu",
-        "--num_processes",
-        "2",
-        "--num_machines",
-        "1",
-        "--mixed_precision",
-        "no",
-        "--dynamo_backend",
-        "no",
-        "--main_process_port",
-        str(free_port()),
+    command, env = accelerate_launch()
+    command += [
         str(SCRIPT),
         "--data",
         str(tmp_path / "inputs.npz"),
@@ -55,8 +33,6 @@ def test_two_gloo_processes_equal_one_process(tmp_path):
         "--experiment-id",
         "metric-gloo-test",
     ]
-    # --multi_gpu with ACCELERATE_USE_CPU starts real gloo processes (--cpu alone silently runs one).
-    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
     completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
     assert completed.returncode == 0, completed.stderr[-4000:]
 

@@ -24,6 +24,8 @@ from test_metric import make_protocol_data
 from mt_datasets.hub.publish import PublishError, metric_release_tag, plan_metric_upload, publish_metric
 from mt_metrics import EVALUATE_MODULE_DIR, compute_transferability, register_with_evaluate
 
+pytestmark = pytest.mark.slow  # started first under pytest-xdist (tests/conftest.py)
+
 # Runs in the subprocess: load by the name in argv[1] (after argv[2], a statement), score the data in argv[3].
 _USER = """
 import json, sys

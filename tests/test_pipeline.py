@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import datasets
 import pytest
 import torch
-from factories import make_tiny_dataset, run_python_json
+from factories import run_python_json
 from scripts.models_checkpoints import make_xclip_checkpoint
 from transformers import VideoMAEConfig, VideoMAEForVideoClassification, pipeline
 
 from mt_datasets import read_clip
-from mt_models import DisentangledVideoClassifier, preprocess, save_tiny_checkpoint  # registers the pipeline
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+from mt_models import DisentangledVideoClassifier, preprocess  # registers the pipeline
 
 _USER = """
 import json, sys
@@ -44,9 +40,9 @@ def run_user(tmp_path: Path, model: Path | str, videos: list[str], **kwargs) -> 
 
 
 @pytest.fixture(scope="module")
-def videos(tmp_path_factory) -> list[str]:
+def videos(tiny_run, tmp_path_factory) -> list[str]:
     """Three mp4 files of the tiny Syn-TA (set-1 val)."""
-    directory = make_tiny_dataset(tmp_path_factory.mktemp("pipeline-syn-ta"), coarse_classes=(0, 1), clips_per_fine=1)
+    directory = tiny_run.dataset
     split = datasets.load_dataset(str(directory), "set1")["known"].cast_column("video", datasets.Video(decode=False))
     out = tmp_path_factory.mktemp("videos")
     paths = []
@@ -58,15 +54,10 @@ def videos(tmp_path_factory) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def trained(videos, tmp_path_factory) -> Path:
-    _, dataset_dir = videos
-    backbone = save_tiny_checkpoint("videomae", tmp_path_factory.mktemp("videomae"))
-    out = tmp_path_factory.mktemp("trained")
-    args = ["--dataset", str(dataset_dir), "--model", str(backbone), "--output_dir", str(out), "--num_epochs", "1"]
-    args += ["--batch_size", "4", "--num_workers", "0"]
-    done = subprocess.run([sys.executable, str(EXAMPLES / "train.py"), *args], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return out
+def trained(tiny_run) -> Path:
+    """``train.py`` run on the tiny Syn-TA in a fresh interpreter (conftest's ``tiny_run``, shared with
+    tests/test_scripts.py: read it, never change it)."""
+    return tiny_run.model
 
 
 def expected_scores(model, path: str) -> torch.Tensor:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # started first under pytest-xdist (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 MARKED_BLOCK = re.compile(r"<!-- tested -->\n```(bash|python)\n(.*?)```", re.DOTALL)
 

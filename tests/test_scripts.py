@@ -27,6 +27,7 @@ from mt_models.train.loop import read_train_results
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 K400 = get_taxonomy("k400-ta")
+pytestmark = pytest.mark.slow  # started first under pytest-xdist (tests/conftest.py)
 
 
 def run(script: str, *args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -50,26 +51,21 @@ def one_line_error(done: subprocess.CompletedProcess, script: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def syn_ta(tmp_path_factory) -> Path:
-    return make_tiny_dataset(tmp_path_factory.mktemp("scripts-syn-ta"), coarse_classes=(0, 1), clips_per_fine=1)
+def syn_ta(tiny_run) -> Path:
+    return tiny_run.dataset
 
 
 @pytest.fixture(scope="module")
-def backbone(tmp_path_factory) -> Path:
-    return save_tiny_checkpoint("videomae", tmp_path_factory.mktemp("scripts-videomae"))
+def backbone(tiny_run) -> Path:
+    return tiny_run.backbone
 
 
 @pytest.fixture(scope="module")
-def trained(syn_ta, backbone, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("scripts-trained")
-    done = run(
-        "train", "--dataset", str(syn_ta), "--model", str(backbone), "--output_dir", str(out),
-        "--num_epochs", "1", "--batch_size", "4", "--num_workers", "0",
-        cwd=out,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "epoch 0: 100%" in done.stderr  # the progress bar
-    return out
+def trained(tiny_run) -> Path:
+    """``train.py --num_epochs 1 --batch_size 4 --num_workers 0`` run in a fresh interpreter (conftest's ``tiny_run``,
+    shared with tests/test_pipeline.py: read it, never change it)."""
+    assert "epoch 0: 100%" in tiny_run.log.read_text()  # the progress bar
+    return tiny_run.model
 
 
 def test_train_results_and_predictions_are_versioned(trained, syn_ta, tmp_path):
@@ -178,29 +174,27 @@ def test_model_card_names_hub_ids_only_and_eval_adds_its_scores(trained, syn_ta,
     assert hub_card.data.datasets == ["motion-transfer/syn-ta"]
     assert is_hub_id("motion-transfer/syn-ta") and not is_hub_id(str(syn_ta)) and not is_hub_id("./runs/set1")
 
+    mine = tmp_path / "trained"  # the card is updated in place: a copy of the shared run, reached through a link
+    shutil.copytree(trained, mine)
     model_dir = tmp_path / "model"
-    model_dir.symlink_to(trained, target_is_directory=True)
-    card_before = (trained / "README.md").read_text()
-    try:
-        done = run(
-            "eval", "--dataset", str(syn_ta), "--model", str(model_dir), "--output_dir", "out",
-            "--update_model_card", cwd=tmp_path,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr[-3000:]
-        record = read_record(tmp_path / "out")
-        results = ModelCard.load(trained / "README.md").data.eval_results
-        by_type = {r.metric_type: r for r in results}
-        assert by_type["known_accuracy"].metric_value == record.scores["known_accuracy"]
-        assert by_type["harmonic_mean"].metric_value == record.scores["harmonic_mean"]
-        first = by_type["known_accuracy"]
-        assert (first.dataset_type, first.dataset_config, first.dataset_revision) == (
-            syn_ta.name,
-            "set1",
-            record.dataset_revision,
-        )
-        assert first.task_type == "video-classification" and first.dataset_name == "syn-ta"
-    finally:
-        (trained / "README.md").write_text(card_before)  # the module's other tests read the original card
+    model_dir.symlink_to(mine, target_is_directory=True)
+    done = run(
+        "eval", "--dataset", str(syn_ta), "--model", str(model_dir), "--output_dir", "out", "--update_model_card",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = read_record(tmp_path / "out")
+    results = ModelCard.load(mine / "README.md").data.eval_results
+    by_type = {r.metric_type: r for r in results}
+    assert by_type["known_accuracy"].metric_value == record.scores["known_accuracy"]
+    assert by_type["harmonic_mean"].metric_value == record.scores["harmonic_mean"]
+    first = by_type["known_accuracy"]
+    assert (first.dataset_type, first.dataset_config, first.dataset_revision) == (
+        syn_ta.name,
+        "set1",
+        record.dataset_revision,
+    )
+    assert first.task_type == "video-classification" and first.dataset_name == "syn-ta"
 
 
 def test_push_to_hub_errors_are_one_line(syn_ta, backbone, tmp_path):

@@ -130,7 +130,7 @@ def test_a_copy_with_only_the_validation_videos_builds(ssv2, tmp_path, capsys):
             '[\n{"id": "1",\n "template": }]',
             "train.json:3: not valid JSON (Expecting value at column 14)",
         ),
-        ("train.json", gzip.compress(b"[]"), "train.json is gzip-compressed"),
+        ("train.json", gzip.compress(b"[]", mtime=0), "train.json is gzip-compressed"),
         (
             "validation.json",
             '[\n{"id": "caf\u00e9"}]'.encode("latin-1"),

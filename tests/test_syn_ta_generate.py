@@ -19,7 +19,7 @@ from pathlib import Path
 import datasets
 import numpy as np
 import pytest
-from factories import dataset_files
+from factories import accelerate_launch, dataset_files
 
 from mt_datasets.commands.cli import main as cli_main
 from mt_datasets.errors import DatasetMismatchError
@@ -27,6 +27,8 @@ from mt_datasets.hub.layout import is_incomplete
 from mt_datasets.syn_ta.appearance import PALETTE, get_protocol
 from mt_datasets.syn_ta.generate import GenerationOptions, generate, plan_clips
 from mt_datasets.video import read_clip
+
+pytestmark = pytest.mark.slow  # started first under pytest-xdist (tests/conftest.py)
 
 CLASSES = ("falling1", "falling3")  # a set-1 and a set-2 fine class, one object each
 CLI_OPTIONS = ["--preset", "mini", "--size", "64", "--classes", *CLASSES, "--seed", "7", "--no-progress"]
@@ -112,6 +114,10 @@ def start_generation(out: Path, workers: int, **popen: object) -> subprocess.Pop
     return process
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_kill_then_resume_gives_the_uninterrupted_dataset(reference, tmp_path):
     out = tmp_path / "killed"
     process = start_generation(out, 2, start_new_session=True, stderr=subprocess.PIPE)
@@ -163,14 +169,8 @@ def test_nothing_to_do_verifies_and_regenerates_a_damaged_shard(reference, tmp_p
 
 def test_accelerate_processes_split_the_clips_and_the_main_process_packs(reference, tmp_path):
     out = tmp_path / "accelerate"
-    with socket.socket() as sock:  # other sessions may run gloo jobs here: never use accelerate's default port
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2"]
-    command += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
-    command += ["--main_process_port", str(port), "-m", "mt_datasets.commands.cli", "syn-ta", "generate"]
-    # --multi_gpu with ACCELERATE_USE_CPU starts real gloo processes (--cpu alone silently runs one)
-    env = os.environ | {"ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
+    command, env = accelerate_launch()
+    command += ["-m", "mt_datasets.commands.cli", "syn-ta", "generate"]
     run = subprocess.run(
         command + ["--out", str(out), "--workers", "1", *CLI_OPTIONS], env=env, capture_output=True, text=True
     )
@@ -319,8 +319,11 @@ def test_a_full_disk_and_ctrl_c_end_in_one_line(tmp_path, monkeypatch, capsys):
     with pytest.raises(OSError, match="No space left"):  # --debug: the traceback, for a bug report
         cli_main(["--debug", "syn-ta", "generate", "--out", str(tmp_path / "x"), *CLI_OPTIONS])
 
-    # Ctrl-C in a terminal: SIGINT to the command and its workers.
-    process = start_generation(tmp_path / "interrupted", 2, start_new_session=True, stderr=subprocess.PIPE)
+    # Ctrl-C in a terminal: SIGINT to the command and its workers. The command starts with SIGINT at its default, as
+    # from a terminal: a shell's background job (`make test &`) starts with SIGINT ignored, and so would its children.
+    process = start_generation(
+        tmp_path / "interrupted", 2, start_new_session=True, stderr=subprocess.PIPE, preexec_fn=_default_sigint
+    )
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
