@@ -407,7 +407,14 @@ def compile_failure(error: BaseException) -> str | None:
 
 
 class CompiledStep:
-    """Calls ``torch.compile(function)`` when ``enabled``, and falls back to ``function`` if compiling it fails.
+    """Calls ``function`` with ``torch.compile`` applied when ``enabled``; falls back to eager mode if compiling fails.
+
+    For a classifier (a module with a ``backbone`` module, possibly wrapped by ``DistributedDataParallel``) only the
+    backbone's ``forward`` is compiled: the convolutions, nearly all of the step's work. The head and the loss stay
+    eager, because Inductor (torch 2.13, CPU) corrupts the heap in the fused backward of the demo's loss (cross
+    entropy with label smoothing after dropout): ``free(): invalid pointer`` within the first steps on AVX-512, a
+    ``SystemError`` from the generated kernel under AVX2 (``tests/test_fast_path.py`` trains the demo's options
+    compiled). Anything else is compiled whole.
 
     The fallback happens once, on the first call that fails to compile, with a one-line warning; ``compiled`` then
     reads ``False`` so the run's record says what really ran. ``fallback=False`` raises the failure instead (the
@@ -418,7 +425,12 @@ class CompiledStep:
         self.function = function
         self.compiled = enabled
         self.fallback = fallback
-        self._call = torch.compile(function) if enabled else function
+        self._backbone = _backbone_of(function) if enabled else None
+        if self._backbone is not None:
+            self._backbone.forward = torch.compile(self._backbone.forward)  # an instance attribute: undone by del
+            self._call = function
+        else:
+            self._call = torch.compile(function) if enabled else function
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self.compiled:
@@ -432,4 +444,13 @@ class CompiledStep:
             logger.warning("torch.compile failed (%s); running eagerly", failure)
             print(f"torch.compile failed ({type(error).__name__}); falling back to eager mode", flush=True)
             self.compiled = False
+            if self._backbone is not None:
+                del self._backbone.forward  # the class's forward again
             return self.function(*args, **kwargs)
+
+
+def _backbone_of(function: Callable[..., Any]) -> torch.nn.Module | None:
+    """The backbone module of a classifier (unwrapped from ``DistributedDataParallel``), or ``None``."""
+    model = getattr(function, "module", function)
+    backbone = getattr(model, "backbone", None)
+    return backbone if isinstance(backbone, torch.nn.Module) else None
