@@ -425,6 +425,7 @@ class CompiledStep:
         self.function = function
         self.compiled = enabled
         self.fallback = fallback
+        self._checked = False
         self._backbone = _backbone_of(function) if enabled else None
         if self._backbone is not None:
             self._backbone.forward = torch.compile(self._backbone.forward)  # an instance attribute: undone by del
@@ -436,17 +437,31 @@ class CompiledStep:
         if not self.compiled:
             return self.function(*args, **kwargs)
         try:
-            return self._call(*args, **kwargs)
+            result = self._call(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - a compiler failure must not end the run
             failure = compile_failure(error)
             if failure is None or not self.fallback:
                 raise
-            logger.warning("torch.compile failed (%s); running eagerly", failure)
-            print(f"torch.compile failed ({type(error).__name__}); falling back to eager mode", flush=True)
-            self.compiled = False
-            if self._backbone is not None:
-                del self._backbone.forward  # the class's forward again
-            return self.function(*args, **kwargs)
+            return self._eagerly(f"torch.compile failed ({type(error).__name__})", failure, args, kwargs)
+        if not self._checked:
+            # The first compiled step's loss must be a number: under the AVX2 emulation (torch 2.13) the compiled
+            # backbone gives NaN from the first step where eager mode trains. Checked once; a finite loss costs nothing.
+            self._checked = True
+            loss = getattr(result, "loss", None)
+            if isinstance(loss, torch.Tensor) and not bool(torch.isfinite(loss.detach()).all()):
+                if not self.fallback:
+                    raise FloatingPointError("the compiled step's loss is not finite on the first step")
+                return self._eagerly("torch.compile gave a non-finite loss", "non-finite loss", args, kwargs)
+        return result
+
+    def _eagerly(self, said: str, why: str, args: tuple, kwargs: dict) -> Any:
+        """Fall back to eager mode for the rest of the run (said in one line), and run this call eagerly."""
+        logger.warning("%s; running eagerly", why)
+        print(f"{said}; falling back to eager mode", flush=True)
+        self.compiled = False
+        if self._backbone is not None:
+            del self._backbone.forward  # the class's forward again
+        return self.function(*args, **kwargs)
 
 
 def _backbone_of(function: Callable[..., Any]) -> torch.nn.Module | None:
