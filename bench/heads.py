@@ -9,15 +9,17 @@ interval of the difference in unknown accuracy against ``--reference``
 (:func:`mt_models.experiments.protocol.compare_runs`: the same videos, resampled within direction x seed x
 known/unknown, for both models).
 
-With ``--select_on validation`` (the default) every variant is also trained on validation protocols carved out of the
-training set (:func:`mt_models.train.validation.carve_validation`: one held-out fine variant per coarse class, one carve
-per ``--validation_seeds`` entry) and the winner is the variant with the highest unknown accuracy there (mean over the
-carves and the splits), never chosen on the test's unknown split. The per-class unknown accuracy of the reference
-and the winner is reported for the classes that do not transfer today. Writes ``heads.md`` and ``heads.json`` under
-``--output_dir``::
+With ``--select_on validation`` (the default) every variant is first trained on validation protocols carved out of
+the training set (:func:`mt_models.train.validation.carve_validation`: one held-out fine variant per coarse class, one
+carve per ``--validation_seeds`` entry), every split's carve before any test run. The rule, fixed before any run:
+the *chosen* variant is the one other than ``--reference`` with the highest unknown accuracy there (mean over the
+carves and the splits; :func:`chosen_variant`), never chosen on the test's unknown split. Then the test protocol
+trains the reference and the chosen variant only (``--test_variants all``: every variant) and compares them, paired,
+with the per-class unknown accuracy of the classes that do not transfer today (and of any ``--classes`` given: a cut
+of Syn-TA). With ``--select_on none`` and two variants, the other one is the chosen. Writes ``heads.md`` and
+``heads.json`` under ``--output_dir``::
 
-    python bench/heads.py --variants baseline disentangled hierarchical vrex supcon mix \
-        disentangled:decorrelation_weight=0,adversarial_weight=0 --seeds 0 1 2
+    python bench/heads.py --variants baseline disentangled slowfast:slow_segments=1 pooled_delta --seeds 0 1 2
 
 ``--quick`` (what ``make test`` runs) is a smoke run of the same path: the baseline and the default head, one
 protocol, two coarse classes of small clips, one epoch, fp32 eager (unless ``MT_MIXED_PRECISION`` / ``MT_COMPILE``
@@ -93,14 +95,16 @@ def heads_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _train_all(demo_args: argparse.Namespace, dataset: Path, out: Path, variants: list[str]) -> dict[str, list[Path]]:
-    """Train and evaluate every variant on ``dataset`` as the demo does; ``{variant: eval dirs}``."""
+def _train_all(
+    demo_args: argparse.Namespace, dataset: Path, out: Path, variants: list[str], seeds: list[int]
+) -> dict[str, list[Path]]:
+    """Train with ``seeds`` and evaluate every variant on ``dataset`` as the demo does; ``{variant: eval dirs}``."""
     eval_dirs = {}
-    for number, spec in enumerate(variants):
+    for spec in variants:
         head, overrides = parse_variant(spec)
         runs = run_protocol(
-            str(dataset), [demo_args.model], output_dir=out / f"v{number}-{head}", heads=[head],
-            seeds=demo_args.seeds, num_epochs=demo_args.num_epochs, batch_size=demo_args.batch_size,
+            str(dataset), [demo_args.model], output_dir=out / spec.replace(":", "-").replace(",", "-"), heads=[head],
+            seeds=seeds, num_epochs=demo_args.num_epochs, batch_size=demo_args.batch_size,
             learning_rate=demo_args.learning_rate, num_workers=demo_args.workers,
             train_args=[*demo_args.train_args.split(), "--modality", demo_args.modality, *overrides],
         )  # fmt: skip
@@ -117,6 +121,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--validation_seeds", type=int, nargs="+", default=[0],
         help="seeds of the held-out variants' choice: one validation carve each, the winner has the best mean",
+    )  # fmt: skip
+    parser.add_argument(
+        "--validation_training_seeds", type=int, nargs="+", default=None,
+        help="training seeds on the validation carves (default: the first of --seeds)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--test_variants", choices=["chosen", "all"], default="chosen",
+        help="variants trained on the test protocol: the reference and the chosen one (default), or all",
     )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="a smoke run of two heads on a tiny Syn-TA (seconds)")
     own, rest = parser.parse_known_args(argv)
@@ -141,17 +153,23 @@ def _compare(own: argparse.Namespace, variants: list[str], demo_argv: list[str])
     demo_args = demo.parse_args(demo_argv)
     output_dir = Path(demo_args.output_dir)
     names = get_taxonomy("syn-ta").coarse_names
-    rows, validation, per_class = [], {}, {}
-    for protocol in demo_args.protocols:
-        dataset = demo.ensure_dataset(demo_args, protocol)
+    data_dirs = {protocol: demo.ensure_dataset(demo_args, protocol) for protocol in demo_args.protocols}
+    validation: dict[str, dict[str, list[float]]] = {}
+    validation_seeds = own.validation_training_seeds or demo_args.seeds[:1]
+    for protocol, dataset in data_dirs.items():
         for carve in own.validation_seeds if own.select_on == "validation" else ():
             carved = output_dir / "data" / f"{dataset.name}-validation-{carve}"
             carve_validation(dataset, carved, seed=carve)
-            val_dirs = _train_all(demo_args, carved, output_dir / "validation" / protocol / str(carve), variants)
+            val_out = output_dir / "validation" / protocol / str(carve)
+            val_dirs = _train_all(demo_args, carved, val_out, variants, validation_seeds)
             for spec, dirs in val_dirs.items():
                 score = 100 * pooled_scores(dirs)["unknown_accuracy"]
                 validation.setdefault(spec, {}).setdefault(protocol, []).append(score)
-        test_dirs = _train_all(demo_args, dataset, output_dir / "runs" / protocol, variants)
+    chosen = chosen_variant(validation, variants, own.reference)
+    tested = variants if own.test_variants == "all" else [v for v in variants if v in (own.reference, chosen)]
+    rows, per_class = [], {}
+    for protocol, dataset in data_dirs.items():
+        test_dirs = _train_all(demo_args, dataset, output_dir / "runs" / protocol, tested, demo_args.seeds)
         for spec, dirs in test_dirs.items():
             scores = pooled_scores(dirs)
             row = {"split": protocol, "variant": spec, "known": 100 * scores["known_accuracy"],
@@ -164,23 +182,39 @@ def _compare(own: argparse.Namespace, variants: list[str], demo_argv: list[str])
                                      "fraction_at_most_zero": result["fraction_at_most_zero"]}  # fmt: skip
             rows.append(row)
         per_class[protocol] = {spec: per_class_scores(dirs, names) for spec, dirs in test_dirs.items()}
-    winner = max(validation, key=lambda spec: _mean(sum(validation[spec].values(), []))) if validation else None
     lines = ["## Head variants", "", heads_table(rows)]
-    if winner is not None:
-        lines += [f"Winner on the validation protocol (held-out training variants): `{winner}`.", ""]
-        lines += ["| Split | Class | Unknown, reference | Unknown, winner |", "|---|---|---:|---:|"]
+    if validation:
+        lines += ["Validation unknown accuracy (held-out training variants; mean over carves and splits): "
+                  + ", ".join(f"`{spec}` {_mean(sum(validation[spec].values(), [])):.1f}" for spec in variants)
+                  + ".", ""]  # fmt: skip
+    if chosen is not None:
+        how = "highest validation unknown accuracy of the variants other than the reference" if validation else "given"
+        lines += [f"Chosen: `{chosen}` ({how}).", ""]
+        classes = [name for name in (*HARD_CLASSES, *(demo_args.classes or ())) if name in names]
+        lines += ["| Split | Class | Unknown, reference | Unknown, chosen |", "|---|---|---:|---:|"]
         for protocol, by_variant in per_class.items():
-            for name in HARD_CLASSES:
-                ref, win = (by_variant[spec].get(name, (None, None))[1] for spec in (own.reference, winner))
-                lines.append(f"| {protocol} | {name} | {_percent(ref)} | {_percent(win)} |")
+            for name in dict.fromkeys(classes):
+                ref, win = (by_variant[spec].get(name, (None, None))[1] for spec in (own.reference, chosen))
+                if ref is not None or win is not None:
+                    lines.append(f"| {protocol} | {name} | {_percent(ref)} | {_percent(win)} |")
     (output_dir / "heads.md").write_text("\n".join(lines) + "\n")
-    summary = {"variants": variants, "reference": own.reference, "select_on": own.select_on, "winner": winner,
-               "validation_unknown": validation, "rows": rows, "per_class": per_class,
+    summary = {"variants": variants, "reference": own.reference, "select_on": own.select_on, "winner": chosen,
+               "tested": tested, "validation_unknown": validation, "rows": rows, "per_class": per_class,
                "settings": vars(demo_args)}  # fmt: skip
     (output_dir / "heads.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     print("\n".join(lines))
     print(json.dumps({"bench": "heads", **{key: summary[key] for key in ("variants", "winner", "rows")}}, default=str))
     return summary
+
+
+def chosen_variant(validation: dict[str, dict[str, list[float]]], variants: list[str], reference: str) -> str | None:
+    """The variant to test against ``reference``: the one other than it with the highest mean validation unknown
+    accuracy (over carves and splits; the first in ``variants`` on a tie); without validation scores, the only other
+    variant if there is exactly one, else ``None``."""
+    others = [spec for spec in variants if spec != reference]
+    if validation:
+        return max(others, key=lambda spec: _mean(sum(validation[spec].values(), [])) or float("-inf"), default=None)
+    return others[0] if len(others) == 1 else None
 
 
 def _mean(values: list[float] | None) -> float | None:

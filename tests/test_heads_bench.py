@@ -51,6 +51,19 @@ def test_table_rows():
     assert "| paper | baseline | 40.0 | 70.0 | 50.0 | 20.0 |  |  |" in text
 
 
+def test_the_chosen_variant_is_the_best_on_validation_other_than_the_reference():
+    bench = _bench()
+    validation = {
+        "baseline": {"a": [60.0], "b": [60.0]},
+        "x": {"a": [50.0], "b": [54.0]},
+        "y": {"a": [51.0], "b": [52.0]},
+    }
+    # the reference scores best, but it is what the chosen one is tested against; x's mean over splits beats y's
+    assert bench.chosen_variant(validation, ["baseline", "x", "y"], "baseline") == "x"
+    assert bench.chosen_variant({}, ["baseline", "x"], "baseline") == "x"  # --select_on none, one other variant
+    assert bench.chosen_variant({}, ["baseline", "x", "y"], "baseline") is None
+
+
 def test_held_out_variants_follow_a_seeded_rule():
     variants = {0: [3, 1], 1: [5], 2: [9, 7, 8]}
     first = held_out_variants(variants, seed=4)

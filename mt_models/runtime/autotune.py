@@ -373,6 +373,7 @@ def training_step_factory(
 ) -> Callable[[Candidate], Callable[[], Any]]:
     """``make_step`` for :func:`measure_candidates`: a training step (forward, backward, AdamW) or an inference step
     (forward without gradients) of a deep copy of ``model`` on ``inputs``, on a candidate's path."""
+
     def make_step(candidate: Candidate) -> Callable[[], Any]:
         replica = copy.deepcopy(model).train(training)
         if candidate.channels_last and any(p.ndim == 5 for p in replica.parameters()):

@@ -15,11 +15,14 @@ the training loop and the evaluation print and record.
   ``fp16`` runs on a CUDA GPU only: a CPU refuses it in one line.
 - **Compilation.** ``torch.compile`` where a compiler works (a C++ compiler on the ``PATH`` for CPU, and a tiny
   function compiled and run once as a probe), timed against eager mode; a compilation counts against its path over the
-  run's own number of steps. :class:`CompiledStep` falls back to eager mode if compiling the model fails later.
+  run's own number of steps. :class:`CompiledStep` falls back to eager mode if compiling the model fails later. On a
+  CPU ``auto`` stays eager (:data:`CPU_COMPILE_NOT_AUTOMATIC`: torch 2.13's compiled CPU path crashed or trained to
+  NaN on these models); ``--compile yes`` forces it.
 - **Memory format.** ``channels_last_3d`` for 3D convolutions (5-D weights) when the run is compiled, where Inductor
   lays out the convolutions for it; eager runs keep the default layout.
 
-Without a model to time (``model=None``), nothing is measured: ``auto`` means fp32, compiled where a compiler works.
+Without a model to time (``model=None``), nothing is measured: ``auto`` means fp32, compiled where a compiler works
+(never on a CPU).
 
 >>> path = choose_fast_path("cpu", mixed_precision="no", compile=False)
 >>> path.precision, path.compiled
@@ -53,6 +56,7 @@ from mt_models.runtime.autotune import Candidate, CompiledStep, compile_failure 
 __all__ = [
     "COMPILE_CHOICES",
     "COMPILE_ENVIRONMENT",
+    "CPU_COMPILE_NOT_AUTOMATIC",
     "PRECISION_ENVIRONMENT",
     "add_compile_arguments",
     "CPU_KINDS",
@@ -138,6 +142,18 @@ def compiler_works(device_type: str = "cpu") -> tuple[bool, str]:
     except Exception as error:  # noqa: BLE001 - any failure of the compiler means: run eagerly
         return False, f"torch.compile failed its probe ({type(error).__name__}: {str(error).splitlines()[0][:120]})"
     return True, "torch.compile works"
+
+
+# Why ``--compile auto`` never compiles on a CPU (issue 26, measured on an Intel Xeon with AVX-512, 2026-12-07): the
+# compiled path of torch 2.13's Inductor is not safe for this package's models there. Compiled with its loss, the
+# demo's training corrupted the heap within its first steps (``free(): invalid pointer``); with the backbone alone
+# compiled (:class:`CompiledStep`) it still aborted at the demo's 8 frames under ``ONEDNN_MAX_CPU_ISA=AVX512_CORE``
+# and trained to NaN weights with AVX2 kernels. A crash or a NaN is not a speed, so the timed candidates on a CPU are
+# eager ones (fp32 and bf16); ``--compile yes`` / ``MT_COMPILE=yes`` still compiles (the backbone only).
+CPU_COMPILE_NOT_AUTOMATIC = (
+    "torch.compile is not taken automatically on a CPU (with torch 2.13 its compiled training crashed or trained to "
+    "NaN on these models; --compile yes forces it)"
+)
 
 
 def parse_switch(value: str | bool | None, name: str) -> bool | None:
@@ -230,6 +246,9 @@ def _compile_choices(device: torch.device, compile: str | bool | None, reasons: 
     wanted = parse_switch(compile, "--compile")
     if wanted is False:
         reasons.append("eager as asked")
+        return [False]
+    if wanted is None and device.type == "cpu":
+        reasons.append(f"eager: {CPU_COMPILE_NOT_AUTOMATIC}")
         return [False]
     works, why = compiler_works(device.type)
     if not works:
