@@ -6,10 +6,12 @@ ask for the fast path by option, as a user's default run gets it.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -123,6 +125,37 @@ def test_a_failed_compilation_falls_back_to_eager(monkeypatch, capsys):
     assert step(torch.ones(2)).tolist() == [2.0, 2.0] and not step.compiled
     assert "falling back to eager mode" in capsys.readouterr().out
     assert step(torch.ones(1)).tolist() == [2.0]  # and stays eager
+
+
+def test_a_non_finite_first_compiled_loss_falls_back_to_eager_from_the_same_state(monkeypatch, capsys):
+    """What torch 2.13's compiled backbone did under the AVX2 emulation (NaN from the first step), stood in for by a
+    compiled forward that returns NaN: the step runs eagerly, from the batch-norm statistics it found."""
+
+    class Tiny(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.backbone = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+
+        def forward(self, x):
+            return SimpleNamespace(loss=self.backbone(x).square().mean())
+
+    def nan_compile(function, **kwargs):
+        return lambda *args, **kw: function(*args, **kw) * float("nan")
+
+    torch.manual_seed(0)
+    model, x = Tiny().train(), torch.randn(5, 3)
+    eager = copy.deepcopy(model)
+    expected = eager(x).loss
+    monkeypatch.setattr(torch, "compile", nan_compile)
+    step = CompiledStep(model, enabled=True)
+    result = step(x)
+    assert not step.compiled and "non-finite loss; falling back to eager mode" in capsys.readouterr().out
+    assert torch.equal(result.loss, expected)
+    # one forward's update of the running statistics, not two (the NaN one undone)
+    for (name, ours), theirs in zip(model.named_buffers(), eager.buffers(), strict=True):
+        assert torch.equal(ours, theirs), name
+    with pytest.raises(FloatingPointError, match="not finite on the first step"):
+        CompiledStep(copy.deepcopy(eager), enabled=True, fallback=False)(x)
 
 
 @pytest.fixture(scope="module")

@@ -417,7 +417,8 @@ class CompiledStep:
     ``SystemError`` from the generated kernel under AVX2 (``tests/test_fast_path.py`` trains the demo's options
     compiled). Anything else is compiled whole.
 
-    The fallback happens once, on the first call that fails to compile, with a one-line warning; ``compiled`` then
+    The fallback happens once, on the first call that fails to compile or whose loss is not finite (the module's
+    buffers, batch-norm statistics, put back as that call found them), with a one-line warning; ``compiled`` then
     reads ``False`` so the run's record says what really ran. ``fallback=False`` raises the failure instead (the
     fast-path measurement counts such a candidate as failed).
     """
@@ -437,6 +438,9 @@ class CompiledStep:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self.compiled:
             return self.function(*args, **kwargs)
+        # Before the first compiled call: the module's buffers (batch-norm statistics), restored on a fallback so that
+        # the eager run starts from the state the compiled call found.
+        saved = None if self._checked else _buffers_of(self.function)
         try:
             result = self._call(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - a compiler failure must not end the run
@@ -452,6 +456,7 @@ class CompiledStep:
             if isinstance(loss, torch.Tensor) and not bool(torch.isfinite(loss.detach()).all()):
                 if not self.fallback:
                     raise FloatingPointError("the compiled step's loss is not finite on the first step")
+                _restore_buffers(self.function, saved)
                 return self._eagerly("torch.compile gave a non-finite loss", "non-finite loss", args, kwargs)
         return result
 
@@ -463,6 +468,24 @@ class CompiledStep:
         if self._backbone is not None:
             del self._backbone.forward  # the class's forward again
         return self.function(*args, **kwargs)
+
+
+def _buffers_of(function: Callable[..., Any]) -> dict[str, torch.Tensor]:
+    """Copies of the buffers of ``function`` if it is a module (unwrapped from ``DistributedDataParallel``)."""
+    model = getattr(function, "module", function)
+    if not isinstance(model, torch.nn.Module):
+        return {}
+    return {name: buffer.detach().clone() for name, buffer in model.named_buffers()}
+
+
+def _restore_buffers(function: Callable[..., Any], saved: dict[str, torch.Tensor] | None) -> None:
+    """Put back the buffers :func:`_buffers_of` copied."""
+    model = getattr(function, "module", function)
+    if not saved or not isinstance(model, torch.nn.Module):
+        return
+    with torch.no_grad():
+        for name, buffer in model.named_buffers():
+            buffer.copy_(saved[name])
 
 
 def _backbone_of(function: Callable[..., Any]) -> torch.nn.Module | None:
