@@ -106,7 +106,8 @@ def _train_all(
             str(dataset), [demo_args.model], output_dir=out / spec.replace(":", "-").replace(",", "-"), heads=[head],
             seeds=seeds, num_epochs=demo_args.num_epochs, batch_size=demo_args.batch_size,
             learning_rate=demo_args.learning_rate, num_workers=demo_args.workers,
-            train_args=[*demo_args.train_args.split(), "--modality", demo_args.modality, *overrides],
+            train_args=[*demo_args.train_args.split(), "--modality", demo_args.modality,
+                        "--num_frames", str(demo_args.num_frames), *overrides],
         )  # fmt: skip
         eval_dirs[spec] = runs[run_label(demo_args.model, head)]
     return eval_dirs

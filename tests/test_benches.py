@@ -86,3 +86,13 @@ def test_run_all_fails_when_a_bench_fails(tmp_path):
     done = run_bench("run_all.py", "--quick", "--only", "metric", "--timeout", "0.01", "--results", str(results))
     assert done.returncode == 1
     assert "bench_metric.py FAILED" in done.stdout and "**Failed:**" in results.read_text()
+
+
+def test_heads_trains_every_variant_as_the_demo_does_at_its_frames(tmp_path):
+    """bench/heads.py compares heads under the demo's recipe: the demo's options reach every training, the number of
+    frames included (it once trained at train.py's 16 frames while the demo reads 8)."""
+    done = run_bench("heads.py", "--quick", "--select_on", "none", "--num_frames", "4", "--output_dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
+    configs = sorted((tmp_path / "runs").glob("**/config.json"))
+    assert len(configs) == 4, configs  # baseline and the default head, both directions
+    assert {json.loads(path.read_text())["input_spec"]["num_frames"] for path in configs} == {4}
