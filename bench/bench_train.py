@@ -169,6 +169,13 @@ def measure_kind(environment: dict, dataset: str, quick: bool) -> dict:
     # What --compile auto may take on a CPU: the eager modes (fast_path.CPU_COMPILE_NOT_AUTOMATIC).
     fastest_automatic = max((n for n in modes if not MODES[n][1]), key=lambda name: modes[name]["clips_per_s"])
     pick = in_fresh_process("pick", environment, *flags)
+
+    def pick_over(mode: str) -> float | None:
+        """The pick's raw rate as a fraction of ``mode``'s (``None`` if the pick's mode was not timed raw)."""
+        if pick["pick"] not in modes:
+            return None
+        return round(modes[pick["pick"]]["clips_per_s"] / modes[mode]["clips_per_s"], 3)
+
     loop = in_fresh_process("loop", environment, "--dataset", dataset, *flags)
     work = in_fresh_process("flops", environment, *flags)
     achieved = work["gflop_per_clip"] * modes[fastest]["clips_per_s"]
@@ -181,15 +188,9 @@ def measure_kind(environment: dict, dataset: str, quick: bool) -> dict:
         "modes_failed": failed,
         "fastest_mode": fastest,
         "automatic_pick": pick["pick"],
-        "pick_over_fastest": round(modes[pick["pick"]]["clips_per_s"] / modes[fastest]["clips_per_s"], 3)
-        if pick["pick"] in modes
-        else None,
+        "pick_over_fastest": pick_over(fastest),
         "fastest_automatic_mode": fastest_automatic,
-        "pick_over_fastest_automatic": round(
-            modes[pick["pick"]]["clips_per_s"] / modes[fastest_automatic]["clips_per_s"], 3
-        )
-        if pick["pick"] in modes
-        else None,
+        "pick_over_fastest_automatic": pick_over(fastest_automatic),
         "pick_timing_s": round(pick["timing_s"], 1),
         "pick_line": pick["line"],
         "c_loop_clips_per_s": loop["clips_per_s"],

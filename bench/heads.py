@@ -186,7 +186,7 @@ def _compare(own: argparse.Namespace, variants: list[str], demo_argv: list[str])
     lines = ["## Head variants", "", heads_table(rows)]
     if validation:
         lines += ["Validation unknown accuracy (held-out training variants; mean over carves and splits): "
-                  + ", ".join(f"`{spec}` {_mean(sum(validation[spec].values(), [])):.1f}" for spec in variants)
+                  + ", ".join(f"`{spec}` {_validation_mean(validation, spec):.1f}" for spec in variants)
                   + ".", ""]  # fmt: skip
     if chosen is not None:
         how = "highest validation unknown accuracy of the variants other than the reference" if validation else "given"
@@ -214,8 +214,14 @@ def chosen_variant(validation: dict[str, dict[str, list[float]]], variants: list
     variant if there is exactly one, else ``None``."""
     others = [spec for spec in variants if spec != reference]
     if validation:
-        return max(others, key=lambda spec: _mean(sum(validation[spec].values(), [])) or float("-inf"), default=None)
+        return max(others, key=lambda spec: _validation_mean(validation, spec), default=None)
     return others[0] if len(others) == 1 else None
+
+
+def _validation_mean(validation: dict[str, dict[str, list[float]]], spec: str) -> float:
+    """``spec``'s validation unknown accuracy, the mean over carves and splits (-inf without any)."""
+    mean = _mean(sum(validation.get(spec, {}).values(), []))
+    return float("-inf") if mean is None else mean
 
 
 def _mean(values: list[float] | None) -> float | None:

@@ -199,7 +199,7 @@ def test_auto_times_the_candidates_on_the_run_takes_the_fastest_and_caches_the_v
 
 @pytest.mark.cpu_sensitive  # make test runs it again with AVX2 kernels: the fp32 compiled path of such a CPU
 def test_the_compiled_path_trains_records_itself_and_resumes_exactly(motion_dataset, tmp_path):
-    """The demo's model compiled (what a long run on a CPU takes), checkpointed and resumed.
+    """The demo's model compiled (what ``--compile yes`` runs on a CPU), checkpointed and resumed.
 
     At 16 frames: at the demo's 8 (with or without its label smoothing and dropout) torch 2.13's Inductor corrupts the
     heap here under ``ONEDNN_MAX_CPU_ISA=AVX512_CORE`` (the process aborts) even with the backbone alone compiled,
@@ -207,7 +207,7 @@ def test_the_compiled_path_trains_records_itself_and_resumes_exactly(motion_data
     """
     if os.environ.get("ATEN_CPU_CAPABILITY") == "avx2":
         pytest.xfail("torch 2.13's Inductor: the compiled backbone trains to NaN weights under the AVX2 emulation "
-                     "(the timed path abandons it there as slower; issue 26's note)")  # fmt: skip
+                     "(why --compile auto never compiles on a CPU; issue 26's note)")  # fmt: skip
     common = ["--dataset", str(motion_dataset), "--model", "resnet3d", "--modality", "fg+diff", "--baseline"]
     common += ["--num_epochs", "2", "--batch_size", "4", "--learning_rate", "1e-3", "--num_workers", "0"]
     common += ["--mixed_precision", "no", "--compile", "yes", "--checkpointing_steps", "2", "--cache_clips"]

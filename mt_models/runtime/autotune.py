@@ -470,18 +470,22 @@ class CompiledStep:
         return self.function(*args, **kwargs)
 
 
-def _buffers_of(function: Callable[..., Any]) -> dict[str, torch.Tensor]:
-    """Copies of the buffers of ``function`` if it is a module (unwrapped from ``DistributedDataParallel``)."""
+def _module_of(function: Callable[..., Any]) -> torch.nn.Module | None:
+    """The module ``function`` is (unwrapped from ``DistributedDataParallel``), or ``None`` for a plain function."""
     model = getattr(function, "module", function)
-    if not isinstance(model, torch.nn.Module):
-        return {}
-    return {name: buffer.detach().clone() for name, buffer in model.named_buffers()}
+    return model if isinstance(model, torch.nn.Module) else None
+
+
+def _buffers_of(function: Callable[..., Any]) -> dict[str, torch.Tensor]:
+    """Copies of the buffers of ``function`` if it is a module."""
+    model = _module_of(function)
+    return {} if model is None else {name: buffer.detach().clone() for name, buffer in model.named_buffers()}
 
 
 def _restore_buffers(function: Callable[..., Any], saved: dict[str, torch.Tensor] | None) -> None:
     """Put back the buffers :func:`_buffers_of` copied."""
-    model = getattr(function, "module", function)
-    if not saved or not isinstance(model, torch.nn.Module):
+    model = _module_of(function)
+    if not saved or model is None:
         return
     with torch.no_grad():
         for name, buffer in model.named_buffers():
@@ -490,6 +494,5 @@ def _restore_buffers(function: Callable[..., Any], saved: dict[str, torch.Tensor
 
 def _backbone_of(function: Callable[..., Any]) -> torch.nn.Module | None:
     """The backbone module of a classifier (unwrapped from ``DistributedDataParallel``), or ``None``."""
-    model = getattr(function, "module", function)
-    backbone = getattr(model, "backbone", None)
+    backbone = getattr(_module_of(function), "backbone", None)
     return backbone if isinstance(backbone, torch.nn.Module) else None
