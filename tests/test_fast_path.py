@@ -127,9 +127,37 @@ def test_a_failed_compilation_falls_back_to_eager(monkeypatch, capsys):
     assert step(torch.ones(1)).tolist() == [2.0]  # and stays eager
 
 
-def test_a_non_finite_first_compiled_loss_falls_back_to_eager_from_the_same_state(monkeypatch, capsys):
-    """What torch 2.13's compiled backbone did under the AVX2 emulation (NaN from the first step), stood in for by a
-    compiled forward that returns NaN: the step runs eagerly, from the batch-norm statistics it found."""
+def _nan_after_running(function, **kwargs):
+    """A stand-in compiled forward that runs (updating the batch-norm statistics) and returns NaN."""
+    return lambda *args, **kw: function(*args, **kw) * float("nan")
+
+
+def _failing_after_running(function, **kwargs):
+    """A stand-in compiled forward that runs (updating the batch-norm statistics) and then fails as a generated
+    kernel may."""
+    from torch._dynamo.exc import TorchRuntimeError
+
+    def compiled(*args, **kw):
+        function(*args, **kw)
+        raise TorchRuntimeError("generated kernel failed")
+
+    return compiled
+
+
+@pytest.mark.parametrize(
+    ("stand_in", "said", "raised"),
+    [
+        (_nan_after_running, "non-finite loss; falling back to eager mode", FloatingPointError),
+        (_failing_after_running, "torch.compile failed (TorchRuntimeError); falling back to eager mode", Exception),
+    ],
+    ids=["non-finite-loss", "kernel-failure"],
+)
+def test_a_failed_first_compiled_step_falls_back_to_eager_from_the_same_state(
+    stand_in, said, raised, monkeypatch, capsys
+):
+    """What torch 2.13's compiled backbone did under the AVX2 emulation (NaN from the first step), and a generated
+    kernel failing after it ran, stood in for by compiled forwards that run and then return NaN or raise: the step
+    runs eagerly, from the batch-norm statistics it found."""
 
     class Tiny(torch.nn.Module):
         def __init__(self):
@@ -139,22 +167,19 @@ def test_a_non_finite_first_compiled_loss_falls_back_to_eager_from_the_same_stat
         def forward(self, x):
             return SimpleNamespace(loss=self.backbone(x).square().mean())
 
-    def nan_compile(function, **kwargs):
-        return lambda *args, **kw: function(*args, **kw) * float("nan")
-
     torch.manual_seed(0)
     model, x = Tiny().train(), torch.randn(5, 3)
     eager = copy.deepcopy(model)
     expected = eager(x).loss
-    monkeypatch.setattr(torch, "compile", nan_compile)
+    monkeypatch.setattr(torch, "compile", stand_in)
     step = CompiledStep(model, enabled=True)
     result = step(x)
-    assert not step.compiled and "non-finite loss; falling back to eager mode" in capsys.readouterr().out
+    assert not step.compiled and said in capsys.readouterr().out
     assert torch.equal(result.loss, expected)
-    # one forward's update of the running statistics, not two (the NaN one undone)
+    # one forward's update of the running statistics, not two (the failed one undone)
     for (name, ours), theirs in zip(model.named_buffers(), eager.buffers(), strict=True):
         assert torch.equal(ours, theirs), name
-    with pytest.raises(FloatingPointError, match="not finite on the first step"):
+    with pytest.raises(raised):
         CompiledStep(copy.deepcopy(eager), enabled=True, fallback=False)(x)
 
 

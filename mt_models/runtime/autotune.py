@@ -447,6 +447,7 @@ class CompiledStep:
             failure = compile_failure(error)
             if failure is None or not self.fallback:
                 raise
+            _restore_buffers(self.function, saved)  # a generated kernel may fail after it updated them
             return self._eagerly(f"torch.compile failed ({type(error).__name__})", failure, args, kwargs)
         if not self._checked:
             # The first compiled step's loss must be a number: under the AVX2 emulation (torch 2.13) the compiled
