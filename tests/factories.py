@@ -87,11 +87,12 @@ def accelerate_launch(num_processes: int = 2) -> tuple[list[str], dict[str, str]
     """The command (to which the script and its arguments are appended) and the environment of ``accelerate launch``
     with ``num_processes`` real gloo processes on this CPU: ``--multi_gpu`` with ``ACCELERATE_USE_CPU=1`` (``--cpu``
     alone silently runs one process), one thread each, on a free port (other test workers and sessions may run gloo
-    jobs on this machine at the same time: never accelerate's default port)."""
+    jobs on this machine at the same time: never accelerate's default port); a process that dies of a signal says where
+    its threads were (``PYTHONFAULTHANDLER``)."""
     command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", str(num_processes)]
     command += ["--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
     command += ["--main_process_port", str(free_port())]
-    return command, {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
+    return command, {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}
 
 
 def run_example(name: str, *args: str) -> None:

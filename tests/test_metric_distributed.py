@@ -34,7 +34,7 @@ def test_two_gloo_processes_equal_one_process(tmp_path):
         "metric-gloo-test",
     ]
     completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
-    assert completed.returncode == 0, completed.stderr[-4000:]
+    assert completed.returncode == 0, completed.stderr[-12000:]  # with the aborted process's threads
 
     report = json.loads((tmp_path / "results.json").read_text())
     assert report["num_processes"] == 2 and report["shard_sizes"] == [125, 125]
