@@ -17,6 +17,7 @@ import pytest
 import torch
 from factories import EXAMPLES, make_tiny_dataset, run_example
 from safetensors.torch import load_file
+from torch._dynamo.exc import TorchRuntimeError
 
 import mt_models.runtime.fast_path as fast_path
 from mt_models.runtime.autotune import Timing, choose_candidate
@@ -135,7 +136,6 @@ def _nan_after_running(function, **kwargs):
 def _failing_after_running(function, **kwargs):
     """A stand-in compiled forward that runs (updating the batch-norm statistics) and then fails as a generated
     kernel may."""
-    from torch._dynamo.exc import TorchRuntimeError
 
     def compiled(*args, **kw):
         function(*args, **kw)
@@ -145,15 +145,25 @@ def _failing_after_running(function, **kwargs):
 
 
 @pytest.mark.parametrize(
-    ("stand_in", "said", "raised"),
+    ("stand_in", "said", "raised", "raised_says"),
     [
-        (_nan_after_running, "non-finite loss; falling back to eager mode", FloatingPointError),
-        (_failing_after_running, "torch.compile failed (TorchRuntimeError); falling back to eager mode", Exception),
+        (
+            _nan_after_running,
+            "non-finite loss; falling back to eager mode",
+            FloatingPointError,
+            "not finite on the first step",
+        ),
+        (
+            _failing_after_running,
+            "torch.compile failed (TorchRuntimeError); falling back to eager mode",
+            TorchRuntimeError,
+            "generated kernel failed",
+        ),
     ],
     ids=["non-finite-loss", "kernel-failure"],
 )
 def test_a_failed_first_compiled_step_falls_back_to_eager_from_the_same_state(
-    stand_in, said, raised, monkeypatch, capsys
+    stand_in, said, raised, raised_says, monkeypatch, capsys
 ):
     """What torch 2.13's compiled backbone did under the AVX2 emulation (NaN from the first step), and a generated
     kernel failing after it ran, stood in for by compiled forwards that run and then return NaN or raise: the step
@@ -179,7 +189,7 @@ def test_a_failed_first_compiled_step_falls_back_to_eager_from_the_same_state(
     # one forward's update of the running statistics, not two (the failed one undone)
     for (name, ours), theirs in zip(model.named_buffers(), eager.buffers(), strict=True):
         assert torch.equal(ours, theirs), name
-    with pytest.raises(raised):
+    with pytest.raises(raised, match=raised_says):
         CompiledStep(copy.deepcopy(eager), enabled=True, fallback=False)(x)
 
 
